@@ -1,0 +1,57 @@
+"""Policy Desk: cited answers about Chinese policy documents.
+
+The one engine behind every interface (web UI, Slack, HTTP API, CLI):
+
+    import rag
+    hits = rag.search("maximum PIPL fine", k=5)
+    ans = rag.answer("What is the maximum fine under PIPL?")
+    print(ans.text)            # sentences ending in [n]
+    print(ans.citations[0])    # label, title, quote, url ...
+
+Importing is instant and offline: models and the store load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import DocumentError, IndexNotBuilt, ModelUnavailable, RagError
+from .types import Answer, Chunk, Citation, Document, Hit
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .engine import Engine
+
+__all__ = [
+    "Answer", "Chunk", "Citation", "Document", "Hit",
+    "RagError", "IndexNotBuilt", "DocumentError", "ModelUnavailable",
+    "search", "answer", "get_engine", "index_status", "get_document",
+]
+
+
+def get_engine(settings: Settings | None = None) -> Engine:
+    """The process-wide engine (or a fresh one for explicit settings)."""
+    from .engine import get_engine as _get
+
+    return _get(settings)
+
+
+def search(query: str, k: int | None = None, filters: dict[str, Any] | None = None) -> list[Hit]:
+    return get_engine().search(query, k=k, filters=filters)
+
+
+def answer(
+    question: str,
+    history: list[dict[str, str]] | None = None,
+    filters: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Answer:
+    return get_engine().answer(question, history=history, filters=filters, **kwargs)
+
+
+def index_status() -> dict[str, Any]:
+    return get_engine().index_status()
+
+
+def get_document(doc_id: str) -> Document:
+    return get_engine().get_document(doc_id)

