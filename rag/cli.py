@@ -176,9 +176,17 @@ def _run(args, settings: Settings) -> int:
         return 1 if failures else 0
 
     if args.command == "serve":
-        from .ui import serve
+        import os
+        import runpy
 
-        serve(settings, host=args.host, port=args.port)
+        if args.host:
+            os.environ["RAG_HOST"] = args.host
+        if args.port:
+            os.environ["RAG_PORT"] = str(args.port)
+        app = Path(__file__).resolve().parent.parent / "app.py"
+        if not app.exists():
+            raise RagError(f"app.py not found beside the rag package ({app})")
+        runpy.run_path(str(app), run_name="__main__")
         return 0
     if args.command == "slack":
         from .slack import main as slack_main

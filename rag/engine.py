@@ -16,15 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from .extractive import describe_search, extractive_answer, is_chinese, refusal
 from .citations import short_zh_title
 from .config import Settings
 from .documents import KNOWN_SHORT_NAMES, load_document
 from .embeddings import Embedder, get_embedder
 from .errors import IndexNotBuilt, RagError
+from .extractive import describe_search, extractive_answer, is_chinese, refusal
 from .lexical import BM25Index
 from .store import Store
-from .types import Answer, Document, Hit
+from .types import Answer, Chunk, Document, Hit
 
 log = logging.getLogger(__name__)
 RRF_K = 60
@@ -100,6 +100,24 @@ class Engine:
                     path, doc_id=doc_id, max_bytes=int(self.settings.max_file_mb * 2**20)
                 )
         raise RagError(f"no document {doc_id!r} in the index")
+
+    def get_chunk(self, chunk_id: str) -> Chunk | None:
+        """A stored chunk by id (links from Slack carry only the id), or None."""
+        self._require_index()
+        record = self._records.get(chunk_id)
+        if record is None:
+            return None
+        text, meta = record
+        def opt(key):
+            value = meta.get(key, -1)
+            return None if value is None or value < 0 else int(value)
+        return Chunk(
+            chunk_id=chunk_id, doc_id=meta["doc_id"], text=text,
+            start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
+            heading_path=[h for h in meta.get("heading_path", "").split(" › ") if h],
+            article=opt("article"), article_end=opt("article_end"),
+            paragraph=opt("paragraph"), page=opt("page"),
+        )
 
     def _require_index(self) -> None:
         if self.store.count() == 0:

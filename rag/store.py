@@ -49,35 +49,39 @@ class Store:
         self.name = collection_name(settings.embedding_model)
         self._client = None
         self._collection = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.version = 0  # bumped on every write; lets caches know they are stale
 
     @property
     def client(self):
-        if self._client is None:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            chroma_settings = ChromaSettings(anonymized_telemetry=False)
-            url = self.settings.chroma_url
-            if url:
-                parsed = urlparse(url)
-                if not parsed.hostname:
-                    raise ConfigError(f"RAG_CHROMA_URL must look like http://host:port, got {url!r}")
-                try:
-                    self._client = chromadb.HttpClient(
-                        host=parsed.hostname,
-                        port=parsed.port or 8000,
-                        ssl=parsed.scheme == "https",
-                        settings=chroma_settings,
-                    )
-                except Exception as exc:
-                    raise RagError(f"cannot reach the Chroma server at {url}: {exc}") from exc
-            else:
-                path = self.settings.data_dir / "chroma"
-                path.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        with self._lock:  # two first uses at once would each start a client and collide
+            if self._client is None:
+                self._client = self._connect()
         return self._client
+
+    def _connect(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        url = self.settings.chroma_url
+        if url:
+            parsed = urlparse(url)
+            if not parsed.hostname:
+                raise ConfigError(f"RAG_CHROMA_URL must look like http://host:port, got {url!r}")
+            try:
+                return chromadb.HttpClient(
+                    host=parsed.hostname,
+                    port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+            except Exception as exc:
+                raise RagError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+        else:
+            path = self.settings.data_dir / "chroma"
+            path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
     def exists(self) -> bool:
         try:
@@ -88,6 +92,10 @@ class Store:
 
     @property
     def collection(self):
+        with self._lock:
+            return self._open_collection()
+
+    def _open_collection(self):
         if self._collection is None:
             self._collection = self.client.get_or_create_collection(
                 self.name,

@@ -1,0 +1,43 @@
+# Policy Desk: `make run` to use it, `make test` to check it.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+PYTHON ?= python3
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run ingest test lint eval bench clean
+
+# torch comes first and pinned: left to the resolver, sentence-transformers would pull a
+# multi-GB CUDA build. 2.13.0 is a CPU wheel.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Incremental: unchanged documents are skipped, so this is quick after the first time.
+ingest: install
+	$(PY) ingest.py
+
+run: install
+	$(PY) ingest.py || echo "Some documents failed to ingest (listed above); serving the rest."
+	$(PY) app.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: lint
+	HF_HUB_OFFLINE=1 $(PY) -m pytest
+
+eval: install
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_qa.jsonl --corpus ../shared/policy-texts/docs --json eval/results/policy_texts_qa.json
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/corpus_qa.jsonl --corpus corpus --json eval/results/corpus_qa.json
+
+bench: install
+	HF_HUB_OFFLINE=1 $(PY) bench/run.py --out bench/results/latest.json
+
+clean:
+	rm -rf $(VENV) data eval/.data
