@@ -221,17 +221,24 @@ class Engine:
         if best < self.settings.min_relevance:
             documents = len({m.get("doc_id") for _, m in self._records.values()})
             answer = refusal(question, describe_search(hits, documents, _clean_filters(filters)))
-        elif self.settings.llm:
-            from .generate import llm_answer
-
-            answer = llm_answer(question, hits, history, self.settings, on_token=on_token)
         else:
             # Passages far below the relevance bar only add noise to the quoted answer.
             floor = self.settings.min_relevance / 2
             usable = [h for h in hits if (h.dense_score or 0.0) >= floor]
-            answer = extractive_answer(
-                question, usable, embed=self.embedder.embed_documents, idf=self._bm25.idf
-            )
+
+            def offline() -> Answer:
+                return extractive_answer(
+                    question, usable, embed=self.embedder.embed_documents, idf=self._bm25.idf
+                )
+
+            if self.settings.llm:
+                from .generate import llm_answer
+
+                answer = llm_answer(
+                    question, hits, history, self.settings, on_token=on_token, extractive=offline
+                )
+            else:
+                answer = offline()
         answer.hits = hits
         if standalone != question:
             answer.standalone_question = standalone

@@ -23,9 +23,11 @@ def zh_to_int(text: str) -> int:
         elif ch in UNITS:
             section += (1 if digit is None else digit) * UNITS[ch]
             digit = None
-        else:  # 万 / 亿 scale everything gathered so far in this section
-            section += digit or 0
-            total = (total + section) * BIG_UNITS[ch]
+        elif ch == "万":  # scales this section only: 一亿五千万 = 1亿 + 5000万
+            total += (section + (digit or 0)) * BIG_UNITS[ch]
+            section, digit = 0, None
+        else:  # 亿 scales everything before it
+            total = (total + section + (digit or 0)) * BIG_UNITS[ch]
             section, digit = 0, None
     return total + section + (digit or 0)
 
