@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .numerals import NUMERAL_CHARS, zh_to_int
 from .types import Chunk, Document
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # bump when chunks or what is embedded change: forces re-ingest
 _ZH_ARTICLE = re.compile(
     rf"^[ \t　]*(?:\*\*)?第([{NUMERAL_CHARS}\d]+)条(?:\*\*)?(?=[ \t　]|$|\*\*)"
 )

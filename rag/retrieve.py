@@ -1,0 +1,352 @@
+"""Question → ranked hits: dense + BM25 fused by reciprocal rank, then legal-text rules.
+
+- Named documents: a question naming a law ("PIPL", "Data Security Law", "数据安全法") adds
+  a search restricted to that law, so its articles compete even when another law's wording
+  is closer.
+- Glossary: English terms in the question bring their official Chinese terms into the
+  lexical search, and the other way round (`RAG_GLOSSARY`).
+- Versions: of two versions of one law in one language, the older ranks below the newer
+  unless the question names the older one's year; a text marked amended/repealed does too.
+- Near-duplicates (the same article kept unchanged in two versions) are quoted once.
+- Parallel texts: the same article of the same version in the other language follows its
+  hit, so an English reader gets the official Chinese and a Chinese reader the translation.
+- Cross-references: "依照本法第四十条" / "Article 40 of this Law" brings Article 40.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .citations import short_zh_title
+from .config import Settings
+from .documents import KNOWN_SHORT_NAMES
+from .errors import IndexNotBuilt, RagError
+from .lexical import BM25Index, tokenize
+from .numerals import NUMERAL_CHARS, zh_to_int
+from .rerank import rerank_hits
+from .store import Store
+from .types import Hit
+
+log = logging.getLogger(__name__)
+RRF_K = 60
+FILTER_KEYS = ("doc_type", "short_name", "language", "status", "doc_id")
+STATUS_WEIGHT = {"in_force": 1.0, "amended": 0.85, "superseded": 0.8, "repealed": 0.7}
+NAMED_DOC_BOOST = 1.3
+_SAME_LAW_REF = re.compile(
+    rf"本法第([{NUMERAL_CHARS}\d]+)条|[Aa]rticle (\d+) of this (?:Law|Code|Regulation|Measures)"
+)
+_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+
+
+@dataclass
+class Index:
+    """Everything derived from the store's records, rebuilt when the store changes."""
+
+    records: dict[str, tuple[str, dict]] = field(default_factory=dict)
+    bm25: BM25Index | None = None
+    aliases: dict[str, tuple[re.Pattern, set[str]]] = field(default_factory=dict)
+    spelled: dict[str, str] = field(default_factory=dict)  # doc -> name the embedder understands
+    by_article: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    partners: dict[str, list[str]] = field(default_factory=dict)  # doc -> other-language twins
+    older: dict[str, str] = field(default_factory=dict)  # doc -> year of an older version
+
+    @property
+    def documents(self) -> int:
+        return len({m["doc_id"] for _, m in self.records.values()})
+
+
+def build_index(ids: list[str], texts: list[str], metas: list[dict]) -> Index:
+    index = Index(records={cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)})
+    index.bm25 = BM25Index(ids, texts)
+    index.aliases = _aliases(metas)
+    for meta in metas:
+        if meta.get("title_zh"):
+            index.spelled.setdefault(meta["doc_id"], short_zh_title(meta["title_zh"]))
+    for cid, meta in zip(ids, metas, strict=True):
+        if meta.get("article", -1) >= 0:
+            index.by_article.setdefault((meta["doc_id"], meta["article"]), []).append(cid)
+    docs = {m["doc_id"]: m for m in metas}
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for meta in docs.values():
+        if meta.get("short_name") and meta.get("doc_type") != "commentary":
+            groups[meta["short_name"]].append(meta)
+    for metas_of_law in groups.values():
+        for a in metas_of_law:
+            for b in metas_of_law:
+                if a is b:
+                    continue
+                same_version = a.get("promulgated") == b.get("promulgated")
+                if same_version and a.get("language") != b.get("language"):
+                    index.partners.setdefault(a["doc_id"], []).append(b["doc_id"])
+                newer = (b.get("promulgated") or "") > (a.get("promulgated") or "")
+                if newer and a.get("language") == b.get("language") and a.get("doc_type") == b.get("doc_type"):
+                    index.older[a["doc_id"]] = (a.get("promulgated") or "")[:4]
+    return index
+
+
+def _aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
+    """short name, English short title or Chinese short title -> (pattern, doc ids)."""
+    table: dict[str, tuple[re.Pattern, set[str]]] = {}
+    for meta in metas:
+        short = meta.get("short_name", "")
+        names = {short}
+        if meta.get("title_zh"):
+            names.add(short_zh_title(meta["title_zh"]))
+        names |= {alias for alias, s in KNOWN_SHORT_NAMES.items() if s == short}
+        for name in names:
+            if len(name) < 2 or name == "Glossary":
+                continue
+            if name not in table:
+                if name.isascii():
+                    flags = 0 if name.isupper() else re.I
+                    pattern = re.compile(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", flags)
+                else:
+                    pattern = re.compile(re.escape(name))
+                table[name] = (pattern, set())
+            table[name][1].add(meta["doc_id"])
+    return table
+
+
+class Glossary:
+    """English ↔ Chinese term pairs read from the corpus glossary's Markdown tables."""
+
+    _ROW = re.compile(r"^\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|\s*$")
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+        self._en = [
+            (re.compile(rf"(?<![A-Za-z]){re.escape(en)}(?:s|es)?(?![A-Za-z])", re.I), en, zh)
+            for en, zh in sorted(pairs, key=lambda p: -len(p[0]))
+        ]
+
+    @classmethod
+    def load(cls, path: Path | None) -> Glossary:
+        pairs: list[tuple[str, str]] = []
+        if path is None or not path.is_file():
+            return cls(pairs)
+        for line in path.read_text(encoding="utf-8").splitlines():
+            m = cls._ROW.match(line.strip())
+            if not m or set(m.group(1)) <= set("-: ") or m.group(1) == "English":
+                continue
+            english = re.sub(r"\s*\([^)]*\)", "", m.group(1)).strip()
+            chinese = re.sub(r"[（(][^）)]*[）)]", "", m.group(2)).strip()
+            if len(english) >= 3 and chinese and re.search(r"[\u4e00-\u9fff]", chinese):
+                pairs.append((english, chinese))
+        return cls(pairs)
+
+    def expand(self, query: str) -> str:
+        """The other language's terms for the terms found in `query`, space-separated."""
+        found: list[str] = []
+        lowered = query
+        for pattern, _en, zh in self._en:
+            if pattern.search(lowered):
+                found.append(zh)
+                lowered = pattern.sub(" ", lowered)  # "data security law" wins over "data"
+        for en, zh in self.pairs:
+            if len(zh) >= 2 and zh in query:
+                found.append(en)
+        return " ".join(dict.fromkeys(found))
+
+
+class Retriever:
+    def __init__(self, settings: Settings, store: Store, embed_query: Callable[[str], np.ndarray]) -> None:
+        self.settings = settings
+        self.store = store
+        self.embed_query = embed_query
+        self.index = Index()
+        self._key: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+        self.glossary = Glossary.load(Path(settings.glossary) if settings.glossary else None)
+
+    def refresh(self) -> Index:
+        if self.store.count() == 0:
+            raise IndexNotBuilt(f"no passages in {self.store.name} under {self.settings.data_dir}")
+        with self._lock:
+            key = (self.store.version, self.store.count())
+            if key != self._key:
+                self.index = build_index(*self.store.all_records())
+                self._key = key
+        return self.index
+
+    def search(self, query: str, k: int, filters: dict[str, Any] | None) -> list[Hit]:
+        index = self.refresh()
+        pool = max(k * 5, 40)
+        named: set[str] = set()
+        topic = query  # the question without the names of the laws it mentions
+        spelled = query  # ... and with them spelled out ("PIPL" means nothing to the embedder)
+        for pattern, docs in index.aliases.values():
+            if pattern.search(topic):
+                named |= docs
+                topic = pattern.sub(" ", topic)
+                full = next((index.spelled[d] for d in sorted(docs) if d in index.spelled), None)
+                if full and full not in spelled:
+                    spelled = pattern.sub(full, spelled)
+        expansion = self.glossary.expand(topic)
+        vector = self.embed_query(spelled)
+        allow = _allow(index, filters)
+        lexical_query = f"{query} {expansion}" if expansion else query
+        rankings = [
+            self.store.query(vector, pool, filters),
+            index.bm25.search(lexical_query, pool, allow),
+        ]
+        weights = [1.0, 1.0]
+        if expansion:  # the question with its terms in the other language, for the embedder too
+            rankings.append(self.store.query(self.embed_query(f"{topic} {expansion}"), pool, filters))
+            weights.append(1.0)
+        if named:
+            # Within the named law, what matters is the topic: the law's name would only
+            # pull its most generic articles to the top.
+            named_filters = {**(filters or {}), "doc_id": sorted(named)}
+            topic_vector = self.embed_query(topic) if topic.strip() else vector
+            rankings.append(self.store.query(topic_vector, pool, named_filters))
+            rankings.append(index.bm25.search(f"{topic} {expansion}", pool, _allow(index, named_filters)))
+            weights += [1.0, 1.0]
+        fused: dict[str, float] = defaultdict(float)
+        for weight, ranking in zip(weights, rankings, strict=True):
+            for rank, (cid, _) in enumerate(ranking):
+                fused[cid] += weight / (RRF_K + rank + 1)
+        years = set(m.group(0) for m in _YEAR.finditer(query))
+        for cid in fused:
+            meta = index.records[cid][1]
+            fused[cid] *= STATUS_WEIGHT.get(meta.get("status", "in_force"), 1.0)
+            if meta["doc_id"] in index.older and index.older[meta["doc_id"]] not in years:
+                fused[cid] *= STATUS_WEIGHT["amended"]
+            if meta["doc_id"] in named:
+                fused[cid] *= NAMED_DOC_BOOST
+        for number in _article_numbers(query):
+            # "PIPL Article 38" means that article: it goes first, in every language.
+            targets = named or {d for d, _ in index.by_article}
+            for doc in targets:
+                for cid in index.by_article.get((doc, number), [])[:1]:
+                    if not filters or _matches(index.records[cid][1], filters):
+                        fused[cid] = fused.get(cid, 0.0) + (1.0 if named else 0.02)
+        dense = dict(rankings[0])
+        lexical = dict(rankings[1])
+        ordered = _collapse(index, sorted(fused, key=lambda c: -fused[c]))
+        depth = max(k * 3, 20) if self.settings.reranker else k
+        ordered = self._with_related(index, ordered, filters)[:depth]
+        self._fill_dense(ordered, dense, vector)
+        hits = []
+        for rank, cid in enumerate(ordered, 1):
+            text, meta = index.records[cid]
+            hits.append(Hit(
+                chunk_id=cid, doc_id=meta["doc_id"], text=text, score=fused.get(cid, 0.0),
+                meta=meta, dense_score=dense.get(cid), lexical_score=lexical.get(cid), rank=rank,
+            ))
+        return rerank_hits(self.settings, query, hits, k)
+
+    def evidence(self, query: str, hits: list[Hit]) -> float:
+        """How well the corpus covers `query`: the score refusals are decided on.
+
+        Similarity alone does not separate answerable from unanswerable questions with the
+        packaged embedder (cross-language similarities are low), so the share of the
+        question's terms (glossary-expanded, weighted by rarity) found in the top passages,
+        and the share the corpus knows at all, count too. Weights fitted on the gold sets.
+        """
+        if not hits:
+            return 0.0
+        bm25 = self.index.bm25
+        terms = set(tokenize(f"{query} {self.glossary.expand(query)}"))
+        if not terms:
+            return max(h.dense_score or 0.0 for h in hits)
+        total = sum(bm25.idf(t) for t in terms) or 1.0
+        found: set[str] = set()
+        for hit in hits[:3]:
+            found |= set(tokenize(hit.text))
+        covered = sum(bm25.idf(t) for t in terms & found) / total
+        known = sum(1 for t in terms if t in bm25.postings) / len(terms)
+        return max(h.dense_score or 0.0 for h in hits) + 0.5 * covered + 0.6 * known
+
+    def _with_related(self, index: Index, ordered: list[str], filters) -> list[str]:
+        """Insert each top hit's parallel-language twin and cross-referenced articles after it."""
+        result: list[str] = []
+        seen: set[str] = set()
+        for position, cid in enumerate(ordered):
+            if cid in seen:
+                continue
+            result.append(cid)
+            seen.add(cid)
+            if position >= 5:
+                continue
+            text, meta = index.records[cid]
+            related: list[str] = []
+            article = meta.get("article", -1)
+            if article >= 0:
+                for twin in index.partners.get(meta["doc_id"], []):
+                    related.extend(index.by_article.get((twin, article), [])[:1])
+            for m in list(_SAME_LAW_REF.finditer(text))[:2]:
+                number = zh_to_int(m.group(1)) if m.group(1) else int(m.group(2))
+                related.extend(index.by_article.get((meta["doc_id"], number), [])[:1])
+            for other in related:
+                if other not in seen and (not filters or _matches(index.records[other][1], filters)):
+                    result.append(other)
+                    seen.add(other)
+        return result
+
+    def _fill_dense(self, ids: list[str], scores: dict[str, float], vector: np.ndarray) -> None:
+        """Cosine similarity for hits the dense leg did not return (used to judge relevance)."""
+        missing = [cid for cid in ids if cid not in scores]
+        if missing:
+            got = self.store.collection.get(ids=missing, include=["embeddings"])
+            for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
+                scores[cid] = float(np.asarray(emb) @ vector)
+
+
+_ARTICLE_IN_QUERY = re.compile(rf"第([{NUMERAL_CHARS}\d]+)条|\b(?:Articles?|Art\.)\s*(\d+)", re.I)
+
+
+def _article_numbers(query: str) -> list[int]:
+    numbers = []
+    for m in _ARTICLE_IN_QUERY.finditer(query):
+        try:
+            numbers.append(zh_to_int(m.group(1)) if m.group(1) else int(m.group(2)))
+        except ValueError:
+            continue
+    return numbers
+
+
+def _collapse(index: Index, ordered: list[str]) -> list[str]:
+    """Drop a chunk whose text repeats a higher-ranked one (an article unchanged by an amendment)."""
+    seen: set[str] = set()
+    kept = []
+    for cid in ordered:
+        key = re.sub(r"\s+", "", index.records[cid][0])
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(cid)
+    return kept
+
+
+def clean_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not filters:
+        return None
+    unknown = set(filters) - set(FILTER_KEYS)
+    if unknown:
+        raise RagError(f"unknown filter {sorted(unknown)}: expected one of {', '.join(FILTER_KEYS)}")
+    cleaned = {k: v for k, v in filters.items() if v not in (None, "", [], ())}
+    return cleaned or None
+
+
+def _matches(meta: dict, filters: dict[str, Any]) -> bool:
+    for key, value in filters.items():
+        allowed = value if isinstance(value, (list, tuple, set)) else [value]
+        if meta.get(key) not in allowed:
+            return False
+    return True
+
+
+def _allow(index: Index, filters: dict[str, Any] | None):
+    if not filters:
+        return None
+    ids = index.bm25.ids
+    return lambda i: _matches(index.records[ids[i]][1], filters)
