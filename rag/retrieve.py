@@ -44,6 +44,18 @@ NAMED_DOC_BOOST = 1.3
 _SAME_LAW_REF = re.compile(
     rf"本法第([{NUMERAL_CHARS}\d]+)条|[Aa]rticle (\d+) of this (?:Law|Code|Regulation|Measures)"
 )
+# What a question asks for, and where Chinese laws put it. Laws follow one drafting
+# pattern: penalties sit in the 法律责任 chapter, definitions in a 用语含义 article, the
+# effective date in the last article. (question pattern, where the answer is, boost)
+PENALTY = re.compile(r"\b(fines?|fined|penalt|sanction|punish|liab)|罚|处罚|法律责任|追究", re.I)
+INTENTS = [
+    (PENALTY,
+     lambda text, heading: "法律责任" in heading or "Legal Liabilit" in heading or "罚则" in heading, 1.5),
+    (re.compile(r"\b(defin|meaning of|what (is|are|does) an? .* mean)|含义|是指|定义|什么是", re.I),
+     lambda text, heading: bool(re.search(r"是指|含义|下列用语|refers? to|means\b", text)), 1.3),
+    (re.compile(r"come into (force|effect)|take effect|effective date|in force since|施行|生效", re.I),
+     lambda text, heading: bool(re.search(r"起施行|come into (force|effect)|take effect", text)), 1.5),
+]
 _YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 
 
@@ -57,6 +69,7 @@ class Index:
     spelled: dict[str, str] = field(default_factory=dict)  # doc -> name the embedder understands
     by_article: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     partners: dict[str, list[str]] = field(default_factory=dict)  # doc -> other-language twins
+    cited_by: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # article -> citing chunks
     older: dict[str, str] = field(default_factory=dict)  # doc -> year of an older version
 
     @property
@@ -71,9 +84,11 @@ def build_index(ids: list[str], texts: list[str], metas: list[dict]) -> Index:
     for meta in metas:
         if meta.get("title_zh"):
             index.spelled.setdefault(meta["doc_id"], short_zh_title(meta["title_zh"]))
-    for cid, meta in zip(ids, metas, strict=True):
+    for cid, text, meta in zip(ids, texts, metas, strict=True):
         if meta.get("article", -1) >= 0:
             index.by_article.setdefault((meta["doc_id"], meta["article"]), []).append(cid)
+        for number in _same_law_refs(text):
+            index.cited_by.setdefault((meta["doc_id"], number), []).append(cid)
     docs = {m["doc_id"]: m for m in metas}
     groups: dict[str, list[dict]] = defaultdict(list)
     for meta in docs.values():
@@ -214,7 +229,16 @@ class Retriever:
         for weight, ranking in zip(weights, rankings, strict=True):
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] += weight / (RRF_K + rank + 1)
+        if PENALTY.search(query):
+            # The fine for breaking a duty is in the article that cites the duty's article.
+            top = sorted(fused, key=lambda c: -fused[c])[:5]
+            for cid in top:
+                meta = index.records[cid][1]
+                for citing in index.cited_by.get((meta["doc_id"], meta.get("article", -1)), [])[:2]:
+                    if not filters or _matches(index.records[citing][1], filters):
+                        fused[citing] = max(fused.get(citing, 0.0), fused[cid] * 0.9)
         years = set(m.group(0) for m in _YEAR.finditer(query))
+        intents = [(where, boost) for pattern, where, boost in INTENTS if pattern.search(query)]
         for cid in fused:
             meta = index.records[cid][1]
             fused[cid] *= STATUS_WEIGHT.get(meta.get("status", "in_force"), 1.0)
@@ -222,6 +246,9 @@ class Retriever:
                 fused[cid] *= STATUS_WEIGHT["amended"]
             if meta["doc_id"] in named:
                 fused[cid] *= NAMED_DOC_BOOST
+            for where, boost in intents:
+                if where(index.records[cid][0], meta.get("heading_path", "")):
+                    fused[cid] *= boost
         for number in _article_numbers(query):
             # "PIPL Article 38" means that article: it goes first, in every language.
             targets = named or {d for d, _ in index.by_article}
@@ -267,7 +294,11 @@ class Retriever:
         return max(h.dense_score or 0.0 for h in hits) + 0.5 * covered + 0.6 * known
 
     def _with_related(self, index: Index, ordered: list[str], filters) -> list[str]:
-        """Insert each top hit's parallel-language twin and cross-referenced articles after it."""
+        """Insert the parallel-language twin and cross-referenced articles of the top 3 hits after them.
+
+        Only the top 3: twins for every hit halved the distinct articles in the list
+        (hit@10 0.85 with twins for the top 5, 0.89 for the top 3, same hit@5).
+        """
         result: list[str] = []
         seen: set[str] = set()
         for position, cid in enumerate(ordered):
@@ -275,7 +306,7 @@ class Retriever:
                 continue
             result.append(cid)
             seen.add(cid)
-            if position >= 5:
+            if position >= 3:
                 continue
             text, meta = index.records[cid]
             related: list[str] = []
@@ -283,8 +314,7 @@ class Retriever:
             if article >= 0:
                 for twin in index.partners.get(meta["doc_id"], []):
                     related.extend(index.by_article.get((twin, article), [])[:1])
-            for m in list(_SAME_LAW_REF.finditer(text))[:2]:
-                number = zh_to_int(m.group(1)) if m.group(1) else int(m.group(2))
+            for number in _same_law_refs(text)[:2]:
                 related.extend(index.by_article.get((meta["doc_id"], number), [])[:1])
             for other in related:
                 if other not in seen and (not filters or _matches(index.records[other][1], filters)):
@@ -307,6 +337,17 @@ _ARTICLE_IN_QUERY = re.compile(rf"第([{NUMERAL_CHARS}\d]+)条|\b(?:Articles?|Ar
 def _article_numbers(query: str) -> list[int]:
     numbers = []
     for m in _ARTICLE_IN_QUERY.finditer(query):
+        try:
+            numbers.append(zh_to_int(m.group(1)) if m.group(1) else int(m.group(2)))
+        except ValueError:
+            continue
+    return numbers
+
+
+def _same_law_refs(text: str) -> list[int]:
+    """Article numbers a passage cites in its own law ("违反本法第二十七条", "Article 27 of this Law")."""
+    numbers = []
+    for m in _SAME_LAW_REF.finditer(text):
         try:
             numbers.append(zh_to_int(m.group(1)) if m.group(1) else int(m.group(2)))
         except ValueError:
