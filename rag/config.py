@@ -49,7 +49,8 @@ class Settings:
     llm_timeout: float = _describe("Seconds before a chat model call is abandoned.", 60.0)
     llm_temperature: float = _describe("Sampling temperature of the chat model.", 0.1)
     glossary: str = _describe(
-        "Markdown glossary (| English | 中文 | tables) used to expand questions across languages; "
+        "Markdown glossary (two-column English and Chinese tables) used to expand questions "
+        "across languages; "
         "empty disables it.",
         "corpus/glossary_en_zh.md",
     )
