@@ -101,7 +101,8 @@ def _inputs(value: str | None):
 
 
 def _print_answer(answer) -> None:
-    print(answer.text)
+    if answer.text:
+        print(answer.text)
     if answer.notice:
         print(f"\nNote: {answer.notice}")
     if answer.citations:
@@ -112,6 +113,25 @@ def _print_answer(answer) -> None:
             print(f"    “{c.quote}”")
             if c.url:
                 print(f"    {c.url}")
+
+
+def _stream_answer(engine, question: str, filters: dict | None) -> None:
+    """Print the model's words as they come, then the checked answer if checking changed it."""
+    streamed: list[str] = []
+    answer = None
+    for kind, value in engine.answer_stream(question, filters=filters):
+        if kind == "token":
+            streamed.append(value)
+            print(value, end="", flush=True)
+        elif kind == "answer":
+            answer = value
+    if streamed:
+        print()
+        if "".join(streamed).strip() == answer.text.strip():
+            answer.text = ""  # already on screen
+        else:
+            print("\nChecked answer:")
+    _print_answer(answer)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,6 +177,8 @@ def _run(args, settings: Settings) -> int:
                         for h in hits:
                             print(f"{h.rank:>2}. {h.score:.4f}  {h.label}  [{h.doc_id}]")
                             print("    " + h.text[:200].replace("\n", " "))
+                elif settings.llm and not (args.json or batch):
+                    _stream_answer(engine, text, _filters(args))
                 else:
                     answer = engine.answer(text, filters=_filters(args))
                     if args.json or batch:

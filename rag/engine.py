@@ -152,6 +152,11 @@ class Engine:
             else:
                 answer = offline()
         answer.hits = hits
+        dated = [c for c in answer.citations if c.status and c.status != "in_force"]
+        if dated and not answer.refused:
+            which = ", ".join(f"[{c.n}] {c.label} is {c.status.replace('_', ' ')}" for c in dated)
+            note = f"Check the version: {which}; a newer text may be in force."
+            answer.notice = f"{answer.notice} {note}".strip()
         if standalone != question:
             answer.standalone_question = standalone
         return answer

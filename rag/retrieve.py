@@ -265,6 +265,9 @@ class Retriever:
         hits = []
         for rank, cid in enumerate(ordered, 1):
             text, meta = index.records[cid]
+            if meta["doc_id"] in index.older and meta.get("status", "in_force") == "in_force":
+                # Metadata says nothing, but a newer version of this law is indexed.
+                meta = {**meta, "status": "amended"}
             hits.append(Hit(
                 chunk_id=cid, doc_id=meta["doc_id"], text=text, score=fused.get(cid, 0.0),
                 meta=meta, dense_score=dense.get(cid), lexical_score=lexical.get(cid), rank=rank,

@@ -80,3 +80,11 @@ def test_refusal_uses_the_calibrated_evidence_score(policy_engine):
     answerable = policy_engine.answer("What is the maximum fine under PIPL?")
     unanswerable = policy_engine.answer("What is the best recipe for chocolate cake?")
     assert not answerable.refused and unanswerable.refused
+
+
+@pytest.mark.slow
+def test_answer_from_an_older_version_says_so(policy_engine):
+    answer = policy_engine.answer("2016年网络安全法规定网络运营者应当留存网络日志多长时间？")
+    older = [c for c in answer.citations if c.doc_id == "zh_cybersecurity_law_2016"]
+    assert older and all(c.status == "amended" for c in older)
+    assert "Check the version" in answer.notice
