@@ -13,9 +13,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
-from .numerals import NUMERAL_CHARS, zh_to_int
+from .numerals import NUMERAL_CHARS, numbers_matched
 
-_ARTICLE_REF = re.compile(
+ARTICLE_REF = re.compile(
     rf"第([{NUMERAL_CHARS}\d]+)条|\b(?:Articles?|Art\.)\s*(\d+)", re.I
 )
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -43,11 +43,7 @@ def _cut(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
-    for m in _ARTICLE_REF.finditer(text):
-        try:
-            tokens.append(f"art:{zh_to_int(m.group(1) or m.group(2))}")
-        except ValueError:
-            pass
+    tokens.extend(f"art:{n}" for n in numbers_matched(ARTICLE_REF, text))
     for run in _CJK_RUN.findall(text):
         tokens.extend(t for t in _cut(run) if t not in ZH_STOP and t.strip())
     for word in _WORD.findall(text.lower()):

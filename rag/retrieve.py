@@ -30,8 +30,8 @@ from .citations import short_zh_title
 from .config import Settings
 from .documents import KNOWN_SHORT_NAMES
 from .errors import IndexNotBuilt, RagError
-from .lexical import BM25Index, tokenize
-from .numerals import NUMERAL_CHARS, zh_to_int
+from .lexical import ARTICLE_REF, BM25Index, tokenize
+from .numerals import NUMERAL_CHARS, numbers_matched
 from .rerank import rerank_hits
 from .store import Store
 from .types import Hit
@@ -87,7 +87,7 @@ def build_index(ids: list[str], texts: list[str], metas: list[dict]) -> Index:
     for cid, text, meta in zip(ids, texts, metas, strict=True):
         if meta.get("article", -1) >= 0:
             index.by_article.setdefault((meta["doc_id"], meta["article"]), []).append(cid)
-        for number in _same_law_refs(text):
+        for number in numbers_matched(_SAME_LAW_REF, text):
             index.cited_by.setdefault((meta["doc_id"], number), []).append(cid)
     docs = {m["doc_id"]: m for m in metas}
     groups: dict[str, list[dict]] = defaultdict(list)
@@ -249,7 +249,7 @@ class Retriever:
             for where, boost in intents:
                 if where(index.records[cid][0], meta.get("heading_path", "")):
                     fused[cid] *= boost
-        for number in _article_numbers(query):
+        for number in numbers_matched(ARTICLE_REF, query):
             # "PIPL Article 38" means that article: it goes first, in every language.
             targets = named or {d for d, _ in index.by_article}
             for doc in targets:
@@ -317,7 +317,7 @@ class Retriever:
             if article >= 0:
                 for twin in index.partners.get(meta["doc_id"], []):
                     related.extend(index.by_article.get((twin, article), [])[:1])
-            for number in _same_law_refs(text)[:2]:
+            for number in numbers_matched(_SAME_LAW_REF, text)[:2]:
                 related.extend(index.by_article.get((meta["doc_id"], number), [])[:1])
             for other in related:
                 if other not in seen and (not filters or _matches(index.records[other][1], filters)):
@@ -332,30 +332,6 @@ class Retriever:
             got = self.store.collection.get(ids=missing, include=["embeddings"])
             for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
                 scores[cid] = float(np.asarray(emb) @ vector)
-
-
-_ARTICLE_IN_QUERY = re.compile(rf"第([{NUMERAL_CHARS}\d]+)条|\b(?:Articles?|Art\.)\s*(\d+)", re.I)
-
-
-def _article_numbers(query: str) -> list[int]:
-    numbers = []
-    for m in _ARTICLE_IN_QUERY.finditer(query):
-        try:
-            numbers.append(zh_to_int(m.group(1)) if m.group(1) else int(m.group(2)))
-        except ValueError:
-            continue
-    return numbers
-
-
-def _same_law_refs(text: str) -> list[int]:
-    """Article numbers a passage cites in its own law ("违反本法第二十七条", "Article 27 of this Law")."""
-    numbers = []
-    for m in _SAME_LAW_REF.finditer(text):
-        try:
-            numbers.append(zh_to_int(m.group(1)) if m.group(1) else int(m.group(2)))
-        except ValueError:
-            continue
-    return numbers
 
 
 def _collapse(index: Index, ordered: list[str]) -> list[str]:
