@@ -280,21 +280,28 @@ class Retriever:
         Similarity alone does not separate answerable from unanswerable questions with the
         packaged embedder (cross-language similarities are low), so the share of the
         question's terms (glossary-expanded, weighted by rarity) found in the top passages,
-        and the share the corpus knows at all, count too. Weights fitted on the gold sets.
+        and the share the corpus knows at all, count too; a law the question names counts
+        as one known term. Weights fitted on the gold sets.
         """
         if not hits:
             return 0.0
-        bm25 = self.index.bm25
-        terms = set(tokenize(f"{query} {self.glossary.expand(query)}"))
-        if not terms:
-            return max(h.dense_score or 0.0 for h in hits)
-        total = sum(bm25.idf(t) for t in terms) or 1.0
+        index = self.index
+        topic, named = query, 0
+        for pattern, _docs in index.aliases.values():
+            if pattern.search(topic):
+                topic, named = pattern.sub(" ", topic), named + 1
+        terms = set(tokenize(f"{topic} {self.glossary.expand(topic)}"))
+        best = max(h.dense_score or 0.0 for h in hits)
+        if not terms and not named:
+            return best
+        idf = index.bm25.idf
+        total = sum(idf(t) for t in terms) or 1.0
         found: set[str] = set()
         for hit in hits[:3]:
             found |= set(tokenize(hit.text))
-        covered = sum(bm25.idf(t) for t in terms & found) / total
-        known = sum(1 for t in terms if t in bm25.postings) / len(terms)
-        return max(h.dense_score or 0.0 for h in hits) + 0.5 * covered + 0.6 * known
+        covered = sum(idf(t) for t in terms & found) / total if terms else 1.0
+        known = (sum(1 for t in terms if t in index.bm25.postings) + named) / (len(terms) + named)
+        return best + 0.5 * covered + 0.6 * known
 
     def _with_related(self, index: Index, ordered: list[str], filters) -> list[str]:
         """Insert the parallel-language twin and cross-referenced articles of the top 3 hits after them.
