@@ -56,6 +56,9 @@ INTENTS = [
     (re.compile(r"come into (force|effect)|take effect|effective date|in force since|施行|生效", re.I),
      lambda text, heading: bool(re.search(r"起施行|come into (force|effect)|take effect", text)), 1.5),
 ]
+# The glossary serves query expansion; as an answer it only fits questions about terms.
+TERM_QUESTION = re.compile(r"translat|\b(chinese|english) (term|word|name|for)\b|中文|英文|术语|译|怎么说", re.I)
+GLOSSARY_WEIGHT = 0.3
 _YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 
 
@@ -180,7 +183,9 @@ class Retriever:
         self.index = Index()
         self._key: tuple[int, int] | None = None
         self._lock = threading.Lock()
-        self.glossary = Glossary.load(Path(settings.glossary) if settings.glossary else None)
+        glossary_path = Path(settings.glossary) if settings.glossary else None
+        self.glossary = Glossary.load(glossary_path)
+        self._glossary_file = str(glossary_path.resolve()) if glossary_path else ""
 
     def refresh(self) -> Index:
         if self.store.count() == 0:
@@ -239,6 +244,7 @@ class Retriever:
                         fused[citing] = max(fused.get(citing, 0.0), fused[cid] * 0.9)
         years = set(m.group(0) for m in _YEAR.finditer(query))
         intents = [(where, boost) for pattern, where, boost in INTENTS if pattern.search(query)]
+        about_terms = bool(TERM_QUESTION.search(query))
         for cid in fused:
             meta = index.records[cid][1]
             fused[cid] *= STATUS_WEIGHT.get(meta.get("status", "in_force"), 1.0)
@@ -246,6 +252,8 @@ class Retriever:
                 fused[cid] *= STATUS_WEIGHT["amended"]
             if meta["doc_id"] in named:
                 fused[cid] *= NAMED_DOC_BOOST
+            if meta.get("source_path") == self._glossary_file and not about_terms:
+                fused[cid] *= GLOSSARY_WEIGHT
             for where, boost in intents:
                 if where(index.records[cid][0], meta.get("heading_path", "")):
                     fused[cid] *= boost

@@ -88,3 +88,14 @@ def test_answer_from_an_older_version_says_so(policy_engine):
     older = [c for c in answer.citations if c.doc_id == "zh_cybersecurity_law_2016"]
     assert older and all(c.status == "amended" for c in older)
     assert "Check the version" in answer.notice
+
+
+@pytest.mark.slow
+def test_glossary_rows_answer_term_questions_only(corpus_index):
+    from rag.engine import Engine
+
+    engine = Engine(corpus_index)
+    plan = engine.answer("What are the main targets of the 14th Five-Year Plan?")
+    assert all(c.doc_id != "glossary_en_zh" for c in plan.citations)
+    terms = engine.search("What is the Chinese term for critical information infrastructure?", k=5)
+    assert "glossary_en_zh" in [h.doc_id for h in terms]
