@@ -18,6 +18,14 @@ citations on a gold article, averaged over answers that cite; fact match = share
 question's facts found in the answer text or citation quotes (case and whitespace ignored).
 Refusal: share of out-of-scope questions refused, share of in-scope ones wrongly refused.
 Latency: nearest-rank p50/p95 of `search` and `answer` after one warm-up query.
+
+With a chat model configured (`RAG_LLM` …), every answer also says which path produced it:
+"llm" (the model's checked answer), "fallback" (the extractive answer with a notice: the model
+failed or none of its sentences held up) or "extractive" (refused before the model was asked).
+Over the answers that went to the model, in scope or not: the share of each path, and the
+unsupported-sentence rate = unsupported checked sentences / checked sentences, pooled over all
+answers; a fallback's `Answer.checks` still hold the verdicts on the discarded reply, which
+count too.
 """
 
 from __future__ import annotations
@@ -198,6 +206,35 @@ def answer_metrics(answer, q: GoldQuestion) -> dict[str, Any]:
         "citation_precision": sum(on_gold) / len(on_gold) if on_gold else None,
         "fact_match": len(found) / len(q.facts) if q.facts else None,
         "citations": [f"{c.doc_id}#{c.article}" for c in answer.citations],
+        "path": answer_path(answer),
+        "notice": answer.notice,
+        "checked": len(answer.checks),
+        "unsupported": sum(not c.supported for c in answer.checks),
+    }
+
+
+def answer_path(answer) -> str:
+    """"llm", "fallback" (extractive with a notice saying why) or "extractive"."""
+    if answer.mode == "llm":
+        return "llm"
+    return "fallback" if answer.notice else "extractive"
+
+
+def llm_metrics(answers: Sequence[dict[str, Any]], model: str) -> dict[str, Any]:
+    """Mode share and unsupported-sentence rate over the answers that went to the model."""
+    asked = [a for a in answers if a["path"] != "extractive"]
+    checked = sum(a["checked"] for a in asked)
+    unsupported = sum(a["unsupported"] for a in asked)
+    notices: dict[str, int] = {}
+    for a in asked:
+        if a["path"] == "fallback":
+            notices[a["notice"]] = notices.get(a["notice"], 0) + 1
+    return {
+        "model": model, "asked": len(asked),
+        "mode_share": {p: _mean(float(a["path"] == p) for a in asked) for p in ("llm", "fallback")},
+        "checked": checked, "unsupported": unsupported,
+        "unsupported_rate": unsupported / checked if checked else None,
+        "fallback_notices": dict(sorted(notices.items(), key=lambda kv: -kv[1])),
     }
 
 
@@ -282,6 +319,7 @@ def run_eval(path: Path, settings, k: int = 10, baseline: bool = False) -> dict[
             "fact_match": _mean(a["fact_match"] for a in inside),
             "out_of_scope_refused": _mean(float(a["refused"]) for a in outside),
             "in_scope_refused": _mean(float(a["refused"]) for a in inside),
+            "llm": llm_metrics([r["answer"] for r in rows], settings.llm) if settings.llm else None,
         },
         "latency_ms": {"search": _latency(search_ms), "answer": _latency(answer_ms)},
         "per_question": rows,
@@ -321,49 +359,10 @@ def _ratio(ours: float | None, base: float | None) -> float | None:
     return None if ours is None or not base else ours / base
 
 
-def format_report(result: dict[str, Any]) -> str:
-    cols = METRICS
-    head = f"{'group':<7} {'system':<9} {'n':>4} " + " ".join(f"{c:>9}" for c in cols)
-    lines = [
-        f"{result['file']}: {result['questions']} questions ({result['in_scope']} in scope), "
-        f"{result['documents']} documents, {result['embedding_model']}",
-        "", "Retrieval at article granularity", head, "-" * len(head),
-    ]
-    base = result.get("baseline", {}).get("retrieval", {})
-    for group, ours in result["retrieval"].items():
-        systems = [("ours", ours)] + ([("baseline", base[group]), ("ratio", result["ratio"][group])] if base else [])
-        for i, (name, row) in enumerate(systems):
-            n = f"{row['n']:>4}" if "n" in row else " " * 4
-            cells = " ".join(_cell(row[c], name == "ratio") for c in cols)
-            lines.append(f"{group if i == 0 else '':<7} {name:<9} {n} {cells}")
-    a, lat = result["answers"], result["latency_ms"]
-    lines += [
-        "", "Answers",
-        f"  citation hit rate    {_cell(a['citation_hit_rate'])}   (in-scope answers citing a gold article)",
-        f"  citation precision   {_cell(a['citation_precision'])}   (share of citations on a gold article)",
-        f"  fact match           {_cell(a['fact_match'])}   (share of gold facts in answer or quotes)",
-        f"  out-of-scope refused {_cell(a['out_of_scope_refused'])}",
-        f"  in-scope refused     {_cell(a['in_scope_refused'])}   (wrongly)",
-        "", "Latency (ms)      p50       p95",
-    ]
-    rows = [("search", lat["search"]), ("answer", lat["answer"])]
-    if base:
-        rows.append(("baseline search", result["baseline"]["latency_ms"]["search"]))
-    lines += [f"  {name:<15} {_cell(v['p50'], ms=True)} {_cell(v['p95'], ms=True)}" for name, v in rows]
-    return "\n".join(lines)
-
-
-def _cell(value: float | None, ratio: bool = False, ms: bool = False) -> str:
-    if value is None:
-        return f"{'—':>9}"
-    if ms:
-        return f"{value:>9.1f}"
-    return f"{value:>8.2f}x" if ratio else f"{value:>9.3f}"
-
-
 def main(args) -> int:
     """`rag eval FILE [-k 10] [--json OUT] [--corpus DIR] [--baseline]`."""
     from .config import Settings
+    from .eval_report import format_report
 
     path = Path(args.file)
     if not path.exists():

@@ -90,6 +90,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         timeout=settings.llm_timeout,
         max_retries=MAX_RETRIES,
         temperature=settings.llm_temperature,
+        max_tokens=settings.llm_max_tokens,  # a weak model can ramble until its context is full
         # OpenAI-compatible servers implement chat completions, not the Responses API.
         use_responses_api=False,
     )
