@@ -33,8 +33,8 @@ test: lint
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 eval: install
-	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_qa.jsonl --corpus ../shared/policy-texts/docs --json eval/results/policy_texts_qa.json
-	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/corpus_qa.jsonl --corpus corpus --json eval/results/corpus_qa.json
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_qa.jsonl --corpus ../shared/policy-texts/docs --baseline --json eval/results/policy_texts_qa.json
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/corpus_qa.jsonl --corpus corpus --baseline --json eval/results/corpus_qa.json
 
 bench: install
 	HF_HUB_OFFLINE=1 $(PY) bench/run.py --out bench/results/latest.json
