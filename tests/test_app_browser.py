@@ -7,7 +7,6 @@ free port and asks it questions the way a user would.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from processes import free_port, stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,10 +38,6 @@ ANSWER_MS = 180_000  # first answer loads the embedding model on a shared machin
 PAGE_MS = 60_000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -79,12 +75,7 @@ def running_app(data_dir: Path, log_path: Path) -> Iterator[str]:
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=20)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from processes import free_port, stop
 
 from rag.config import Settings
 from rag.grounding import (
@@ -54,16 +54,12 @@ def gguf(tmp_path_factory) -> Path:
     return assemble(tmp_path_factory.mktemp("gguf") / MODEL_NAME)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def llama_server(gguf, tmp_path_factory):
     """`python -m llama_cpp.server` on a free loopback port; yields its /v1 URL."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llama") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -89,12 +85,7 @@ def llama_server(gguf, tmp_path_factory):
         assert ALIAS in [m["id"] for m in models["data"]], models
         yield base_url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=15)
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from processes import free_port
 from slack_bolt import App
 from slack_standin import BOT_ID, BOT_USER_ID, TEAM_ID, SlackStandIn
 
@@ -492,10 +493,6 @@ def test_url_verification_challenge_is_answered(start_bot):
     assert status == 200 and "3eZbrw1aBm2rZgRNFdxV" in body
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_rag_slack_http_starts_without_calling_slack_and_shows_rag_errors(tmp_path):

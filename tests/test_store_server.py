@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from processes import free_port, stop
 
 from rag.config import Settings
 from rag.engine import Engine
@@ -19,10 +19,6 @@ from rag.ingest import ingest
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -45,8 +41,7 @@ def chroma_server(tmp_path):
         proc.kill()
         pytest.fail("chroma run did not start within 60 s")
     yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop(proc, timeout=20)
 
 
 def test_ingest_and_answer_through_a_chroma_server(chroma_server, small_corpus, tmp_path):
