@@ -12,7 +12,6 @@ item, date, order number) also fails, so a figure cannot slip past in an unexpec
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -615,51 +614,3 @@ def test_checker_catches_a_reference_to_a_missing_article(tmp_path: Path) -> Non
     summary, primary = _write_pair(tmp_path, "Fines follow Articles 3, 4(2) and 12.")
     problems = check_summary(summary, primary)
     assert [p.split(": ", 1)[1] for p in problems] == ["refers to Article 12, not in zh_sample.md"]
-
-
-# ---------------------------------------------------------------------------------------
-# Gold questions about these summaries
-# ---------------------------------------------------------------------------------------
-
-GOLD_QUESTIONS = ROOT / "eval" / "corpus_qa.jsonl"
-LAW_QUESTION_PREFIX = "cl-"  # the questions about the summaries checked in this file
-
-
-def test_gold_questions_point_at_summary_sections() -> None:
-    """Each gold article is a heading of its summary, and each fact is in one gold section."""
-    lines = GOLD_QUESTIONS.read_text(encoding="utf-8").splitlines()
-    items = [json.loads(line) for line in lines if line.strip()]
-    items = [q for q in items if q["id"].startswith(LAW_QUESTION_PREFIX)]
-    problems = []
-    ids = [q["id"] for q in items]
-    if len(ids) != len(set(ids)):
-        problems.append("duplicate ids")
-    langs = [q["lang"] for q in items]
-    if len(items) < 70 or langs.count("en") < 40 or langs.count("zh") < 30:
-        problems.append(f"too few questions: {len(items)} total, {langs.count('en')} en, "
-                        f"{langs.count('zh')} zh")
-    sections_of: dict[str, list[Section]] = {}
-    for q in items:
-        if set(q) != {"id", "question", "lang", "in_scope", "gold", "facts"}:
-            problems.append(f"{q.get('id')}: unexpected keys {sorted(q)}")
-        if q["lang"] not in ("en", "zh") or not q["question"].strip():
-            problems.append(f"{q['id']}: bad lang or empty question")
-        if q["in_scope"] and not (q["gold"] and q["facts"]):
-            problems.append(f"{q['id']}: in-scope question needs gold and facts")
-        texts = []
-        for ref in q["gold"]:
-            path = CORPUS / f"{ref['doc_id']}.md"
-            if not path.is_file():
-                problems.append(f"{q['id']}: no corpus file {path.name}")
-                continue
-            if ref["doc_id"] not in sections_of:
-                sections_of[ref["doc_id"]] = summary_sections(path.read_text("utf-8"))[0]
-            hit = [s for s in sections_of[ref["doc_id"]] if ref["article"] in s.articles]
-            if not hit:
-                problems.append(f"{q['id']}: {ref['doc_id']} has no heading for "
-                                f"Article {ref['article']}")
-            texts += [(s.heading + "\n" + s.body).lower() for s in hit]
-        for fact in q["facts"]:
-            if texts and not any(fact.lower() in t for t in texts):
-                problems.append(f"{q['id']}: fact {fact!r} is not in any gold section")
-    assert not problems, "\n".join(problems)

@@ -31,6 +31,10 @@ def test_every_gold_reference_exists_in_the_corpus(questions):
     chunks_of: dict[str, list] = {}
     problems = []
     for q in questions:
+        assert set(q) == {"id", "question", "lang", "in_scope", "gold", "facts"}, q.get("id")
+        assert q["lang"] in ("en", "zh") and q["question"].strip(), q["id"]
+        if q["in_scope"]:
+            assert q["gold"] and q["facts"], f"{q['id']}: in-scope question needs gold and facts"
         if not q["in_scope"]:
             assert q["gold"] == [] and q["facts"] == [], q["id"]
             continue
