@@ -16,6 +16,23 @@ _TRAILING_BRACKETS = re.compile(r"[（(][^（()）]*[)）]\s*$")
 _SPLIT = re.compile(r"(?<=[。！？；!?])|(?<=;)|(?<=\.)(?=\s+[A-Z(“\"])|\n+")
 
 
+DOC_KINDS = {
+    "law": "law",
+    "administrative_regulation": "regulation",
+    "departmental_rule": "rule",
+    "judicial_interpretation": "judicial interpretation",
+    "five_year_plan": "plan",
+    "guideline": "guideline",
+    "summary": "summary",
+    "commentary": "commentary",
+}
+
+
+def doc_kind(doc_type: str) -> str:
+    """What kind of text a citation rests on, in a word or two ("law", "summary")."""
+    return DOC_KINDS.get(doc_type, doc_type.replace("_", " "))
+
+
 def short_zh_title(title_zh: str) -> str:
     title = _TRAILING_BRACKETS.sub("", title_zh.strip()).rstrip("）) ")
     return title[len(_PRC_PREFIX):] if title.startswith(_PRC_PREFIX) else title

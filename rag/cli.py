@@ -13,6 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
+from .citations import doc_kind
 from .config import Settings
 from .errors import RagError
 
@@ -109,7 +110,8 @@ def _print_answer(answer) -> None:
         print("\nSources:")
         for c in answer.citations:
             date = c.effective or c.promulgated
-            print(f"[{c.n}] {c.label} — {c.title}" + (f" ({date})" if date else ""))
+            kind = f" [{doc_kind(c.doc_type)}]" if c.doc_type else ""
+            print(f"[{c.n}] {c.label}{kind} — {c.title}" + (f" ({date})" if date else ""))
             print(f"    “{c.quote}”")
             if c.url:
                 print(f"    {c.url}")

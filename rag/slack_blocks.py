@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from .citations import doc_kind
 from .types import Answer, Citation
 
 SECTION_LIMIT = 2900  # Slack rejects section text over 3,000 characters; keep a margin
@@ -107,7 +108,7 @@ def source_line(citation: Citation, public_url: str = "") -> str:
     parts = [f"*[{citation.n}]* {head}"]
     if citation.title and citation.title != citation.label:
         parts.append(f"— {escape(citation.title)}")
-    details = []
+    details = [doc_kind(citation.doc_type)] if citation.doc_type else []
     if citation.effective:
         details.append(f"effective {citation.effective}")
     elif citation.promulgated:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
+from .citations import doc_kind
 from .errors import IndexNotBuilt, RagError
 from .types import STATUSES, Answer, Citation, Document
 
@@ -53,6 +54,7 @@ CSS = """
 .pd-badge { font-size: 0.72rem; padding: 0.05rem 0.45rem; border-radius: 999px;
   border: 1px solid currentColor; }
 .pd-badge.in_force { color: #1a7f37; }
+.pd-badge.kind { color: #57606a; margin-right: 0.25rem; }
 .pd-badge.amended { color: #9a6700; }
 .pd-badge.repealed, .pd-badge.superseded { color: #cf222e; }
 .pd-doc-title { font-size: 1.1rem; font-weight: 600; }
@@ -86,6 +88,11 @@ def _esc(value: Any) -> str:
 def _safe_url(url: str) -> str:
     """The URL if it is plain http(s), else "" (metadata may carry `javascript:` links)."""
     return url if urlparse(url or "").scheme in ("http", "https") else ""
+
+
+def kind_badge(doc_type: str) -> str:
+    """Law, regulation, rule, judicial interpretation, plan, summary...: how much it weighs."""
+    return f'<span class="pd-badge kind">{_esc(doc_kind(doc_type))}</span>' if doc_type else ""
 
 
 def status_badge(status: str) -> str:
@@ -174,7 +181,8 @@ def sources_html(answer: Answer | None) -> str:
         cards.append(
             f'<div class="pd-source" id="pd-source-{c.n}">'
             f'<div class="pd-source-head"><span class="pd-n">[{c.n}]</span>'
-            f'<span class="pd-label">{_esc(c.label)}</span>{status_badge(c.status)}</div>'
+            f'<span class="pd-label">{_esc(c.label)}</span>{kind_badge(c.doc_type)}'
+            f'{status_badge(c.status)}</div>'
             f'<div class="pd-meta">{title}</div>'
             f'<div class="pd-meta">{_esc(date_line(c.promulgated, c.effective, c.page))}</div>'
             f"{heading}"
