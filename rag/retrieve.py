@@ -183,7 +183,7 @@ class Retriever:
         self.index = Index()
         self._key: tuple[int, int] | None = None
         self._lock = threading.Lock()
-        glossary_path = Path(settings.glossary) if settings.glossary else None
+        glossary_path = _glossary_path(settings.glossary)
         self.glossary = Glossary.load(glossary_path)
         self._glossary_file = str(glossary_path.resolve()) if glossary_path else ""
 
@@ -347,6 +347,19 @@ class Retriever:
             got = self.store.collection.get(ids=missing, include=["embeddings"])
             for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
                 scores[cid] = float(np.asarray(emb) @ vector)
+
+
+def _glossary_path(setting: str) -> Path | None:
+    """The glossary file; a relative path is tried from here, then from the project folder."""
+    if not setting:
+        return None
+    path = Path(setting)
+    if not path.is_absolute() and not path.exists():
+        path = Path(__file__).resolve().parent.parent / setting
+    if not path.is_file():
+        log.warning("glossary %s not found: questions are not expanded across languages", setting)
+        return None
+    return path
 
 
 def _collapse(index: Index, ordered: list[str]) -> list[str]:
