@@ -80,7 +80,7 @@ class BM25Index:
         self, query: str, n: int, allow: Callable[[int], bool] | None = None
     ) -> list[tuple[str, float]]:
         scores: dict[int, float] = defaultdict(float)
-        for token in set(tokenize(query)):
+        for token in dict.fromkeys(tokenize(query)):  # ordered: float sums repeat exactly
             postings = self.postings.get(token)
             if not postings:
                 continue
@@ -88,7 +88,7 @@ class BM25Index:
             for index, tf in postings:
                 norm = self.k1 * (1 - self.b + self.b * self.lengths[index] / self.avg_length)
                 scores[index] += idf * tf * (self.k1 + 1) / (tf + norm)
-        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         if allow is not None:
             ranked = [item for item in ranked if allow(item[0])]
         return [(self.ids[i], s) for i, s in ranked[:n]]
