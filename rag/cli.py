@@ -17,8 +17,6 @@ from .citations import doc_kind
 from .config import Settings
 from .errors import RagError
 
-log = logging.getLogger("rag")
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Policy Desk: cited answers about Chinese policy.")

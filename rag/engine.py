@@ -6,7 +6,6 @@ on first use and are cached for the life of the process.
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -22,7 +21,6 @@ from .retrieve import Retriever, clean_filters
 from .store import Store
 from .types import Answer, Chunk, Document, Hit
 
-log = logging.getLogger(__name__)
 PASSAGE_FLOOR = 0.12  # passages less similar than this are never quoted
 
 

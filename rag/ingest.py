@@ -8,7 +8,6 @@ the others are still ingested.
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from .errors import DocumentError, RagError
 from .store import Store
 from .types import Chunk, Document
 
-log = logging.getLogger(__name__)
 EMBED_BATCH = 32
 
 

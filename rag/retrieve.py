@@ -200,16 +200,8 @@ class Retriever:
     def search(self, query: str, k: int, filters: dict[str, Any] | None) -> list[Hit]:
         index = self.refresh()
         pool = max(k * 5, 40)
-        named: set[str] = set()
-        topic = query  # the question without the names of the laws it mentions
-        spelled = query  # ... and with them spelled out ("PIPL" means nothing to the embedder)
-        for pattern, docs in index.aliases.values():
-            if pattern.search(topic):
-                named |= docs
-                topic = pattern.sub(" ", topic)
-                full = next((index.spelled[d] for d in sorted(docs) if d in index.spelled), None)
-                if full and full not in spelled:
-                    spelled = pattern.sub(full, spelled)
+        topic, spelled, matched = _names_in(index, query)
+        named = set().union(*matched)
         expansion = self.glossary.expand(topic)
         vector = self.embed_query(spelled)
         allow = _allow(index, filters)
@@ -294,10 +286,8 @@ class Retriever:
         if not hits:
             return 0.0
         index = self.index
-        topic, named = query, 0
-        for pattern, _docs in index.aliases.values():
-            if pattern.search(topic):
-                topic, named = pattern.sub(" ", topic), named + 1
+        topic, _, matched = _names_in(index, query)
+        named = len(matched)
         terms = set(tokenize(f"{topic} {self.glossary.expand(topic)}"))
         best = max(h.dense_score or 0.0 for h in hits)
         if not terms and not named:
@@ -347,6 +337,21 @@ class Retriever:
             got = self.store.collection.get(ids=missing, include=["embeddings"])
             for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
                 scores[cid] = float(np.asarray(emb) @ vector)
+
+
+def _names_in(index: Index, query: str) -> tuple[str, str, list[set[str]]]:
+    """The laws a question names: (question without the names, question with each name
+    spelled out for the embedder — "PIPL" means nothing to it —, doc ids of each name)."""
+    topic = spelled = query
+    matched: list[set[str]] = []
+    for pattern, docs in index.aliases.values():
+        if pattern.search(topic):
+            matched.append(docs)
+            topic = pattern.sub(" ", topic)
+            full = next((index.spelled[d] for d in sorted(docs) if d in index.spelled), None)
+            if full and full not in spelled:
+                spelled = pattern.sub(full, spelled)
+    return topic, spelled, matched
 
 
 def _glossary_path(setting: str) -> Path | None:

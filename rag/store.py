@@ -7,7 +7,6 @@ would download a model at run time.
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 from urllib.parse import urlparse
@@ -18,7 +17,6 @@ from .config import Settings
 from .embeddings import slug
 from .errors import ConfigError, RagError
 
-log = logging.getLogger(__name__)
 BATCH = 256
 
 
