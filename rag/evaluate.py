@@ -46,7 +46,11 @@ METRICS = [f"hit@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr@10", "n
 GROUPS = ("all", "en", "zh", "EN→EN", "EN→ZH", "ZH→ZH", "ZH→EN")
 ROOT = Path(__file__).resolve().parent.parent
 # Documents each known gold set refers to (relative to the project root); --corpus wins.
-DEFAULT_CORPUS = {"policy_texts_qa": "../shared/policy-texts/docs", "corpus_qa": "corpus"}
+DEFAULT_CORPUS = {
+    "policy_texts_qa": "../shared/policy-texts/docs",
+    "policy_texts_heldout": "../shared/policy-texts/docs",
+    "corpus_qa": "corpus",
+}
 
 
 @dataclass(frozen=True)
