@@ -17,7 +17,7 @@ from .documents import load_document
 from .embeddings import Embedder, get_embedder
 from .errors import RagError
 from .extractive import describe_search, extractive_answer, is_chinese, refusal
-from .retrieve import Retriever, clean_filters
+from .retrieve import Retriever, clean_filters, unknown_laws
 from .store import Store
 from .types import Answer, Chunk, Document, Hit
 
@@ -129,9 +129,11 @@ class Engine:
         hits = self.search(standalone, filters=filters)
         if on_hits is not None:
             on_hits(hits)
-        if self.retriever.evidence(standalone, hits) < self.settings.min_relevance:
+        # A question about a law that is not indexed gets no answer from the laws that are.
+        missing = unknown_laws(self.retriever.index, standalone)
+        if missing or self.retriever.evidence(standalone, hits) < self.settings.min_relevance:
             documents = self.retriever.index.documents
-            answer = refusal(question, describe_search(hits, documents, clean_filters(filters)))
+            answer = refusal(question, describe_search(hits, documents, clean_filters(filters), missing))
         else:
             # Passages far below the relevance bar only add noise to the quoted answer.
             usable = [h for h in hits if (h.dense_score or 0.0) >= PASSAGE_FLOOR]

@@ -33,12 +33,15 @@ def refusal(question: str, searched: str) -> Answer:
     return Answer(question=question, text=f"{lead} {searched}", refused=True, searched=searched)
 
 
-def describe_search(hits: list[Hit], documents: int, filters: dict | None) -> str:
+def describe_search(hits: list[Hit], documents: int, filters: dict | None, missing: list[str] = ()) -> str:
     where = f"{documents} documents"
     if filters:
         shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
         if shown:
             where += f" (filters: {shown})"
+    if missing:
+        names = ", ".join(missing)
+        return f"The question names {names}, which is not among the {where} searched."
     if not hits:
         return f"Searched {where}: no passage matched."
     best = hits[0]

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from rag.config import Settings
+
 pytestmark = pytest.mark.slow
 RAG = [sys.executable, "-m", "rag"]
 
@@ -76,3 +78,12 @@ def test_config_lists_every_setting_without_secrets(tmp_path):
     out = subprocess.run([*RAG, "config"], capture_output=True, text=True, env=env, cwd=ROOT)
     assert out.returncode == 0
     assert "RAG_EMBEDDING_MODEL" in out.stdout and "sk-secret-value" not in out.stdout
+
+
+def test_readme_and_env_example_list_every_setting_with_its_default():
+    # A newcomer configures from these two files; a setting missing there does not exist for them.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name, default, help_text in Settings.describe():
+        assert f"| `{name}` | `{default}` | {help_text} |" in readme, name
+        assert f"\n{name}=" in example, name

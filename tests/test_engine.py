@@ -59,6 +59,31 @@ def test_far_outside_the_corpus_is_refused_without_citations(policy_engine, ques
     assert "Searched 14 documents" in answer.searched
 
 
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [("How long can a probation period be under the PRC Labour Contract Law?", "PRC Labour Contract Law"),
+     ("劳动合同法规定的试用期最长是多久？", "劳动合同法")],
+)
+def test_a_question_about_a_law_that_is_not_indexed_says_so(policy_engine, question, named):
+    # Probation periods, fines and employers are all words the indexed laws use: without
+    # the named-law check these questions were answered from PIPL and the Cybersecurity Law.
+    answer = policy_engine.answer(question)
+    assert answer.refused and answer.citations == []
+    assert f"names {named}, which is not among the 14 documents" in answer.text
+
+
+def test_a_named_indexed_law_is_not_mistaken_for_a_missing_one(policy_engine):
+    for question in ("根据个人信息保护法规定，罚款最高多少？", "Under China's Data Security Law, what is national core data?",
+                     "算法推荐服务提供者的备案期限是多少？"):
+        assert not policy_engine.answer(question).refused, question
+
+
+def test_effective_date_question_finds_the_commencement_article(policy_engine):
+    for question in ("When did the Data Security Law come into force?", "数据安全法什么时候施行？"):
+        top = [(h.doc_id, h.article) for h in policy_engine.search(question, k=3)]
+        assert ("zh_data_security_law_2021", 55) in top, question
+
+
 def test_filters_restrict_documents(policy_engine):
     hits = policy_engine.search("personal information", k=5, filters={"language": "en", "short_name": "PIPL"})
     assert hits and all(h.doc_id == "en_personal_information_protection_law_2021_npc" for h in hits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import CORPUS
 
-from rag.retrieve import Glossary
+from rag.retrieve import Glossary, build_index, unknown_laws
 
 
 def test_glossary_reads_the_corpus_tables_and_expands_both_ways():
@@ -99,3 +99,19 @@ def test_glossary_rows_answer_term_questions_only(corpus_index):
     assert all(c.doc_id != "glossary_en_zh" for c in plan.citations)
     terms = engine.search("What is the Chinese term for critical information infrastructure?", k=5)
     assert "glossary_en_zh" in [h.doc_id for h in terms]
+
+
+def test_unknown_laws_are_told_from_indexed_ones_by_their_titles():
+    consumer = {"doc_id": "consumer", "title": "Law of the People's Republic of China on the Protection of "
+                "Consumer Rights and Interests", "title_zh": "中华人民共和国消费者权益保护法", "language": "en",
+                "short_name": "Consumer Law"}
+    index = build_index(["c1"], ["Consumers have the right to know."], [consumer])
+    assert unknown_laws(index, "Under the Consumer Rights Protection Law, can I return goods?") == []
+    assert unknown_laws(index, "根据消费者权益保护法规定，七天无理由退货怎么算？") == []
+    assert unknown_laws(index, "Under the Consumer Law, can I return goods?") == []  # its short name
+    assert unknown_laws(index, "How long is probation under the Labour Contract Law?") == ["Labour Contract Law"]
+    assert unknown_laws(index, "公司法规定的注册资本缴纳期限是多久？") == ["公司法"]
+    assert unknown_laws(index, "《反不正当竞争法》对虚假宣传怎么处罚？") == ["反不正当竞争法"]
+    # everyday words ending in 法 are not laws; a question naming an indexed law may compare
+    assert unknown_laws(index, "这种算法是否合法？") == []
+    assert unknown_laws(index, "Does the Consumer Law or the Labour Contract Law apply?") == []
