@@ -3,7 +3,8 @@
     python bench/run.py --out bench/results/latest.json
 
 Measures, on the real policy texts in ../shared/policy-texts/docs: ingest throughput
-(chunks/s, cold, into a fresh store), search latency p50/p95 and answer latency p50/p95 over
+(chunks/s, cold, into a fresh store), the first search (in-memory indexes built), search
+latency p50/p95 and answer latency p50/p95 over
 the gold questions (after the model is loaded), and peak resident memory.
 """
 
@@ -43,7 +44,10 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp) / "data")
         report = ingest(settings, [DOCS], progress=False)
         engine = Engine(settings)
-        engine.search("warm up")  # model load and BM25 build are not query latency
+        engine.embedder.embed_query("warm up")  # model load
+        t = time.perf_counter()
+        engine.search("warm up")  # builds BM25, the dictionary bridge's glosses: not query latency
+        first_search_s = time.perf_counter() - t
         search_ms, answer_ms = [], []
         for q in questions:
             t = time.perf_counter()
@@ -58,6 +62,7 @@ def main() -> None:
         "chunks": report.chunks,
         "ingest_seconds": round(report.seconds, 1),
         "ingest_chunks_per_second": round(report.chunks / report.seconds, 1),
+        "first_search_seconds": round(first_search_s, 2),
         "questions": len(questions),
         "search_ms_p50": round(statistics.median(search_ms), 1),
         "search_ms_p95": round(percentile(search_ms, 0.95), 1),
