@@ -41,6 +41,7 @@ KNOWN_SHORT_NAMES = {
     "Generative AI": "GenAI Measures",
     "Generative Artificial Intelligence": "GenAI Measures",
     "算法推荐管理规定": "Algorithm Provisions",
+    "生成式人工智能": "GenAI Measures",
     "人脸识别": "SPC Facial Recognition Provisions",
 }
 

@@ -148,14 +148,20 @@ def build_index(
 
 
 def _aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
-    """short name, English short title or Chinese short title -> (pattern, doc ids)."""
+    """short name, English short title or Chinese short title -> (pattern, doc ids).
+
+    The known names of a law ("Generative AI", 生成式人工智能) apply to every document whose
+    short name or title is that law, whatever short name its front matter chose.
+    """
     table: dict[str, tuple[re.Pattern, set[str]]] = {}
     for meta in metas:
         short = meta.get("short_name", "")
         names = {short}
         if meta.get("title_zh"):
             names.add(short_zh_title(meta["title_zh"]))
-        names |= {alias for alias, s in KNOWN_SHORT_NAMES.items() if s == short}
+        titles = f"{meta.get('title', '')} {meta.get('title_zh', '')}"
+        laws = {short} | {s for alias, s in KNOWN_SHORT_NAMES.items() if alias in titles}
+        names |= {alias for alias, s in KNOWN_SHORT_NAMES.items() if s in laws}
         for name in names:
             if len(name) < 2 or name == "Glossary":
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import CORPUS
 
-from rag.retrieve import Glossary, build_index, unknown_laws
+from rag.retrieve import Glossary, _names_in, build_index, unknown_laws
 
 
 def test_glossary_reads_the_corpus_tables_and_expands_both_ways():
@@ -115,3 +115,14 @@ def test_unknown_laws_are_told_from_indexed_ones_by_their_titles():
     # everyday words ending in 法 are not laws; a question naming an indexed law may compare
     assert unknown_laws(index, "这种算法是否合法？") == []
     assert unknown_laws(index, "Does the Consumer Law or the Labour Contract Law apply?") == []
+
+
+def test_a_law_is_known_by_its_usual_names_whatever_its_short_name():
+    # The corpus summary is short-named "Generative AI Measures", the statute "GenAI Measures":
+    # both answer to "Generative AI" and 生成式人工智能, and a Chinese question naming the
+    # technology searches inside that law as an English one does.
+    summary = {"doc_id": "genai_summary", "short_name": "Generative AI Measures", "language": "en",
+               "title": "Interim Measures for the Management of Generative Artificial Intelligence Services"}
+    index = build_index(["g1"], ["Providers shall label generated content."], [summary])
+    for question in ("What must Generative AI providers label?", "生成式人工智能服务提供者要做哪些标识？"):
+        assert _names_in(index, question)[2] == [{"genai_summary"}], question
