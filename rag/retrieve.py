@@ -55,11 +55,17 @@ _SAME_LAW_REF = re.compile(
 # effective date in the last article. (question pattern, where the answer is, boost)
 EFFECTIVE = re.compile(r"come into (force|effect)|take effect|effective date|in force since|施行|生效", re.I)
 _COMMENCEMENT = re.compile(r"起施行|come into (force|effect)|take effect")
+DEFINITION = re.compile(r"\b(defin|meaning of|what (is|are|does) an? .* mean)|含义|是指|定义|什么是", re.I)
+# Intents whose answer is one article of a law: where it is.
+_ONE_ARTICLE = [
+    (EFFECTIVE, _COMMENCEMENT),
+    (DEFINITION, re.compile(r"下列用语的含义|用语含义|[Ff]or the purposes of this (?:Law|Regulation|Measures)")),
+]
 PENALTY = re.compile(r"\b(fines?|fined|penalt|sanction|punish|liab)|罚|处罚|法律责任|追究", re.I)
 INTENTS = [
     (PENALTY,
      lambda text, heading: "法律责任" in heading or "Legal Liabilit" in heading or "罚则" in heading, 1.5),
-    (re.compile(r"\b(defin|meaning of|what (is|are|does) an? .* mean)|含义|是指|定义|什么是", re.I),
+    (DEFINITION,
      lambda text, heading: bool(re.search(r"是指|含义|下列用语|refers? to|means\b", text)), 1.3),
     (EFFECTIVE, lambda text, heading: bool(_COMMENCEMENT.search(text)), 1.5),
 ]
@@ -294,12 +300,14 @@ class Retriever:
                         fused[citing] = max(fused.get(citing, 0.0), fused[cid] * 0.9)
         years = set(m.group(0) for m in _YEAR.finditer(query))
         intents = [(where, boost) for pattern, where, boost in INTENTS if pattern.search(query)]
-        if named and EFFECTIVE.search(query) and fused:
-            # "When did the DSL take effect?" has no topic words to search with: the named
-            # law's commencement article joins the candidates (the intent boost ranks it).
+        if named and fused:
+            # "When did the DSL take effect?" has no topic words to search with, and "define"
+            # few: the named law's commencement or definitions article joins the candidates
+            # (the intent boost ranks it).
+            places = [place for pattern, place in _ONE_ARTICLE if pattern.search(query)]
             floor = sorted(fused.values(), reverse=True)[min(len(fused), 5) - 1]
             for cid, (text, meta) in index.records.items():
-                if meta["doc_id"] in named and _COMMENCEMENT.search(text):
+                if meta["doc_id"] in named and any(place.search(text) for place in places):
                     if not filters or _matches(meta, filters):
                         fused[cid] = max(fused.get(cid, 0.0), floor)
         about_terms = bool(TERM_QUESTION.search(query))

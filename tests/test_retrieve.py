@@ -126,3 +126,10 @@ def test_a_law_is_known_by_its_usual_names_whatever_its_short_name():
     index = build_index(["g1"], ["Providers shall label generated content."], [summary])
     for question in ("What must Generative AI providers label?", "生成式人工智能服务提供者要做哪些标识？"):
         assert _names_in(index, question)[2] == [{"genai_summary"}], question
+
+
+@pytest.mark.slow
+def test_a_definition_question_finds_the_named_law_s_definitions_article(policy_engine):
+    # "define" leaves few topic words; the 用语含义 article of the law in force comes first.
+    hits = policy_engine.search("How does the Cybersecurity Law define a 'network operator'?", k=5)
+    assert docs_and_articles(hits)[0] == ("zh_cybersecurity_law_2025_amended_consolidated", 78)
