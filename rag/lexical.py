@@ -61,8 +61,10 @@ class BM25Index:
         self.k1, self.b = k1, b
         self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.lengths = []
+        self.terms: dict[str, frozenset[str]] = {}  # id -> its distinct tokens
         for index, text in enumerate(texts):
             counts = Counter(tokenize(text))
+            self.terms[ids[index]] = frozenset(counts)
             self.lengths.append(sum(counts.values()))
             for token, tf in counts.items():
                 self.postings[token].append((index, tf))
@@ -75,6 +77,13 @@ class BM25Index:
         """Inverse document frequency; a token absent from the corpus counts as rare."""
         df = len(self.postings.get(token, ()))
         return math.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))
+
+    def coverage(self, doc_id: str, tokens: set[str]) -> float:
+        """Share of `tokens`, weighted by rarity, that the passage `doc_id` contains."""
+        total = sum(self.idf(t) for t in tokens)
+        if not total:
+            return 0.0
+        return sum(self.idf(t) for t in tokens & self.terms.get(doc_id, frozenset())) / total
 
     def search(
         self, query: str, n: int, allow: Callable[[int], bool] | None = None

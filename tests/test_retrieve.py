@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import CORPUS
 
+from rag.lexical import BM25Index, tokenize
 from rag.retrieve import Glossary, _names_in, build_index, unknown_laws
 
 
@@ -133,3 +134,12 @@ def test_a_definition_question_finds_the_named_law_s_definitions_article(policy_
     # "define" leaves few topic words; the 用语含义 article of the law in force comes first.
     hits = policy_engine.search("How does the Cybersecurity Law define a 'network operator'?", k=5)
     assert docs_and_articles(hits)[0] == ("zh_cybersecurity_law_2025_amended_consolidated", 78)
+
+
+def test_coverage_weighs_the_question_terms_a_passage_holds_by_rarity():
+    bm25 = BM25Index(["a", "b", "c"], ["个人信息出境 安全评估", "个人信息 处理", "个人信息 同意"])
+    question = set(tokenize("个人信息出境 安全评估"))
+    assert bm25.coverage("a", question) == 1.0
+    partial = bm25.coverage("b", question)
+    assert 0.0 < partial < 0.5  # only the common word 个人信息
+    assert bm25.coverage("missing", question) == 0.0 and bm25.coverage("a", set()) == 0.0
