@@ -17,7 +17,6 @@ file in CC-CEDICT format (a domain dictionary), or empty to turn the bridge off.
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +24,6 @@ from pathlib import Path
 from .errors import ConfigError
 from .lexical import _CJK_RUN, EN_STOP, _cut
 
-log = logging.getLogger(__name__)
 PACKAGED = "cc-cedict"
 MAX_SENSES = 3  # senses read per word
 MAX_WORDS = 8  # English stems kept per word
