@@ -20,6 +20,7 @@ REFUSAL_EN = "The corpus does not cover this."
 REFUSAL_ZH = "资料库中没有涉及这个问题的内容。"
 MAX_SENTENCES = 4
 MAX_PASSAGES = 4
+MAX_LIST_CHARS = 400  # list items quoted after a sentence that introduces them
 _MARKER_ONLY = re.compile(r"^(?:第[^条]{1,8}条|Articles?\s+\d+.*|Art\.\s*\d+)$")
 
 
@@ -92,6 +93,7 @@ def extractive_answer(
             chosen.append(int(i))
             seen.add(key)  # the same sentence in two versions of a law is quoted once
             per_passage[p] = per_passage.get(p, 0) + 1
+    _complete_lists(passages, candidates, texts, chosen)
     # Passages in order of their best sentence, so [1] is the strongest evidence;
     # sentences of one passage in reading order.
     lead = {}
@@ -117,6 +119,30 @@ def extractive_answer(
         sentences = [texts[i] for i in chosen if candidates[i][0] == p]
         lines.append(" ".join(f"{sentence} [{numbers[p]}]" for sentence in sentences))
     return Answer(question=question, text="\n\n".join(lines), citations=citations, hits=hits)
+
+
+def _complete_lists(
+    passages: list[Hit], candidates: list[tuple[int, int, int]], texts: list[str], chosen: list[int]
+) -> None:
+    """A chosen sentence that opens a list ("有下列情形之一的…：", "…the following:") brings
+    the list's items, which are the answer; an item already chosen is not quoted twice."""
+    for i in list(chosen):
+        p, start, end = candidates[i]
+        if i not in chosen or not texts[i].rstrip().endswith(("：", ":")):
+            continue
+        stop = end
+        for j, (q, s, e) in enumerate(candidates):
+            if q != p or s < end:
+                continue
+            if e - end > MAX_LIST_CHARS:
+                break
+            stop = e
+            if j in chosen:
+                chosen.remove(j)
+            if passages[p].text[s:e].rstrip().endswith(("。", ".")):
+                break  # the list ends with its sentence
+        candidates[i] = (p, start, stop)
+        texts[i] = re.sub(r"\s+", " ", passages[p].text[start:stop])
 
 
 def _score(

@@ -141,8 +141,8 @@ def format_answer(answer: Answer, question: str = "") -> str:
         parts.append("**No answer found in the indexed documents.**")
         if answer.text:
             parts.append(answer.text)
-        if answer.searched:
-            parts.append(f"*Searched for:* {answer.searched}")
+        if answer.searched and answer.searched not in (answer.text or ""):
+            parts.append(f"*Searched:* {answer.searched}")
         return "\n\n".join(parts)
     parts.append(answer.text or "")
     if not answer.citations:
@@ -162,8 +162,8 @@ def sources_html(answer: Answer | None) -> str:
     if answer is None:
         return '<div class="pd-empty">Sources for each answer appear here.</div>'
     if answer.refused:
-        searched = f" Searched for: <em>{_esc(answer.searched)}</em>" if answer.searched else ""
-        return f'<div class="pd-empty">No passage was relevant enough to answer.{searched}</div>'
+        why = _esc(answer.searched) if answer.searched else "No passage was relevant enough to answer."
+        return f'<div class="pd-empty">Nothing to cite. {why}</div>'
     if not answer.citations:
         return '<div class="pd-empty">This answer cites no source.</div>'
     cards = []

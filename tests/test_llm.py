@@ -564,3 +564,14 @@ def test_engine_searches_with_the_rewritten_follow_up_and_streams_a_checked_answ
     assert answer.citations[0].article == 31
     streamed = "".join(value for kind, value in events if kind == "token")
     assert streamed == answer.text
+
+
+def test_a_sentence_that_opens_a_list_is_quoted_with_its_items():
+    # "…个人有权请求删除：" alone tells the reader nothing: the cases are in the items.
+    hit = pipl_hit(47, "zh")
+    answer = extractive_answer("个人信息处理者未删除的，个人有权请求删除吗？", [hit])
+    assert "个人有权请求删除： （一）处理目的已实现" in answer.text
+    assert "（五）法律、行政法规规定的其他情形。 [1]" in answer.text
+    assert answer.text.count("（三）个人撤回同意") == 1  # an item chosen on its own is not repeated
+    quote = answer.citations[0].quote
+    assert quote in hit.text and "请求删除：\n\n（一）" in quote and "（五）法律、行政法规规定的其他情形。" in quote

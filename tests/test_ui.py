@@ -105,6 +105,10 @@ def test_refusal_says_so_and_shows_what_was_searched():
     assert "No answer found" in text
     assert "PIPL maximum fine" in text
     assert "No citation" not in text  # a refusal is not an uncited answer
+    # the engine's refusal text already says what was searched: not said twice
+    answer.text = "The corpus does not cover this. PIPL maximum fine"
+    assert ui.format_answer(answer).count("PIPL maximum fine") == 1
+    assert "PIPL maximum fine" in ui.sources_html(answer)
 
 
 def test_notice_rewrite_and_unsupported_sentences_are_shown():
