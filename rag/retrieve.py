@@ -271,11 +271,12 @@ class Retriever:
             rankings.append(self.store.query(self.embed_query(f"{topic} {expansion}"), pool, filters))
             weights.append(1.0)
         bridged_english = index.glosses is not None and len(_ENGLISH_WORD.findall(topic)) >= 2
+        english = english_terms(topic) if bridged_english else ""
         if index.glosses is not None:
             # An English question searched in the Chinese passages' English glosses; a Chinese
             # one, glossed, in the English passages.
             if bridged_english:
-                bridge, words = index.glosses, english_terms(topic)
+                bridge, words = index.glosses, english
             else:
                 bridge, words = index.english, self._dictionary.gloss(topic)
             if words:
@@ -305,11 +306,11 @@ class Retriever:
                         fused[citing] = max(fused.get(citing, 0.0), fused[cid] * 0.9)
         years = set(m.group(0) for m in _YEAR.finditer(query))
         intents = [(where, boost) for pattern, where, boost in INTENTS if pattern.search(query)]
-        if named and fused:
+        places = [place for pattern, place in _ONE_ARTICLE if pattern.search(query)]
+        if named and fused and places:
             # "When did the DSL take effect?" has no topic words to search with, and "define"
             # few: the named law's commencement or definitions article joins the candidates
             # (the intent boost ranks it).
-            places = [place for pattern, place in _ONE_ARTICLE if pattern.search(query)]
             floor = sorted(fused.values(), reverse=True)[min(len(fused), 5) - 1]
             for cid, (text, meta) in index.records.items():
                 if meta["doc_id"] in named and any(place.search(text) for place in places):
@@ -337,10 +338,10 @@ class Retriever:
                         fused[cid] = fused.get(cid, 0.0) + (1.0 if named else 0.02)
         # How much of the question each leading passage holds, in its own words or, for an
         # English question, through the English side of the bridge: RRF only sees ranks.
-        english = set(tokenize(english_terms(topic))) if bridged_english else set()
         terms = set(tokenize(f"{topic} {expansion}"))
+        english_tokens = set(tokenize(english))
         for cid in sorted(fused, key=lambda c: -fused[c])[:COVERAGE_DEPTH]:
-            fused[cid] *= 1 + COVERAGE_WEIGHT * self._coverage(index, cid, terms, english)
+            fused[cid] *= 1 + COVERAGE_WEIGHT * self._coverage(index, cid, terms, english_tokens)
         dense = dict(rankings[0])
         lexical = dict(rankings[1])
         ordered = _collapse(index, sorted(fused, key=lambda c: -fused[c]))
@@ -379,9 +380,7 @@ class Retriever:
             return best
         idf = index.bm25.idf
         total = sum(idf(t) for t in terms) or 1.0
-        found: set[str] = set()
-        for hit in hits[:3]:
-            found |= set(tokenize(hit.text))
+        found = set().union(*(index.bm25.terms.get(hit.chunk_id, ()) for hit in hits[:3]))
         covered = sum(idf(t) for t in terms & found) / total if terms else 1.0
         english = set(tokenize(english_terms(topic))) if index.glosses is not None else set()
         if len(english) >= 2:
