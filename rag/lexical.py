@@ -80,10 +80,14 @@ class BM25Index:
 
     def coverage(self, doc_id: str, tokens: set[str]) -> float:
         """Share of `tokens`, weighted by rarity, that the passage `doc_id` contains."""
+        return self.share(tokens, self.terms.get(doc_id, frozenset()))
+
+    def share(self, tokens: set[str], held: set[str] | frozenset[str]) -> float:
+        """Share of `tokens`, weighted by rarity, found in `held`."""
         total = sum(self.idf(t) for t in tokens)
         if not total:
             return 0.0
-        return sum(self.idf(t) for t in tokens & self.terms.get(doc_id, frozenset())) / total
+        return sum(self.idf(t) for t in tokens & held) / total
 
     def search(
         self, query: str, n: int, allow: Callable[[int], bool] | None = None

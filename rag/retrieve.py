@@ -378,10 +378,8 @@ class Retriever:
         best = max(h.dense_score or 0.0 for h in hits)
         if not terms and not named:
             return best
-        idf = index.bm25.idf
-        total = sum(idf(t) for t in terms) or 1.0
         found = set().union(*(index.bm25.terms.get(hit.chunk_id, ()) for hit in hits[:3]))
-        covered = sum(idf(t) for t in terms & found) / total if terms else 1.0
+        covered = index.bm25.share(terms, found) if terms else 1.0
         english = set(tokenize(english_terms(topic))) if index.glosses is not None else set()
         if len(english) >= 2:
             # Known in either language: the English passages or the glosses of the Chinese ones.
