@@ -26,7 +26,13 @@ EN_STOP = set(
     "might must shall will not no any all under about into than then there their they them i we "
     "you he she his her our your my me us if so such other also per".split()
 )
-ZH_STOP = set("的 了 和 与 及 或 是 在 对 为 以 等 其 之 并 由 中 有 应当 可以 哪些 什么 怎么 如何 吗 呢 是否 规定 本法".split())
+ZH_STOP = set(
+    "的 了 和 与 及 或 是 在 对 为 以 等 其 之 并 由 中 有 应当 可以 哪些 什么 怎么 如何 吗 呢 是否 规定 本法 "
+    # pronouns, particles and question words: a question's own wording, never what it is about
+    "我 你 他 她 它 我们 你们 他们 这 那 这个 那个 就 都 也 会 被 能 要 需要 吧 啊 "
+    "多久 多少 多长 多长时间 长时间 几 几天 多大 怎样 怎么办 为什么 能不能 能否 可不可以 "
+    "会不会 是不是 有没有 哪 哪个 哪里 谁".split()
+)
 
 _jieba = None
 
