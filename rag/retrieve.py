@@ -65,6 +65,13 @@ _ONE_ARTICLE = [
     (EFFECTIVE, _COMMENCEMENT),
     (DEFINITION, re.compile(r"下列用语的含义|用语含义|[Ff]or the purposes of this (?:Law|Regulation|Measures)")),
 ]
+DEADLINE = re.compile(
+    r"\bhow (long|soon|far in advance|many (working )?(days|hours|weeks|months|years))|\b(deadline|time limit)"
+    r"|多久|多长时间|几天|多少天|多少小时|几个月|几年|多少年|提前几|多少个工作日|期限", re.I)
+_PERIOD = re.compile(
+    r"[一二三四五六七八九十百\d]+个?(?:工作日|日|小时|月|年)(?:内|以内|之内|前|以上|以下)"
+    r"|\b(?:\d+|one|two|three|five|seven|ten|fifteen|twenty|thirty|forty-five|sixty|ninety)"
+    r"\s+(?:working\s+)?(?:days?|hours?|weeks?|months?|years?)\b", re.I)
 PENALTY = re.compile(r"\b(fines?|fined|penalt|sanction|punish|liab)|罚|处罚|法律责任|追究", re.I)
 INTENTS = [
     (PENALTY,
@@ -72,6 +79,7 @@ INTENTS = [
     (DEFINITION,
      lambda text, heading: bool(re.search(r"是指|含义|下列用语|refers? to|means\b", text)), 1.3),
     (EFFECTIVE, lambda text, heading: bool(_COMMENCEMENT.search(text)), 1.5),
+    (DEADLINE, lambda text, heading: bool(_PERIOD.search(text)), 1.5),
 ]
 # The glossary serves query expansion; as an answer it only fits questions about terms.
 TERM_QUESTION = re.compile(r"translat|\b(chinese|english) (term|word|name|for)\b|中文|英文|术语|译|怎么说", re.I)
