@@ -69,8 +69,9 @@ DEADLINE = re.compile(
     r"\bhow (long|soon|far in advance|many (working )?(days|hours|weeks|months|years))|\b(deadline|time limit)"
     r"|多久|多长时间|几天|多少天|多少小时|几个月|几年|多少年|提前几|多少个工作日|期限", re.I)
 _PERIOD = re.compile(
-    r"[一二三四五六七八九十百\d]+个?(?:工作日|日|小时|月|年)(?:内|以内|之内|前|以上|以下)"
-    r"|\b(?:\d+|one|two|three|five|seven|ten|fifteen|twenty|thirty|forty-five|sixty|ninety)"
+    r"(?:(?:不得?少于|不得?超过|至少)[一二三四五六七八九十百\d]+个?(?:工作日|日|小时|月|年))"
+    r"|[一二三四五六七八九十百\d]+个?(?:工作日|日|小时|月|年)(?:内|以内|之内|前|以上|以下)"
+    r"|\b(?:\d+|one|two|three|four|five|six|seven|ten|twelve|fifteen|twenty|thirty|forty-five|sixty|ninety)"
     r"\s+(?:working\s+)?(?:days?|hours?|weeks?|months?|years?)\b", re.I)
 PENALTY = re.compile(r"\b(fines?|fined|penalt|sanction|punish|liab)|罚|处罚|法律责任|追究", re.I)
 INTENTS = [
