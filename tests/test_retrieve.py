@@ -6,7 +6,7 @@ import pytest
 from conftest import CORPUS
 
 from rag.lexical import BM25Index, tokenize
-from rag.retrieve import Glossary, _names_in, build_index, unknown_laws
+from rag.retrieve import _PERIOD, DEADLINE, Glossary, _names_in, build_index, unknown_laws
 
 
 def test_glossary_reads_the_corpus_tables_and_expands_both_ways():
@@ -143,3 +143,21 @@ def test_coverage_weighs_the_question_terms_a_passage_holds_by_rarity():
     partial = bm25.coverage("b", question)
     assert 0.0 < partial < 0.5  # only the common word 个人信息
     assert bm25.coverage("missing", question) == 0.0 and bm25.coverage("a", set()) == 0.0
+
+
+def test_deadline_questions_and_the_periods_laws_state():
+    for question in ("How long must logs be kept?", "How many working days does the CAC have?",
+                     "网络日志至少要保存多长时间？", "修改交易规则要提前几天公示？"):
+        assert DEADLINE.search(question), question
+    assert not DEADLINE.search("Who must keep network logs?")
+    for clause in ("留存相关的网络日志不少于六个月", "于三十个工作日内", "within 15 working days",
+                   "for at least six months"):
+        assert _PERIOD.search(clause), clause
+    assert not _PERIOD.search("本法自二〇二一年十一月一日起施行。")  # a date is not a period
+
+
+@pytest.mark.slow
+def test_a_deadline_question_finds_the_article_that_states_the_period(policy_engine):
+    # Without the rule, PIPL's article on retention periods in general outranks the log rule.
+    top = policy_engine.search("网络日志至少要保存多长时间？", k=2)
+    assert any("不少于六个月" in hit.text and hit.doc_id.startswith("zh_cybersecurity_law") for hit in top)
