@@ -60,6 +60,11 @@ class Settings:
         "(packaged), a path to a file in CC-CEDICT format, or empty to turn it off.",
         "cc-cedict",
     )
+    term_neighbours: int = _describe(
+        "Corpus Chinese words brought in per question word by embedding similarity, so lay or "
+        "English wording finds the law's terms; 0 turns it off.",
+        2,
+    )
     reranker: str = _describe("Optional cross-encoder (sentence-transformers name or path).", "")
     host: str = _describe("Address the web UI and API listen on.", "127.0.0.1")
     port: int = _describe("Port of the web UI.", 7860)
@@ -73,6 +78,8 @@ class Settings:
             raise ConfigError(f"RAG_TOP_K must be greater than 0, got {self.top_k}")
         if self.chunk_tokens < 50:
             raise ConfigError(f"RAG_CHUNK_TOKENS must be at least 50, got {self.chunk_tokens}")
+        if self.term_neighbours < 0:
+            raise ConfigError(f"RAG_TERM_NEIGHBOURS must be 0 or more, got {self.term_neighbours}")
         if self.max_file_mb <= 0:
             raise ConfigError(f"RAG_MAX_FILE_MB must be greater than 0, got {self.max_file_mb}")
 

@@ -29,7 +29,10 @@ class Engine:
         self.settings = settings or Settings.from_env()
         self.store = Store(self.settings)
         self._embedder: Embedder | None = None
-        self.retriever = Retriever(self.settings, self.store, lambda q: self.embedder.embed_query(q))
+        self.retriever = Retriever(
+            self.settings, self.store,
+            lambda q: self.embedder.embed_query(q), lambda terms: self.embedder.embed_documents(terms),
+        )
 
     @property
     def embedder(self) -> Embedder:

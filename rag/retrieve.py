@@ -33,8 +33,10 @@ from .bridge import Dictionary, english_terms
 from .citations import short_zh_title
 from .config import Settings
 from .documents import KNOWN_SHORT_NAMES
+from .embeddings import slug
 from .errors import IndexNotBuilt, RagError
 from .lexical import ARTICLE_REF, BM25Index, tokenize
+from .neighbours import TermNeighbours
 from .numerals import NUMERAL_CHARS, numbers_matched
 from .rerank import rerank_hits
 from .store import Store
@@ -119,6 +121,7 @@ class Index:
     glosses: BM25Index | None = None  # English glosses of the Chinese passages (rag.bridge)
     english: BM25Index | None = None  # the English passages, stemmed as the glosses are
     titles: list[tuple[set[str], str]] = field(default_factory=list)  # (English title words, Chinese title)
+    neighbours: TermNeighbours | None = None  # the Chinese vocabulary, embedded (rag.neighbours)
 
     @property
     def documents(self) -> int:
@@ -126,10 +129,18 @@ class Index:
 
 
 def build_index(
-    ids: list[str], texts: list[str], metas: list[dict], dictionary: Dictionary | None = None
+    ids: list[str],
+    texts: list[str],
+    metas: list[dict],
+    dictionary: Dictionary | None = None,
+    embed_terms: Callable[[list[str]], np.ndarray] | None = None,
+    neighbours: int = 0,
+    term_cache: Path | None = None,
 ) -> Index:
     index = Index(records={cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)})
     index.bm25 = BM25Index(ids, texts)
+    if embed_terms is not None and neighbours > 0:
+        index.neighbours = TermNeighbours.build(index.bm25.postings, embed_terms, neighbours, term_cache)
     if dictionary is not None:
         chinese = [i for i, meta in enumerate(metas) if meta.get("language") == "zh"]
         index.glosses = BM25Index([ids[i] for i in chinese], [dictionary.gloss(texts[i]) for i in chinese])
@@ -237,10 +248,17 @@ class Glossary:
 
 
 class Retriever:
-    def __init__(self, settings: Settings, store: Store, embed_query: Callable[[str], np.ndarray]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        embed_query: Callable[[str], np.ndarray],
+        embed_terms: Callable[[list[str]], np.ndarray] | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.embed_query = embed_query
+        self.embed_terms = embed_terms
         self.index = Index()
         self._key: tuple[int, int] | None = None
         self._lock = threading.Lock()
@@ -257,7 +275,11 @@ class Retriever:
             if key != self._key:
                 if self._dictionary is None and self.settings.dictionary:
                     self._dictionary = Dictionary.load(self.settings.dictionary, self.glossary.pairs)
-                self.index = build_index(*self.store.all_records(), dictionary=self._dictionary)
+                self.index = build_index(
+                    *self.store.all_records(), dictionary=self._dictionary,
+                    embed_terms=self.embed_terms, neighbours=self.settings.term_neighbours,
+                    term_cache=self.settings.data_dir / "term-vectors" / f"{slug(self.settings.embedding_model)}.npz",
+                )
                 self._key = key
         return self.index
 
@@ -294,6 +316,13 @@ class Retriever:
                 if named:
                     rankings.append(bridge.search(words, pool, _allow(index, named_filters, bridge)))
                     weights.append(1.0)
+        if index.neighbours is not None:
+            # The corpus's Chinese words nearest the question's words (rag.neighbours), searched
+            # in the Chinese passages: lay words and the other language meet the law's terms.
+            near = index.neighbours.expand(topic)
+            if near:
+                rankings.append(index.bm25.search(near, pool, _allow_chinese(index, filters)))
+                weights.append(1.0)
         if named:
             # Within the named law, what matters is the topic: the law's name would only
             # pull its most generic articles to the top.
@@ -541,6 +570,16 @@ def _matches(meta: dict, filters: dict[str, Any]) -> bool:
         if meta.get(key) not in allowed:
             return False
     return True
+
+
+def _allow_chinese(index: Index, filters: dict[str, Any] | None):
+    ids = index.bm25.ids
+
+    def allowed(i: int) -> bool:
+        meta = index.records[ids[i]][1]
+        return meta.get("language") == "zh" and (not filters or _matches(meta, filters))
+
+    return allowed
 
 
 def _allow(index: Index, filters: dict[str, Any] | None, bm25: BM25Index | None = None):
