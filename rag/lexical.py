@@ -62,7 +62,13 @@ def tokenize(text: str) -> list[str]:
 
 
 class BM25Index:
-    def __init__(self, ids: list[str], texts: list[str], k1: float = 1.5, b: float = 0.75) -> None:
+    """BM25 over `texts`. `context` (one string per text, e.g. its section heading) is searched
+    with the text but is not part of `terms`, the passage's own words that coverage and the
+    refusal score count."""
+
+    def __init__(
+        self, ids: list[str], texts: list[str], k1: float = 1.5, b: float = 0.75, context: list[str] | None = None
+    ) -> None:
         self.ids = ids
         self.k1, self.b = k1, b
         self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -71,6 +77,8 @@ class BM25Index:
         for index, text in enumerate(texts):
             counts = Counter(tokenize(text))
             self.terms[ids[index]] = frozenset(counts)
+            if context and context[index]:
+                counts.update(tokenize(context[index]))
             self.lengths.append(sum(counts.values()))
             for token, tf in counts.items():
                 self.postings[token].append((index, tf))

@@ -138,14 +138,23 @@ def build_index(
     term_cache: Path | None = None,
 ) -> Index:
     index = Index(records={cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)})
-    index.bm25 = BM25Index(ids, texts)
+    # The section a passage sits in ("个人信息跨境提供的规则", "Security measures") names its
+    # topic in words the article itself may not use: searched with it, not counted as its own.
+    sections = [(meta.get("heading_path") or "").split(" › ")[-1] for meta in metas]
+    index.bm25 = BM25Index(ids, texts, context=sections)
     if embed_terms is not None and neighbours > 0:
         index.neighbours = TermNeighbours.build(index.bm25.postings, embed_terms, neighbours, term_cache)
     if dictionary is not None:
         chinese = [i for i, meta in enumerate(metas) if meta.get("language") == "zh"]
-        index.glosses = BM25Index([ids[i] for i in chinese], [dictionary.gloss(texts[i]) for i in chinese])
+        index.glosses = BM25Index(
+            [ids[i] for i in chinese], [dictionary.gloss(texts[i]) for i in chinese],
+            context=[dictionary.gloss(sections[i]) for i in chinese],
+        )
         english = [i for i, meta in enumerate(metas) if meta.get("language") == "en"]
-        index.english = BM25Index([ids[i] for i in english], [english_terms(texts[i]) for i in english])
+        index.english = BM25Index(
+            [ids[i] for i in english], [english_terms(texts[i]) for i in english],
+            context=[english_terms(sections[i]) for i in english],
+        )
     index.aliases = _aliases(metas)
     for meta in metas:
         if meta.get("title_zh"):

@@ -161,3 +161,15 @@ def test_a_deadline_question_finds_the_article_that_states_the_period(policy_eng
     # Without the rule, PIPL's article on retention periods in general outranks the log rule.
     top = policy_engine.search("网络日志至少要保存多长时间？", k=2)
     assert any("不少于六个月" in hit.text and hit.doc_id.startswith("zh_cybersecurity_law") for hit in top)
+
+
+def test_a_passage_is_found_by_its_section_heading_which_does_not_count_as_its_own_words():
+    texts = ["确需向中华人民共和国境外提供个人信息的，应当具备下列条件之一。", "处理个人信息应当取得个人同意。"]
+    metas = [
+        {"doc_id": "pipl", "language": "zh", "heading_path": "中华人民共和国个人信息保护法 › 第三章 个人信息跨境提供的规则"},
+        {"doc_id": "pipl", "language": "zh", "heading_path": "中华人民共和国个人信息保护法 › 第二章 个人信息处理规则"},
+    ]
+    index = build_index(["a", "b"], texts, metas)
+    assert [cid for cid, _ in index.bm25.search("个人信息跨境", 2)][0] == "a"
+    assert "跨境" not in index.bm25.terms["a"]  # coverage and the refusal score see the article only
+    assert index.bm25.coverage("a", {"跨境"}) == 0.0
