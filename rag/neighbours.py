@@ -24,6 +24,7 @@ from 0.907 to 0.933: headings and neighbours find some of the same articles.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -66,7 +67,6 @@ class TermNeighbours:
         self.per_word = per_word
         self._asked: dict[str, np.ndarray] = {}  # question words seen before: most recur
 
-
     @classmethod
     def build(
         cls,
@@ -92,12 +92,16 @@ class TermNeighbours:
         units = question_units(question)
         if not units:
             return ""
-        new = [u for u in units if u not in self._asked]
+        # Read once into a local dict: another thread may clear the shared one meanwhile.
+        vectors = {u: v for u in units if (v := self._asked.get(u)) is not None}
+        new = [u for u in units if u not in vectors]
         if new:
+            fresh = dict(zip(new, np.asarray(self.embed(new), dtype=np.float32), strict=True))
+            vectors.update(fresh)
             if len(self._asked) > MAX_REMEMBERED:
                 self._asked.clear()
-            self._asked.update(zip(new, np.asarray(self.embed(new), dtype=np.float32), strict=True))
-        similarities = np.stack([self._asked[u] for u in units]) @ self.vectors.T
+            self._asked.update(fresh)
+        similarities = np.stack([vectors[u] for u in units]) @ self.vectors.T
         top = min(self.per_word, len(self.words))
         found: list[str] = []
         for row in similarities:
@@ -124,7 +128,7 @@ def _write(cache: Path | None, vectors: dict[str, np.ndarray]) -> None:
         return
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(".partial.npz")
+        partial = cache.with_name(f"{cache.stem}.{os.getpid()}.partial.npz")  # two processes, one dir
         np.savez(partial, words=np.array(list(vectors)), vectors=np.stack(list(vectors.values())))
         partial.replace(cache)
     except OSError as exc:  # read-only data dir: work from memory

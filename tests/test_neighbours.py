@@ -94,3 +94,17 @@ def test_term_vectors_are_kept_and_only_new_words_embedded(tmp_path, caplog):
     cache.write_bytes(b"not a numpy file")  # damaged: rebuilt, with a warning
     assert TermNeighbours.build(["罚款"], embed, 2, cache).words == ["罚款"]
     assert asked[-1] == ["罚款"] and "unreadable term vectors" in caplog.text
+
+
+def test_a_question_survives_another_thread_forgetting_the_remembered_words():
+    import numpy as np
+
+    vocabulary = TermNeighbours(["罚款"], np.array([[1.0, 0.0]], dtype=np.float32), None, 1)
+
+    def embed(words):
+        vocabulary._asked.clear()  # what a second thread does when the memory is full
+        return np.array([[1.0, 0.0]] * len(words), dtype=np.float32)
+
+    vocabulary.embed = embed
+    assert vocabulary.expand("罚款") == "罚款"
+    assert vocabulary.expand("罚款 fines") == "罚款"  # 罚款 remembered, "fines" new: the clear hits mid-question
