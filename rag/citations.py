@@ -58,9 +58,14 @@ def build_label(meta: dict) -> str:
         if article_end:
             return f"{name} Arts. {article}–{article_end}"
         return f"{name} Art. {article}"
-    heading = (meta.get("heading_path") or "").split(" › ")[-1]
+    heading = section_title(meta)
     name = short or title
     return f"{name}, {heading}" if heading else name
+
+
+def section_title(meta: dict) -> str:
+    """The innermost heading a passage sits under ("第三章 个人信息跨境提供的规则"), or ""."""
+    return (meta.get("heading_path") or "").split(" › ")[-1]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .lexical import _CJK_RUN, EN_STOP, tokenize
+from .lexical import EN_STOP, tokenize
 
 log = logging.getLogger(__name__)
 # Below 0.7 the neighbours drift to loosely related words (MRR 0.830 → 0.816 at 0.65);
@@ -45,7 +45,7 @@ _LINKS = ("of", "to", "for")  # "burden of proof", "right to object"
 
 def question_units(text: str) -> list[str]:
     """What gets embedded: Chinese words, English content words and adjacent pairs of them."""
-    units = [t for t in tokenize(" ".join(_CJK_RUN.findall(text))) if _CJK_WORD.match(t)]
+    units = [t for t in tokenize(text) if _CJK_WORD.match(t)]  # as BM25 cuts them
     words = _EN_WORD.findall(text)
     content = [w.lower() not in EN_STOP for w in words]
     units += [w for w, keep in zip(words, content, strict=True) if keep]

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .bridge import Dictionary, english_terms
-from .citations import short_zh_title
+from .citations import section_title, short_zh_title
 from .config import Settings
 from .documents import KNOWN_SHORT_NAMES
 from .embeddings import slug
@@ -140,7 +140,7 @@ def build_index(
     index = Index(records={cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)})
     # The section a passage sits in ("个人信息跨境提供的规则", "Security measures") names its
     # topic in words the article itself may not use: searched with it, not counted as its own.
-    sections = [(meta.get("heading_path") or "").split(" › ")[-1] for meta in metas]
+    sections = [section_title(meta) for meta in metas]
     index.bm25 = BM25Index(ids, texts, context=sections)
     if embed_terms is not None and neighbours > 0:
         index.neighbours = TermNeighbours.build(index.bm25.postings, embed_terms, neighbours, term_cache)
