@@ -98,10 +98,13 @@ class BM25Index:
 
     def share(self, tokens: set[str], held: set[str] | frozenset[str]) -> float:
         """Share of `tokens`, weighted by rarity, found in `held`."""
-        total = sum(self.idf(t) for t in tokens)
+        # Summed in sorted order: set order changes between processes (string hashing), and so
+        # would the last bit of the sums, the ranking of ties and "all held" being exactly 1.0.
+        weights = [(t, self.idf(t)) for t in sorted(tokens)]
+        total = sum(w for _, w in weights)
         if not total:
             return 0.0
-        return sum(self.idf(t) for t in tokens & held) / total
+        return sum(w for t, w in weights if t in held) / total
 
     def search(
         self, query: str, n: int, allow: Callable[[int], bool] | None = None
