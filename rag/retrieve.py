@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,9 +54,28 @@ COVERAGE_WEIGHT = 0.5
 FILTER_KEYS = ("doc_type", "short_name", "language", "status", "doc_id")
 STATUS_WEIGHT = {"in_force": 1.0, "amended": 0.85, "superseded": 0.8, "repealed": 0.7}
 NAMED_DOC_BOOST = 1.3
-_SAME_LAW_REF = re.compile(
-    rf"本法第([{NUMERAL_CHARS}\d]+)条|[Aa]rticle (\d+) of this (?:Law|Code|Regulation|Measures)"
+# "本条例第二十九条第二款、第三十条、第三十一条规定" / "paragraph 2 of Article 29, Article 31, or
+# Article 32 of these Regulations": every article of the list, not its paragraphs.
+_SAME_LAW_ZH = re.compile(
+    rf"本(?:法|编|条例|规定|办法|措施|决定|解释)((?:第[{NUMERAL_CHARS}\d]+[条款项](?:[、，,和及与或者至]|以及)*)+)"
 )
+_SAME_LAW_EN = re.compile(
+    r"((?:(?:paragraphs? \d+(?: and \d+)? of )?Articles? \d+(?:\(\d+\))?(?:,? (?:and|or|to) \d+)*(?:,? (?:and|or) |, )?)+)"
+    r" ?of (?:this|these) (?:Law|Code|Regulations?|Measures|Provisions|Rules)\b",
+    re.I,
+)
+_ZH_ARTICLE = re.compile(rf"第([{NUMERAL_CHARS}\d]+)条")
+_EN_PARAGRAPHS = re.compile(r"paragraphs? \d+(?: and \d+)? of ", re.I)
+
+
+def same_law_refs(text: str) -> list[int]:
+    """Articles of its own law that `text` cites, in order, each once."""
+    numbers = []
+    for m in _SAME_LAW_ZH.finditer(text):
+        numbers += numbers_matched(_ZH_ARTICLE, m.group(1))
+    for m in _SAME_LAW_EN.finditer(text):
+        numbers += [int(n) for n in re.findall(r"\d+", _EN_PARAGRAPHS.sub("", re.sub(r"\(\d+\)", "", m.group(1))))]
+    return list(dict.fromkeys(numbers))
 # What a question asks for, and where Chinese laws put it. Laws follow one drafting
 # pattern: penalties sit in the 法律责任 chapter, definitions in a 用语含义 article, the
 # effective date in the last article. (question pattern, where the answer is, boost)
@@ -71,8 +91,8 @@ DEADLINE = re.compile(
     r"\bhow (long|soon|far in advance|many (working )?(days|hours|weeks|months|years))|\b(deadline|time limit)"
     r"|多久|多长时间|几天|多少天|多少小时|几个月|几年|多少年|提前几|多少个工作日|期限", re.I)
 _PERIOD = re.compile(
-    r"(?:(?:不得?少于|不得?超过|至少)[一二三四五六七八九十百\d]+个?(?:工作日|日|小时|月|年))"
-    r"|[一二三四五六七八九十百\d]+个?(?:工作日|日|小时|月|年)(?:内|以内|之内|前|以上|以下)"
+    r"(?:(?:不得?少于|不得?超过|至少|提前)[一二三四五六七八九十百\d]+个?(?:工作日|日|天|小时|月|年))"
+    r"|[一二三四五六七八九十百\d]+个?(?:工作日|日|天|小时|月|年)(?:内|以内|之内|前|以上|以下)"
     r"|\b(?:\d+|one|two|three|four|five|six|seven|ten|twelve|fifteen|twenty|thirty|forty-five|sixty|ninety)"
     r"\s+(?:working\s+)?(?:days?|hours?|weeks?|months?|years?)\b", re.I)
 PENALTY = re.compile(r"\b(fines?|fined|penalt|sanction|punish|liab)|罚|处罚|法律责任|追究", re.I)
@@ -162,7 +182,7 @@ def build_index(
     for cid, text, meta in zip(ids, texts, metas, strict=True):
         if meta.get("article", -1) >= 0:
             index.by_article.setdefault((meta["doc_id"], meta["article"]), []).append(cid)
-        for number in numbers_matched(_SAME_LAW_REF, text):
+        for number in same_law_refs(text):
             index.cited_by.setdefault((meta["doc_id"], number), []).append(cid)
     docs = {m["doc_id"]: m for m in metas}
     index.titles = [
@@ -473,7 +493,7 @@ class Retriever:
                             seen.add(other)
                         else:
                             related.append(other)
-            for number in numbers_matched(_SAME_LAW_REF, text)[:2]:
+            for number in same_law_refs(text)[:2]:
                 related.extend(index.by_article.get((meta["doc_id"], number), [])[:1])
             for other in related:
                 if other not in seen and (not filters or _matches(index.records[other][1], filters)):
@@ -550,12 +570,17 @@ def _glossary_path(setting: str) -> Path | None:
     return path
 
 
+_ARTICLE_LABEL = re.compile(rf"^\s*(?:第[{NUMERAL_CHARS}\d]+条|\**Article \d+\**)")
+
+
 def _collapse(index: Index, ordered: list[str]) -> list[str]:
-    """Drop a chunk whose text repeats a higher-ranked one (an article unchanged by an amendment)."""
+    """Drop a chunk whose text repeats a higher-ranked one: an article an amendment left
+    unchanged, even when it renumbered it (2016 CSL Art. 47 is 2025 CSL Art. 49) or changed
+    only the width of its punctuation."""
     seen: set[str] = set()
     kept = []
     for cid in ordered:
-        key = re.sub(r"\s+", "", index.records[cid][0])
+        key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", _ARTICLE_LABEL.sub("", index.records[cid][0])))
         if key in seen:
             continue
         seen.add(key)
