@@ -107,6 +107,7 @@ INTENTS = [
 # The glossary serves query expansion; as an answer it only fits questions about terms.
 TERM_QUESTION = re.compile(r"translat|\b(chinese|english) (term|word|name|for)\b|中文|英文|术语|译|怎么说", re.I)
 GLOSSARY_WEIGHT = 0.3
+PIVOT_MAX_SHARE = 0.05  # a synonym reached through English must have a word this rare or rarer
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 # A law named by its title: capitalised words before Law/Act/Code/Regulations; in Chinese a
 # name ending in 法/条例 before a word that follows law names, or anything in 《》.
@@ -275,6 +276,15 @@ class Glossary:
                 found.append(en)
         return " ".join(dict.fromkeys(found))
 
+    def pivot(self, query: str) -> list[str]:
+        """Chinese terms for the Chinese terms in `query`, reached through their English: 大数据杀熟
+        is "big-data price discrimination against existing customers", which holds "price
+        discrimination", the glossary's rendering of the law's own 不合理的差别待遇."""
+        english = [en for en, zh in self.pairs if len(zh) >= 2 and zh in query]
+        found = [zh for pattern, en, zh in self._en for said in english
+                 if en.casefold() != said.casefold() and zh not in query and pattern.search(said)]
+        return list(dict.fromkeys(found))
+
 
 class Retriever:
     def __init__(
@@ -318,7 +328,7 @@ class Retriever:
         topic, spelled, matched = _names_in(index, query)
         named = set().union(*matched)
         named_filters = {**(filters or {}), "doc_id": sorted(named)}
-        expansion = self.glossary.expand(topic)
+        expansion = " ".join([self.glossary.expand(topic), *self.synonyms(index, topic)]).strip()
         vector = self.embed_query(spelled)
         allow = _allow(index, filters)
         lexical_query = f"{query} {expansion}" if expansion else query
@@ -426,6 +436,14 @@ class Retriever:
                 meta=meta, dense_score=dense.get(cid), lexical_score=lexical.get(cid), rank=rank,
             ))
         return rerank_hits(self.settings, query, hits, k)
+
+    def synonyms(self, index: Index, topic: str) -> list[str]:
+        """The glossary's other Chinese terms for the question's Chinese terms (`Glossary.pivot`),
+        kept only when they can tell passages apart: "Anti-Monopoly Law" holds "law", whose
+        法律 is in a third of the articles."""
+        rare = len(index.bm25) * PIVOT_MAX_SHARE
+        return [term for term in self.glossary.pivot(topic)
+                if min((len(index.bm25.postings.get(w, ())) for w in tokenize(term)), default=0) <= rare]
 
     def evidence(self, query: str, hits: list[Hit]) -> float:
         """How well the corpus covers `query`: the score refusals are decided on.

@@ -26,6 +26,24 @@ def test_glossary_reads_the_corpus_tables_and_expands_both_ways():
     assert "罚款" not in glossary.expand("How does the law define personal information?").split()
 
 
+def test_glossary_pivots_a_chinese_lay_term_to_the_law_s_term_through_english():
+    glossary = Glossary.load(CORPUS / "glossary_en_zh.md")
+    # 大数据杀熟 = "big-data price discrimination …" ⊃ "price discrimination" = 不合理的差别待遇
+    assert "不合理的差别待遇" in glossary.pivot("算法推荐能不能大数据杀熟？")
+    assert "大数据杀熟" not in glossary.pivot("算法推荐能不能大数据杀熟？")  # not its own synonym
+    assert glossary.pivot("What is big-data price discrimination?") == []  # English goes through expand()
+
+
+@pytest.mark.slow
+def test_a_chinese_lay_term_finds_the_article_in_the_law_s_words(policy_engine):
+    # The Algorithmic Provisions say 不合理的差别待遇, never 大数据杀熟: Art. 21 was outside the top 10.
+    hits = policy_engine.search("算法推荐服务提供者能否对老用户大数据杀熟？", k=5)
+    assert ("zh_algorithmic_recommendation_provisions_2021", 21) in docs_and_articles(hits)
+    # A synonym as common as 法律 (from "Anti-Monopoly Law" ⊃ "law") would only add noise.
+    assert "法律" in policy_engine.retriever.glossary.pivot("反垄断法对算法垄断有什么规定？")
+    assert "法律" not in policy_engine.retriever.synonyms(policy_engine.retriever.index, "反垄断法对算法垄断有什么规定？")
+
+
 def test_glossary_tolerates_a_missing_file(tmp_path):
     assert Glossary.load(tmp_path / "none.md").expand("fine") == ""
 
