@@ -105,7 +105,9 @@ INTENTS = [
     (DEADLINE, lambda text, heading: bool(_PERIOD.search(text)), 1.5),
 ]
 # The glossary serves query expansion; as an answer it only fits questions about terms.
-TERM_QUESTION = re.compile(r"translat|\b(chinese|english) (term|word|name|for)\b|中文|英文|术语|译|怎么说", re.I)
+TERM_QUESTION = re.compile(
+    r"translat|\b(chinese|english) (term|word|name|for)\b|\b(chinese|english) \w+ (term|word|name|expression|equivalent)s?\b"
+    r"|中文|英文|术语|译|怎么说", re.I)
 GLOSSARY_WEIGHT = 0.3
 PIVOT_MAX_SHARE = 0.05  # a synonym reached through English must have a word this rare or rarer
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -142,6 +144,7 @@ class Index:
     glosses: BM25Index | None = None  # English glosses of the Chinese passages (rag.bridge)
     english: BM25Index | None = None  # the English passages, stemmed as the glosses are
     titles: list[tuple[set[str], str]] = field(default_factory=list)  # (English title words, Chinese title)
+    wording: dict[str, str] = field(default_factory=dict)  # chunk -> its text as `_collapse` compares it
     neighbours: TermNeighbours | None = None  # the Chinese vocabulary, embedded (rag.neighbours)
 
     @property
@@ -159,6 +162,7 @@ def build_index(
     term_cache: Path | None = None,
 ) -> Index:
     index = Index(records={cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)})
+    index.wording = {cid: _wording(text) for cid, text in zip(ids, texts, strict=True)}
     # The section a passage sits in ("个人信息跨境提供的规则", "Security measures") names its
     # topic in words the article itself may not use: searched with it, not counted as its own.
     sections = [section_title(meta) for meta in metas]
@@ -591,6 +595,12 @@ def _glossary_path(setting: str) -> Path | None:
 _ARTICLE_LABEL = re.compile(rf"^\s*(?:第[{NUMERAL_CHARS}\d]+条|\**Article \d+\**)")
 
 
+def _wording(text: str) -> str:
+    """What two versions of an article share when an amendment left it unchanged: the text
+    without its number, whitespace or the width of its punctuation."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _ARTICLE_LABEL.sub("", text)))
+
+
 def _collapse(index: Index, ordered: list[str]) -> list[str]:
     """Drop a chunk whose text repeats a higher-ranked one: an article an amendment left
     unchanged, even when it renumbered it (2016 CSL Art. 47 is 2025 CSL Art. 49) or changed
@@ -598,7 +608,7 @@ def _collapse(index: Index, ordered: list[str]) -> list[str]:
     seen: set[str] = set()
     kept = []
     for cid in ordered:
-        key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", _ARTICLE_LABEL.sub("", index.records[cid][0])))
+        key = index.wording[cid]
         if key in seen:
             continue
         seen.add(key)

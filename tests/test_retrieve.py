@@ -9,6 +9,7 @@ from rag.lexical import BM25Index, tokenize
 from rag.retrieve import (
     _PERIOD,
     DEADLINE,
+    TERM_QUESTION,
     Glossary,
     _names_in,
     build_index,
@@ -163,6 +164,15 @@ def test_glossary_rows_answer_term_questions_only(corpus_index):
     assert all(c.doc_id != "glossary_en_zh" for c in plan.citations)
     terms = engine.search("What is the Chinese term for critical information infrastructure?", k=5)
     assert "glossary_en_zh" in [h.doc_id for h in terms]
+
+
+def test_term_questions_are_told_from_questions_about_china():
+    for question in ("What is the Chinese legal term for 'separate consent'?", "个人信息处理者的英文怎么说？",
+                     "What is the official Chinese term for CII operator?", "How is 数据出境 translated?"):
+        assert TERM_QUESTION.search(question), question
+    for question in ("What are the rules of the Chinese market for data trading?",
+                     "Which Chinese companies were fined for data leaks?"):
+        assert not TERM_QUESTION.search(question), question
 
 
 def test_unknown_laws_are_told_from_indexed_ones_by_their_titles():
