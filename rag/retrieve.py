@@ -4,14 +4,17 @@
   a search restricted to that law, so its articles compete even when another law's wording
   is closer.
 - Glossary: English terms in the question bring their official Chinese terms into the
-  lexical search, and the other way round (`RAG_GLOSSARY`).
+  lexical search, and the other way round (`RAG_GLOSSARY`); a Chinese lay term also brings
+  the Chinese terms its English rendering contains (大数据杀熟 → 不合理的差别待遇).
 - Versions: of two versions of one law in one language, the older ranks below the newer
   unless the question names the older one's year; a text marked amended/repealed does too.
-- Near-duplicates (the same article kept unchanged in two versions) are quoted once.
+- Near-duplicates (the same article kept unchanged in two versions, renumbered or not) are
+  quoted once.
 - Parallel texts: the same article of the same version in the other language comes with
   its hit, the controlling Chinese text first, so an English reader gets the official
   Chinese and a Chinese reader the translation.
-- Cross-references: "依照本法第四十条" / "Article 40 of this Law" brings Article 40.
+- Cross-references: "依照本法第四十条" / "Article 40 of this Law" brings Article 40, and every
+  article of a list ("违反本条例第二十九条第二款、第三十条…") links the penalty to its duties.
 - Dictionary bridge: an English question is also searched in the English glosses of the
   Chinese passages (`rag.bridge`, `RAG_DICTIONARY`).
 """
