@@ -119,6 +119,10 @@ _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 _EN_LAW_NAME = re.compile(
     r"(?:\b[A-Z][\w'’-]*\s+){1,6}(?:Law|Act|Code|Regulations?)\b"
 )
+# Foreign laws people name by acronym: a question about one alone is not about Chinese law.
+_FOREIGN_LAW_ACRONYM = re.compile(
+    r"\b(?:UK )?(?:GDPR|CCPA|CPRA|HIPAA|COPPA|GLBA|FCPA|FERPA|LGPD|PIPEDA|APPI|PDPA|DMA|DSA)\b"
+)
 _ZH_LAW_NAME = re.compile(
     r"《([^》]{2,40})》|([\u4e00-\u9fff]{2,12}?(?:法|条例))"
     r"(?=规定|中|里|第|的|对|下|要求|关于|有|是|怎|如何|？|\?|，|,|\s|$)"
@@ -537,7 +541,7 @@ class Retriever:
 
 def unknown_laws(index: Index, query: str) -> list[str]:
     """Laws the question names that no indexed document is: "the Labour Contract Law",
-    "California Consumer Privacy Act", 劳动合同法, 《公司法》.
+    "California Consumer Privacy Act", 劳动合同法, 《公司法》, or a foreign law by its acronym (GDPR).
 
     Empty when the question also names an indexed law (it may compare the two). A name is
     indexed when an indexed title holds all its words ("Consumer Rights Protection Law") or,
@@ -552,6 +556,7 @@ def unknown_laws(index: Index, query: str) -> list[str]:
         words = _title_words(name)
         if words and not any(words <= title for title, _ in index.titles):
             missing.append(name)
+    missing += [m.group(0) for m in _FOREIGN_LAW_ACRONYM.finditer(topic) if m.group(0) not in missing]
     for m in _ZH_LAW_NAME.finditer(topic):
         name = m.group(1) or m.group(2)
         if name.endswith(_NOT_A_LAW):

@@ -62,7 +62,9 @@ def test_far_outside_the_corpus_is_refused_without_citations(policy_engine, ques
 @pytest.mark.parametrize(
     ("question", "named"),
     [("How long can a probation period be under the PRC Labour Contract Law?", "PRC Labour Contract Law"),
-     ("劳动合同法规定的试用期最长是多久？", "劳动合同法")],
+     ("劳动合同法规定的试用期最长是多久？", "劳动合同法"),
+     # a foreign law by its acronym: "data protection officer" alone brought PIPL's articles
+     ("Under the GDPR, when must a controller appoint a data protection officer?", "GDPR")],
 )
 def test_a_question_about_a_law_that_is_not_indexed_says_so(policy_engine, question, named):
     # Probation periods, fines and employers are all words the indexed laws use: without

@@ -189,6 +189,9 @@ def test_unknown_laws_are_told_from_indexed_ones_by_their_titles():
     # everyday words ending in 法 are not laws; a question naming an indexed law may compare
     assert unknown_laws(index, "这种算法是否合法？") == []
     assert unknown_laws(index, "Does the Consumer Law or the Labour Contract Law apply?") == []
+    assert unknown_laws(index, "Under the GDPR, when must a controller appoint a DPO?") == ["GDPR"]
+    assert unknown_laws(index, "Is the Consumer Law stricter than the GDPR on refunds?") == []  # a comparison
+    assert unknown_laws(index, "Does the gdpr-style consent banner work here?") == []  # not the acronym
 
 
 def test_a_law_is_known_by_its_usual_names_whatever_its_short_name():
