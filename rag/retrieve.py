@@ -79,6 +79,8 @@ def same_law_refs(text: str) -> list[int]:
     for m in _SAME_LAW_EN.finditer(text):
         numbers += [int(n) for n in re.findall(r"\d+", _EN_PARAGRAPHS.sub("", re.sub(r"\(\d+\)", "", m.group(1))))]
     return list(dict.fromkeys(numbers))
+
+
 # What a question asks for, and where Chinese laws put it. Laws follow one drafting
 # pattern: penalties sit in the 法律责任 chapter, definitions in a 用语含义 article, the
 # effective date in the last article. (question pattern, where the answer is, boost)
