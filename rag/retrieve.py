@@ -67,7 +67,6 @@ _SAME_LAW_EN = re.compile(
     r" ?of (?:this|these) (?:Law|Code|Regulations?|Measures|Provisions|Rules)\b",
     re.I,
 )
-_ZH_ARTICLE = re.compile(rf"第([{NUMERAL_CHARS}\d]+)条")
 _EN_PARAGRAPHS = re.compile(r"paragraphs? \d+(?: and \d+)? of ", re.I)
 
 
@@ -75,7 +74,7 @@ def same_law_refs(text: str) -> list[int]:
     """Articles of its own law that `text` cites, in order, each once."""
     numbers = []
     for m in _SAME_LAW_ZH.finditer(text):
-        numbers += numbers_matched(_ZH_ARTICLE, m.group(1))
+        numbers += numbers_matched(ARTICLE_REF, m.group(1))
     for m in _SAME_LAW_EN.finditer(text):
         numbers += [int(n) for n in re.findall(r"\d+", _EN_PARAGRAPHS.sub("", re.sub(r"\(\d+\)", "", m.group(1))))]
     return list(dict.fromkeys(numbers))
