@@ -283,16 +283,18 @@ class Glossary:
             if pattern.search(lowered):
                 found.append(zh)
                 lowered = pattern.sub(" ", lowered)  # "data security law" wins over "data"
-        for en, zh in self.pairs:
-            if len(zh) >= 2 and zh in query:
-                found.append(en)
+        found += self._english_of(query)
         return " ".join(dict.fromkeys(found))
+
+    def _english_of(self, query: str) -> list[str]:
+        """The English renderings of the Chinese terms found in `query`."""
+        return [en for en, zh in self.pairs if len(zh) >= 2 and zh in query]
 
     def pivot(self, query: str) -> list[str]:
         """Chinese terms for the Chinese terms in `query`, reached through their English: 大数据杀熟
         is "big-data price discrimination against existing customers", which holds "price
         discrimination", the glossary's rendering of the law's own 不合理的差别待遇."""
-        english = [en for en, zh in self.pairs if len(zh) >= 2 and zh in query]
+        english = self._english_of(query)
         found = [zh for pattern, en, zh in self._en for said in english
                  if en.casefold() != said.casefold() and zh not in query and pattern.search(said)]
         return list(dict.fromkeys(found))
