@@ -17,7 +17,8 @@ from .documents import load_document
 from .embeddings import Embedder, get_embedder
 from .errors import RagError
 from .extractive import describe_search, extractive_answer, is_chinese, refusal
-from .retrieve import Retriever, clean_filters, unknown_laws
+from .retrieve import Retriever, clean_filters
+from .scope import uncovered_subjects, unknown_laws
 from .store import Store
 from .types import Answer, Chunk, Document, Hit
 
@@ -132,11 +133,14 @@ class Engine:
         hits = self.search(standalone, filters=filters)
         if on_hits is not None:
             on_hits(hits)
-        # A question about a law that is not indexed gets no answer from the laws that are.
-        missing = unknown_laws(self.retriever.index, standalone)
-        if missing or self.retriever.evidence(standalone, hits) < self.settings.min_relevance:
-            documents = self.retriever.index.documents
-            answer = refusal(question, describe_search(hits, documents, clean_filters(filters), missing))
+        # A question about a law that is not indexed, or about a subject no passage mentions,
+        # gets no answer from the laws that are.
+        index = self.retriever.index
+        missing = unknown_laws(index, standalone)
+        subjects = [] if missing else uncovered_subjects(index, standalone)
+        if missing or subjects or self.retriever.evidence(standalone, hits) < self.settings.min_relevance:
+            searched = describe_search(hits, index.documents, clean_filters(filters), missing, subjects)
+            answer = refusal(question, searched)
         else:
             # Passages far below the relevance bar only add noise to the quoted answer.
             usable = [h for h in hits if (h.dense_score or 0.0) >= PASSAGE_FLOOR]

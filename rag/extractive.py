@@ -34,7 +34,9 @@ def refusal(question: str, searched: str) -> Answer:
     return Answer(question=question, text=f"{lead} {searched}", refused=True, searched=searched)
 
 
-def describe_search(hits: list[Hit], documents: int, filters: dict | None, missing: list[str] = ()) -> str:
+def describe_search(
+    hits: list[Hit], documents: int, filters: dict | None, missing: list[str] = (), subjects: list = ()
+) -> str:
     where = f"{documents} documents"
     if filters:
         shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
@@ -43,6 +45,9 @@ def describe_search(hits: list[Hit], documents: int, filters: dict | None, missi
     if missing:
         names = ", ".join(missing)
         return f"The question names {names}, which is not among the {where} searched."
+    if subjects:
+        about = ", ".join(f"{s.words} ({s.field})" for s in subjects)
+        return f"The question is about {about}: none of the {where} searched mentions it."
     if not hits:
         return f"Searched {where}: no passage matched."
     best = hits[0]

@@ -115,21 +115,6 @@ TERM_QUESTION = re.compile(
 GLOSSARY_WEIGHT = 0.3
 PIVOT_MAX_SHARE = 0.05  # a synonym reached through English must have a word this rare or rarer
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
-# A law named by its title: capitalised words before Law/Act/Code/Regulations; in Chinese a
-# name ending in 法/条例 before a word that follows law names, or anything in 《》.
-_EN_LAW_NAME = re.compile(
-    r"(?:\b[A-Z][\w'’-]*\s+){1,6}(?:Law|Act|Code|Regulations?)\b"
-)
-# Foreign laws people name by acronym: a question about one alone is not about Chinese law.
-_FOREIGN_LAW_ACRONYM = re.compile(
-    r"\b(?:UK )?(?:GDPR|CCPA|CPRA|HIPAA|COPPA|GLBA|FCPA|FERPA|LGPD|PIPEDA|APPI|PDPA|DMA|DSA)\b"
-)
-_ZH_LAW_NAME = re.compile(
-    r"《([^》]{2,40})》|([\u4e00-\u9fff]{2,12}?(?:法|条例))"
-    r"(?=规定|中|里|第|的|对|下|要求|关于|有|是|怎|如何|？|\?|，|,|\s|$)"
-)
-_NOT_A_LAW = ("合法", "违法", "非法", "方法", "算法", "办法", "依法", "执法", "立法", "做法",
-              "说法", "无法", "守法", "想法", "用法", "看法")
 _GENERIC_TITLE_WORDS = set(
     "a an the of on and for in law laws act code regulation regulations prc china chinese people "
     "republic national state under".split()
@@ -154,6 +139,7 @@ class Index:
     titles: list[tuple[set[str], str]] = field(default_factory=list)  # (English title words, Chinese title)
     wording: dict[str, str] = field(default_factory=dict)  # chunk -> its text as `_collapse` compares it
     neighbours: TermNeighbours | None = None  # the Chinese vocabulary, embedded (rag.neighbours)
+    subjects: dict[int, bool] = field(default_factory=dict)  # rag.scope.SUBJECTS row -> mentioned
 
     @property
     def documents(self) -> int:
@@ -199,7 +185,7 @@ def build_index(
             index.cited_by.setdefault((meta["doc_id"], number), []).append(cid)
     docs = {m["doc_id"]: m for m in metas}
     index.titles = [
-        (_title_words(m.get("title", "")), m.get("title_zh") or m.get("title", "")) for m in docs.values()
+        (title_words(m.get("title", "")), m.get("title_zh") or m.get("title", "")) for m in docs.values()
     ]
     groups: dict[str, list[dict]] = defaultdict(list)
     for meta in docs.values():
@@ -339,7 +325,7 @@ class Retriever:
     def search(self, query: str, k: int, filters: dict[str, Any] | None) -> list[Hit]:
         index = self.refresh()
         pool = max(k * 5, 40)
-        topic, spelled, matched = _names_in(index, query)
+        topic, spelled, matched = names_in(index, query)
         named = set().union(*matched)
         named_filters = {**(filters or {}), "doc_id": sorted(named)}
         expansion = " ".join([self.glossary.expand(topic), *self.synonyms(index, topic)]).strip()
@@ -471,7 +457,7 @@ class Retriever:
         if not hits:
             return 0.0
         index = self.index
-        topic, _, matched = _names_in(index, query)
+        topic, _, matched = names_in(index, query)
         named = len(matched)
         terms = set(tokenize(f"{topic} {self.glossary.expand(topic)}"))
         best = max(h.dense_score or 0.0 for h in hits)
@@ -542,40 +528,12 @@ class Retriever:
                 scores[cid] = float(np.asarray(emb) @ vector)
 
 
-def unknown_laws(index: Index, query: str) -> list[str]:
-    """Laws the question names that no indexed document is: "the Labour Contract Law",
-    "California Consumer Privacy Act", 劳动合同法, 《公司法》, or a foreign law by its acronym (GDPR).
-
-    Empty when the question also names an indexed law (it may compare the two). A name is
-    indexed when an indexed title holds all its words ("Consumer Rights Protection Law") or,
-    in Chinese, its last four characters or more (根据消费者权益保护法 → 消费者权益保护法).
-    """
-    topic, _, matched = _names_in(index, query)
-    if matched:
-        return []
-    missing = []
-    for m in _EN_LAW_NAME.finditer(topic):
-        name = m.group(0).strip()
-        words = _title_words(name)
-        if words and not any(words <= title for title, _ in index.titles):
-            missing.append(name)
-    missing += [m.group(0) for m in _FOREIGN_LAW_ACRONYM.finditer(topic) if m.group(0) not in missing]
-    for m in _ZH_LAW_NAME.finditer(topic):
-        name = m.group(1) or m.group(2)
-        if name.endswith(_NOT_A_LAW):
-            continue
-        tails = [name[i:] for i in range(max(1, len(name) - 3))]
-        if not any(tail in title for tail in tails for _, title in index.titles):
-            missing.append(name)
-    return missing
-
-
-def _title_words(text: str) -> set[str]:
+def title_words(text: str) -> set[str]:
     words = re.findall(r"[a-z]+", re.sub(r"['’]s\b", "", text.lower()))
     return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words} - _GENERIC_TITLE_WORDS
 
 
-def _names_in(index: Index, query: str) -> tuple[str, str, list[set[str]]]:
+def names_in(index: Index, query: str) -> tuple[str, str, list[set[str]]]:
     """The laws a question names: (question without the names, question with each name
     spelled out for the embedder — "PIPL" means nothing to it —, doc ids of each name)."""
     topic = spelled = query

@@ -11,10 +11,9 @@ from rag.retrieve import (
     DEADLINE,
     TERM_QUESTION,
     Glossary,
-    _names_in,
     build_index,
+    names_in,
     same_law_refs,
-    unknown_laws,
 )
 
 
@@ -175,25 +174,6 @@ def test_term_questions_are_told_from_questions_about_china():
         assert not TERM_QUESTION.search(question), question
 
 
-def test_unknown_laws_are_told_from_indexed_ones_by_their_titles():
-    consumer = {"doc_id": "consumer", "title": "Law of the People's Republic of China on the Protection of "
-                "Consumer Rights and Interests", "title_zh": "中华人民共和国消费者权益保护法", "language": "en",
-                "short_name": "Consumer Law"}
-    index = build_index(["c1"], ["Consumers have the right to know."], [consumer])
-    assert unknown_laws(index, "Under the Consumer Rights Protection Law, can I return goods?") == []
-    assert unknown_laws(index, "根据消费者权益保护法规定，七天无理由退货怎么算？") == []
-    assert unknown_laws(index, "Under the Consumer Law, can I return goods?") == []  # its short name
-    assert unknown_laws(index, "How long is probation under the Labour Contract Law?") == ["Labour Contract Law"]
-    assert unknown_laws(index, "公司法规定的注册资本缴纳期限是多久？") == ["公司法"]
-    assert unknown_laws(index, "《反不正当竞争法》对虚假宣传怎么处罚？") == ["反不正当竞争法"]
-    # everyday words ending in 法 are not laws; a question naming an indexed law may compare
-    assert unknown_laws(index, "这种算法是否合法？") == []
-    assert unknown_laws(index, "Does the Consumer Law or the Labour Contract Law apply?") == []
-    assert unknown_laws(index, "Under the GDPR, when must a controller appoint a DPO?") == ["GDPR"]
-    assert unknown_laws(index, "Is the Consumer Law stricter than the GDPR on refunds?") == []  # a comparison
-    assert unknown_laws(index, "Does the gdpr-style consent banner work here?") == []  # not the acronym
-
-
 def test_a_law_is_known_by_its_usual_names_whatever_its_short_name():
     # The corpus summary is short-named "Generative AI Measures", the statute "GenAI Measures":
     # both answer to "Generative AI" and 生成式人工智能, and a Chinese question naming the
@@ -202,7 +182,7 @@ def test_a_law_is_known_by_its_usual_names_whatever_its_short_name():
                "title": "Interim Measures for the Management of Generative Artificial Intelligence Services"}
     index = build_index(["g1"], ["Providers shall label generated content."], [summary])
     for question in ("What must Generative AI providers label?", "生成式人工智能服务提供者要做哪些标识？"):
-        assert _names_in(index, question)[2] == [{"genai_summary"}], question
+        assert names_in(index, question)[2] == [{"genai_summary"}], question
 
 
 @pytest.mark.slow

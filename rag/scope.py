@@ -1,0 +1,160 @@
+"""What the index does not cover: laws a question names that are not indexed, and subjects
+no indexed passage mentions.
+
+Both refuse a question before any passage is quoted: a question about corporate income tax
+answered from the Data Security Law's articles on "taxation" would mislead more than a
+refusal that says what is missing. Both read the index, so adding the missing law's text
+(the Labour Contract Law, the Enterprise Income Tax Law) makes its questions answerable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .retrieve import Index, names_in, title_words
+
+# A law named by its title: capitalised words (one may be in brackets: "Personal Data (Privacy)
+# Ordinance", a Hong Kong law) before Law/Act/Code/Regulations/Ordinance; in Chinese a name
+# ending in 法/条例 before a word that follows law names, or anything in 《》.
+_EN_LAW_NAME = re.compile(
+    r"(?:(?<![\w(])\(?[A-Z][\w'’-]*\)?\s+){1,6}(?:Law|Act|Code|Regulations?|Ordinance)\b"
+)
+_SENTENCE_START = re.compile(r"^(?:(?:Under|According|To|Per|In|By|Does|Do|Is|Are|What|How|Can|Must|When|Which|Who)\s+)+")
+# A standard named by its number: GB/T 35273, GB 42590-2023, TC260-003.
+_STANDARD = re.compile(r"\bGB(?:/[TZ])?\s?\d{4,5}(?:[.-]\d+)*|\bTC\s?260[-‐]\d+", re.I)
+# Foreign laws people name by acronym: a question about one alone is not about Chinese law.
+_FOREIGN_LAW_ACRONYM = re.compile(
+    r"\b(?:UK )?(?:GDPR|CCPA|CPRA|HIPAA|COPPA|GLBA|FCPA|FERPA|LGPD|PIPEDA|APPI|PDPA|DMA|DSA)\b"
+)
+_ZH_LAW_NAME = re.compile(
+    r"《([^》]{2,40})》|([\u4e00-\u9fff]{2,12}?(?:法|条例))"
+    r"(?=规定|中|里|第|的|对|下|要求|关于|有|是|怎|如何|？|\?|，|,|\s|$)"
+)
+_NOT_A_LAW = ("合法", "违法", "非法", "方法", "算法", "办法", "依法", "执法", "立法", "做法",
+              "说法", "无法", "守法", "想法", "用法", "看法")
+
+# Subjects a China-market consultancy asks about that belong to other fields of law than the
+# data, platform and AI texts this tool ships with: (field, the subject's names in English and
+# Chinese). A subject counts as covered as soon as one indexed passage holds one of its names.
+SUBJECTS: list[tuple[str, tuple[str, ...]]] = [
+    ("tax law", ("corporate income tax", "enterprise income tax", "企业所得税")),
+    ("tax law", ("individual income tax", "personal income tax", "个人所得税", "个税")),
+    ("tax law", ("value-added tax", "VAT", "增值税")),
+    ("tax law", ("stamp duty", "stamp tax", "印花税")),
+    ("tax law", ("consumption tax", "消费税")),
+    ("tax law", ("export tax rebate", "出口退税")),
+    ("customs and trade law", ("tariff", "import duty", "customs duty", "关税")),
+    ("customs and trade law", ("anti-dumping", "反倾销")),
+    ("labour law", ("labour contract", "labor contract", "employment contract", "劳动合同")),
+    ("labour law", ("probation period", "probationary period", "试用期")),
+    ("labour law", ("severance", "经济补偿金")),
+    ("labour law", ("minimum wage", "最低工资")),
+    ("labour law", ("overtime", "加班")),
+    ("labour law", ("annual leave", "paid leave", "年休假", "带薪年假")),
+    ("labour law", ("maternity leave", "产假")),
+    ("labour law", ("retirement age", "退休年龄")),
+    ("labour law", ("labour dispute", "labor dispute", "labour arbitration", "劳动争议", "劳动仲裁")),
+    ("social insurance law", ("social insurance", "社会保险", "社保")),
+    ("social insurance law", ("pension insurance", "养老保险", "养老金")),
+    ("social insurance law", ("housing provident fund", "住房公积金", "公积金")),
+    ("social insurance law", ("medical insurance", "医疗保险", "医保")),
+    ("immigration law", ("visa", "签证")),
+    ("immigration law", ("work permit", "工作许可")),
+    ("immigration law", ("residence permit", "居留许可", "居留证")),
+    ("immigration law", ("permanent residence", "green card", "永久居留")),
+    ("household registration", ("hukou", "household registration", "户口", "户籍", "落户")),
+    ("company law", ("registered capital", "注册资本")),
+    ("company law", ("capital contribution", "subscribed capital", "认缴", "实缴")),
+    ("company law", ("board of directors", "supervisory board", "董事会", "监事会")),
+    ("company law", ("articles of association", "公司章程")),
+    ("company law", ("WFOE", "wholly foreign-owned", "外商独资")),
+    ("securities law", ("IPO", "initial public offering", "首次公开发行")),
+    ("securities law", ("stock exchange", "证券交易所", "港交所", "上交所", "深交所")),
+    ("securities law", ("STAR Market", "ChiNext", "科创板", "创业板")),
+    ("securities law", ("listed company", "上市公司")),
+    ("intellectual property law", ("patent", "专利")),
+    ("intellectual property law", ("trademark", "商标")),
+    ("foreign exchange rules", ("foreign exchange", "forex", "外汇", "结汇", "购汇")),
+    ("environmental law", ("pollutant", "pollution", "污染物", "排污", "环境影响评价", "环评")),
+    ("real estate rules", ("home purchase", "property purchase", "购房", "买房", "限购")),
+    ("food and drug law", ("medical device", "医疗器械")),
+    ("food and drug law", ("drug registration", "药品注册")),
+    ("food and drug law", ("food safety", "食品安全")),
+]
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """A subject of the question that no indexed passage mentions."""
+
+    words: str  # as the question has it: "corporate income tax", 经济补偿金
+    field: str  # "tax law"
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    if not name.isascii():
+        return re.compile(re.escape(name))
+    flags = 0 if name.isupper() else re.I  # "VAT", not "vat" inside a word list
+    return re.compile(rf"(?<![A-Za-z]){re.escape(name)}(?:s|es)?(?![A-Za-z])", flags)
+
+
+_SUBJECT_PATTERNS = [(field, [_name_pattern(name) for name in names]) for field, names in SUBJECTS]
+
+
+def unknown_laws(index: Index, query: str) -> list[str]:
+    """Laws the question names that no indexed document is: "the Labour Contract Law",
+    "California Consumer Privacy Act", 劳动合同法, 《公司法》, or a foreign law by its acronym (GDPR).
+
+    Empty when the question also names an indexed law (it may compare the two). A name is
+    indexed when an indexed title holds all its words ("Consumer Rights Protection Law") or,
+    in Chinese, its last four characters or more (根据消费者权益保护法 → 消费者权益保护法).
+    """
+    topic, _, matched = names_in(index, query)
+    if matched:
+        return []
+    missing = []
+    for m in _EN_LAW_NAME.finditer(topic):
+        name = _SENTENCE_START.sub("", m.group(0).strip())
+        words = title_words(name)
+        if words and not any(words <= title for title, _ in index.titles):
+            missing.append(name)
+    missing += [m.group(0) for m in _FOREIGN_LAW_ACRONYM.finditer(topic) if m.group(0) not in missing]
+    for m in _STANDARD.finditer(topic):
+        code = re.sub(r"\s", "", m.group(0)).upper()
+        if not any(code in re.sub(r"\s", "", text).upper() for text, _ in index.records.values()):
+            missing.append(m.group(0))
+    for m in _ZH_LAW_NAME.finditer(topic):
+        name = m.group(1) or m.group(2)
+        if m.group(2) and name.endswith(_NOT_A_LAW):  # a title in 《》 is a title: 《…管理办法》
+            continue
+        tails = [name[i:] for i in range(max(1, len(name) - 3))]
+        if not any(tail in title for tail in tails for _, title in index.titles):
+            missing.append(name)
+    return missing
+
+
+def uncovered_subjects(index: Index, query: str) -> list[Uncovered]:
+    """Subjects of `SUBJECTS` the question is about that no indexed passage mentions under
+    any of their names: "the standard corporate income tax rate", 经济补偿金怎么计算.
+
+    Empty when the question names an indexed law ("Does PIPL apply to payroll and social
+    insurance data?" asks about PIPL).
+    """
+    topic, _, matched = names_in(index, query)
+    if matched:
+        return []
+    found = []
+    for number, (field, patterns) in enumerate(_SUBJECT_PATTERNS):
+        hit = next((m for p in patterns if (m := p.search(topic))), None)
+        if hit and not _mentioned(index, number):
+            found.append(Uncovered(hit.group(0), field))
+    return found
+
+
+def _mentioned(index: Index, number: int) -> bool:
+    """Whether any indexed passage holds a name of subject `number` (worked out once per index)."""
+    if number not in index.subjects:
+        patterns = _SUBJECT_PATTERNS[number][1]
+        index.subjects[number] = any(p.search(text) for text, _ in index.records.values() for p in patterns)
+    return index.subjects[number]
