@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "eval" / "policy_texts_qa.jsonl"
 # Written after the retrieval rules were tuned on GOLD, on other articles, to check they generalise.
 HELD_OUT = ROOT / "eval" / "policy_texts_heldout.jsonl"
+# Written by a colleague who had not seen the code, to test refusal: half out of scope, many
+# of those in the laws' own vocabulary.
+SCOPE = ROOT / "eval" / "policy_texts_scope.jsonl"
 TEXTS = ROOT.parent / "shared" / "policy-texts" / "docs"
 PARALLEL = {
     "zh_personal_information_protection_law_2021": "en_personal_information_protection_law_2021_npc",
@@ -181,7 +184,7 @@ def test_chunk_overlapping_two_articles_maps_to_both() -> None:
 
 # ---- the policy-texts gold sets --------------------------------------------------------------
 
-@pytest.fixture(scope="module", params=[GOLD, HELD_OUT], ids=lambda p: p.stem)
+@pytest.fixture(scope="module", params=[GOLD, HELD_OUT, SCOPE], ids=lambda p: p.stem)
 def gold(request) -> list[GoldQuestion]:
     return load_gold(request.param)
 
@@ -211,6 +214,17 @@ def test_held_out_set_asks_about_other_articles() -> None:
     inside = [q for q in held_out if q.in_scope]
     assert len(inside) >= 75 and len(held_out) - len(inside) >= 15
     assert len({q.id for q in held_out} | {q.id for q in load_gold(GOLD)}) == len(held_out) + 172
+
+
+def test_scope_set_is_half_out_of_scope_and_asks_new_questions() -> None:
+    scope = load_gold(SCOPE)
+    outside = [q for q in scope if not q.in_scope]
+    assert len(outside) >= 40 and len(scope) - len(outside) >= 40
+    assert {q.lang for q in outside} == {"en", "zh"}
+    earlier = load_gold(GOLD) + load_gold(HELD_OUT)
+    assert not {q.id for q in scope} & {q.id for q in earlier}
+    assert not {q.question for q in scope} & {q.question for q in earlier}
+    assert all(not q.gold and not q.facts for q in outside)
 
 
 def test_every_gold_article_exists(gold: list[GoldQuestion], articles: dict[str, dict[int, str]]) -> None:
