@@ -57,6 +57,19 @@ COVERAGE_WEIGHT = 0.5
 FILTER_KEYS = ("doc_type", "short_name", "language", "status", "doc_id")
 STATUS_WEIGHT = {"in_force": 1.0, "amended": 0.85, "superseded": 0.8, "repealed": 0.7}
 NAMED_DOC_BOOST = 1.3
+# A law's preamble (title, adopting body, dates: the passage before its first article) and its
+# commencement article (本法自…起施行, with any transitional rule: also for a question naming a
+# year or asking about the past) answer questions about when it was adopted or applies; for
+# other questions they rank at half. The SPC facial-recognition
+# rules' preamble (its title says 民事案件) and 第十六条 (本规定自…起施行) held two of the top
+# five places for questions on lawyer's fees and bundled consent.
+DATES_WEIGHT = 0.5
+_ABOUT_ADOPTION = re.compile(r"\b(?:adopt|promulgat|issued|enact)|通过|公布|发布|颁布", re.I)
+_ABOUT_TIME = re.compile(r"\bretroactiv|(?<!\d)(?:19|20)\d\d(?!\d)|溯及|施行前|施行以前", re.I)  # transitional rules
+_OPENS_COMMENCEMENT = re.compile(
+    r"\s*(?:第[^条\s]{1,8}条|\**Article \d+\**)?\s*(?:本(?:法|编|规定|办法|条例|措施|决定|解释)自[^。]{0,30}起施行"
+    r"|Th(?:is|ese) (?:Law|Code|Provisions|Measures|Regulations?|Rules|Decision|Interpretation)s? shall (?:come into|take) "
+    r"(?:force|effect))")
 # "本条例第二十九条第二款、第三十条、第三十一条规定" / "paragraph 2 of Article 29, Article 31, or
 # Article 32 of these Regulations": every article of the list, not its paragraphs.
 _SAME_LAW_ZH = re.compile(
@@ -139,6 +152,7 @@ class Index:
     titles: list[tuple[set[str], str]] = field(default_factory=list)  # (English title words, Chinese title)
     wording: dict[str, str] = field(default_factory=dict)  # chunk -> its text as `_collapse` compares it
     neighbours: TermNeighbours | None = None  # the Chinese vocabulary, embedded (rag.neighbours)
+    with_articles: set[str] = field(default_factory=set)  # documents whose passages carry article numbers
     subjects: dict[int, bool] = field(default_factory=dict)  # rag.scope.SUBJECTS row -> mentioned
 
     @property
@@ -181,6 +195,7 @@ def build_index(
     for cid, text, meta in zip(ids, texts, metas, strict=True):
         if meta.get("article", -1) >= 0:
             index.by_article.setdefault((meta["doc_id"], meta["article"]), []).append(cid)
+            index.with_articles.add(meta["doc_id"])
         for number in same_law_refs(text):
             index.cited_by.setdefault((meta["doc_id"], number), []).append(cid)
     docs = {m["doc_id"]: m for m in metas}
@@ -394,8 +409,13 @@ class Retriever:
                     if not filters or _matches(meta, filters):
                         fused[cid] = max(fused.get(cid, 0.0), floor)
         about_terms = bool(TERM_QUESTION.search(query))
+        about_adoption = bool(EFFECTIVE.search(query) or _ABOUT_ADOPTION.search(query))
+        about_time = about_adoption or bool(_ABOUT_TIME.search(query))
         for cid in fused:
-            meta = index.records[cid][1]
+            text, meta = index.records[cid]
+            preamble = meta.get("article", -1) < 0 and meta["doc_id"] in index.with_articles
+            if (preamble and not about_adoption) or (not about_time and _OPENS_COMMENCEMENT.match(text)):
+                fused[cid] *= DATES_WEIGHT
             fused[cid] *= STATUS_WEIGHT.get(meta.get("status", "in_force"), 1.0)
             if meta["doc_id"] in index.older and index.older[meta["doc_id"]] not in years:
                 fused[cid] *= STATUS_WEIGHT["amended"]

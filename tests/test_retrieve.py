@@ -131,6 +131,23 @@ def test_advance_notice_question_finds_the_notice_period(policy_engine):
 
 
 @pytest.mark.slow
+def test_a_law_s_preamble_and_commencement_answer_only_questions_about_when(policy_engine):
+    # The SPC rules' title ends in 民事案件: their preamble (title, meeting, dates) came first
+    # for a question about how courts judge such cases, and 第十六条 (本规定自…起施行) third
+    # for a shopper's claim.
+    def ranks(question):
+        hits = policy_engine.search(question, k=8)
+        spc = [h for h in hits if h.doc_id.startswith("zh_spc")]
+        return ({h.rank for h in spc if h.article in (None, -1)}, {h.rank for h in spc if h.article == 16})
+
+    assert ranks("人脸识别民事案件中，法院怎么认定侵权？") == (set(), set())
+    preamble, commencement = ranks("What can a shopper claim when a store misuses facial recognition?")
+    assert not preamble and min(commencement, default=9) > 5
+    # asked when, or whether the rules reach back: they come first
+    assert 1 in ranks("人脸识别司法解释是哪天通过的？")[0]
+    assert 1 in ranks("Is the facial recognition interpretation retroactive?")[1]
+
+
 def test_cross_reference_brings_the_referenced_article(policy_engine):
     hits = policy_engine.search("违反本法第二十九条规定 受到治安管理处罚 五年内不得从事网络安全管理", k=10)
     keys = docs_and_articles(hits)
