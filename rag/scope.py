@@ -121,8 +121,9 @@ def unknown_laws(index: Index, query: str) -> list[str]:
             missing.append(name)
     missing += [m.group(0) for m in _FOREIGN_LAW_ACRONYM.finditer(topic) if m.group(0) not in missing]
     for m in _STANDARD.finditer(topic):
-        code = re.sub(r"\s", "", m.group(0)).upper()
-        if not any(code in re.sub(r"\s", "", text).upper() for text, _ in index.records.values()):
+        # spaced or not, in any case: "GB/T 35273" is "GB/T35273-2020" in a passage
+        code = re.compile(r"\s*".join(map(re.escape, re.sub(r"\s", "", m.group(0)))), re.I)
+        if not any(code.search(text) for text, _ in index.records.values()):
             missing.append(m.group(0))
     for m in _ZH_LAW_NAME.finditer(topic):
         name = m.group(1) or m.group(2)
