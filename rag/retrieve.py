@@ -220,6 +220,15 @@ def build_index(
     return index
 
 
+def name_pattern(name: str, plural: bool = False) -> re.Pattern:
+    """A name as a whole word: "PIPL" in capitals only, "Data Security Law" in any case, a
+    Chinese name anywhere; with `plural`, an English name may end in -s or -es (tariffs)."""
+    if not name.isascii():
+        return re.compile(re.escape(name))
+    ending = "(?:s|es)?" if plural else ""
+    return re.compile(rf"(?<![A-Za-z]){re.escape(name)}{ending}(?![A-Za-z])", 0 if name.isupper() else re.I)
+
+
 def _aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
     """short name, English short title or Chinese short title -> (pattern, doc ids).
 
@@ -239,12 +248,7 @@ def _aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
             if len(name) < 2 or name == "Glossary":
                 continue
             if name not in table:
-                if name.isascii():
-                    flags = 0 if name.isupper() else re.I
-                    pattern = re.compile(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", flags)
-                else:
-                    pattern = re.compile(re.escape(name))
-                table[name] = (pattern, set())
+                table[name] = (name_pattern(name), set())
             table[name][1].add(meta["doc_id"])
     return table
 

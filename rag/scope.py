@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .retrieve import Index, names_in, title_words
+from .retrieve import Index, name_pattern, names_in, title_words
 
 # A law named by its title: capitalised words (one may be in brackets: "Personal Data (Privacy)
 # Ordinance", a Hong Kong law) before Law/Act/Code/Regulations/Ordinance; in Chinese a name
@@ -92,14 +92,7 @@ class Uncovered:
     field: str  # "tax law"
 
 
-def _name_pattern(name: str) -> re.Pattern:
-    if not name.isascii():
-        return re.compile(re.escape(name))
-    flags = 0 if name.isupper() else re.I  # "VAT", not "vat" inside a word list
-    return re.compile(rf"(?<![A-Za-z]){re.escape(name)}(?:s|es)?(?![A-Za-z])", flags)
-
-
-_SUBJECT_PATTERNS = [(field, [_name_pattern(name) for name in names]) for field, names in SUBJECTS]
+_SUBJECT_PATTERNS = [(field, [name_pattern(name, plural=True) for name in names]) for field, names in SUBJECTS]
 
 
 def unknown_laws(index: Index, query: str) -> list[str]:
