@@ -12,20 +12,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .answer import describe_search, extractive_answer, refusal
 from .config import Settings
-from .documents import load_document
-from .embeddings import Embedder, get_embedder
 from .errors import RagError
-from .extractive import describe_search, extractive_answer, is_chinese, refusal
-from .retrieve import Retriever, clean_filters
-from .scope import uncovered_subjects, unknown_laws
-from .store import Store
+from .index import Embedder, Store, get_embedder
+from .ingest import load_document
+from .retrieval import Retriever, clean_filters, uncovered_subjects, unknown_laws
+from .text import is_chinese
 from .types import Answer, Chunk, Document, Hit
 
 PASSAGE_FLOOR = 0.12  # passages less similar than this are never quoted
 
 
-class Engine:
+class PolicyEngine:
+    """The engine over one index: the `rag.types.Engine` every interface is typed against."""
+
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.store = Store(self.settings)
@@ -79,19 +80,15 @@ class Engine:
 
     def get_chunk(self, chunk_id: str) -> Chunk | None:
         """A stored chunk by id (links from Slack carry only the id), or None."""
-        record = self._records.get(chunk_id)
-        if record is None:
+        index = self.retriever.refresh()
+        meta = index.passages.get(chunk_id)
+        if meta is None:
             return None
-        text, meta = record
-        def opt(key):
-            value = meta.get(key, -1)
-            return None if value is None or value < 0 else int(value)
         return Chunk(
-            chunk_id=chunk_id, doc_id=meta["doc_id"], text=text,
-            start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
-            heading_path=[h for h in meta.get("heading_path", "").split(" › ") if h],
-            article=opt("article"), article_end=opt("article_end"),
-            paragraph=opt("paragraph"), page=opt("page"),
+            chunk_id=chunk_id, doc_id=meta.doc_id, text=index.records[chunk_id][0],
+            start=meta.start, end=meta.end,
+            heading_path=[h for h in meta.heading_path.split(" › ") if h],
+            article=meta.article, article_end=meta.article_end, paragraph=meta.paragraph, page=meta.page,
         )
 
     # ---- search -----------------------------------------------------------------------
@@ -111,7 +108,7 @@ class Engine:
         if not previous:
             return question
         if self.settings.llm:
-            from .generate import rewrite_question
+            from .answer import rewrite_question
 
             return rewrite_question(question, history, self.settings)
         short = len(question) < 20 if is_chinese(question) else len(question.split()) < 8
@@ -151,7 +148,7 @@ class Engine:
                 )
 
             if self.settings.llm:
-                from .generate import llm_answer
+                from .answer import llm_answer
 
                 answer = llm_answer(
                     question, hits, history, self.settings, on_token=on_token, extractive=offline
@@ -198,15 +195,15 @@ class Engine:
                 return
 
 
-_default: Engine | None = None
+_default: PolicyEngine | None = None
 _default_lock = threading.Lock()
 
 
-def get_engine(settings: Settings | None = None) -> Engine:
+def get_engine(settings: Settings | None = None) -> PolicyEngine:
     global _default
     if settings is not None:
-        return Engine(settings)
+        return PolicyEngine(settings)
     with _default_lock:
         if _default is None:
-            _default = Engine(Settings.from_env())
+            _default = PolicyEngine(Settings.from_env())
         return _default

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Protocol
 
 DOC_TYPES = (
     "five_year_plan",
@@ -16,6 +17,22 @@ DOC_TYPES = (
     "commentary",
 )
 STATUSES = ("in_force", "amended", "repealed", "superseded")
+
+DOC_KINDS = {
+    "law": "law",
+    "administrative_regulation": "regulation",
+    "departmental_rule": "rule",
+    "judicial_interpretation": "judicial interpretation",
+    "five_year_plan": "plan",
+    "guideline": "guideline",
+    "summary": "summary",
+    "commentary": "commentary",
+}
+
+
+def doc_kind(doc_type: str) -> str:
+    """What kind of text a citation rests on, in a word or two ("law", "summary")."""
+    return DOC_KINDS.get(doc_type, doc_type.replace("_", " "))
 
 
 @dataclass(kw_only=True)
@@ -70,39 +87,90 @@ class Chunk:
     page: int | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class PassageMeta:
+    """What is known of a passage: its document's metadata and its place in it.
+
+    The store keeps it flat, with -1 for "no article/page" (Chroma takes scalars only);
+    `from_record` reads that form and `PassageMeta` never holds the sentinel.
+    """
+
+    doc_id: str
+    title: str = ""
+    title_zh: str = ""
+    short_name: str = ""
+    doc_type: str = ""
+    issuer: str = ""
+    promulgated: str = ""
+    effective: str = ""
+    status: str = "in_force"
+    language: str = ""
+    source_path: str = ""
+    source_url: str = ""
+    label: str = ""  # "PIPL Art. 66", 《个人信息保护法》第六十六条: built at ingest
+    heading_path: str = ""  # "第五章 … › 第二节 …"
+    article: int | None = None
+    article_end: int | None = None  # for "Articles 13–18" sections of summaries
+    paragraph: int | None = None
+    page: int | None = None
+    start: int = 0  # offsets of the passage in its document's text
+    end: int = 0
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> PassageMeta:
+        """From the store's flat metadata; keys it does not know are ignored."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = record.get(f.name)
+            if value is None:
+                continue
+            if f.name in _OPTIONAL_NUMBERS:
+                values[f.name] = None if int(value) < 0 else int(value)
+            elif f.name in ("start", "end"):
+                values[f.name] = int(value)
+            else:
+                values[f.name] = str(value)
+        return cls(**values)
+
+
+_OPTIONAL_NUMBERS = ("article", "article_end", "paragraph", "page")
+
+
 @dataclass(kw_only=True)
 class Hit:
     """One retrieved chunk with the metadata of its document."""
 
     chunk_id: str
-    doc_id: str
     text: str
     score: float  # fused score; higher is better
-    meta: dict[str, Any]  # flat chunk + document metadata as stored
+    meta: PassageMeta
     dense_score: float | None = None  # cosine similarity, when the dense leg found it
     lexical_score: float | None = None  # BM25, when the lexical leg found it
     rank: int = 0
 
     @property
+    def doc_id(self) -> str:
+        return self.meta.doc_id
+
+    @property
     def article(self) -> int | None:
-        value = self.meta.get("article", -1)
-        return None if value is None or value < 0 else int(value)
+        return self.meta.article
 
     @property
     def title(self) -> str:
-        return self.meta.get("title", "")
+        return self.meta.title
 
     @property
     def label(self) -> str:
-        return self.meta.get("label", "")
+        return self.meta.label
 
     @property
     def source_path(self) -> str:
-        return self.meta.get("source_path", "")
+        return self.meta.source_path
 
     @property
     def heading_path(self) -> str:
-        return self.meta.get("heading_path", "")
+        return self.meta.heading_path
 
 
 @dataclass(kw_only=True)
@@ -166,3 +234,34 @@ class Answer:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class Engine(Protocol):
+    """What the interfaces (web UI, Slack, CLI, HTTP API) may ask of the engine: nothing else."""
+
+    def search(self, query: str, k: int | None = None, filters: dict[str, Any] | None = None) -> list[Hit]: ...
+
+    def answer(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        filters: dict[str, Any] | None = None,
+        *,
+        on_token: Callable[[str], None] | None = None,
+        on_hits: Callable[[list[Hit]], None] | None = None,
+    ) -> Answer: ...
+
+    def answer_stream(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        filters: dict[str, Any] | None = None,
+    ) -> Iterator[tuple[str, Any]]: ...
+
+    def index_status(self) -> dict[str, Any]: ...
+
+    def list_documents(self) -> list[dict[str, Any]]: ...
+
+    def get_document(self, doc_id: str) -> Document: ...
+
+    def get_chunk(self, chunk_id: str) -> Chunk | None: ...

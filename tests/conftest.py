@@ -54,9 +54,9 @@ def corpus_index(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def policy_engine(policy_index):
-    from rag.engine import Engine
+    from rag.engine import PolicyEngine
 
-    return Engine(policy_index)
+    return PolicyEngine(policy_index)
 
 
 @pytest.fixture

@@ -196,17 +196,6 @@ def test_document_link_opens_the_document_viewer(page, app_url):
     assert "Effective 2021-11-01" in page.locator("#pd-viewer").inner_text()
 
 
-def _engine_has_get_chunk() -> bool:
-    from rag.engine import Engine
-
-    return hasattr(Engine, "get_chunk")
-
-
-@pytest.mark.xfail(
-    not _engine_has_get_chunk(),
-    reason="Engine.get_chunk(chunk_id) is needed to place a chunk-only (Slack) link",
-    strict=True,
-)
 def test_slack_style_chunk_link_highlights_the_passage(page, app_url, answered):
     params = parse_qs(urlparse(viewer_href(answered)).query)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import CORPUS
 
-from rag.bridge import Dictionary, english_terms
 from rag.config import Settings
-from rag.engine import Engine
+from rag.engine import PolicyEngine
 from rag.errors import ConfigError
-from rag.retrieve import Glossary
+from rag.retrieval import Dictionary, Glossary, english_terms
 
 SAMPLE = """\
 # a comment line
@@ -62,7 +61,7 @@ def test_a_lay_english_question_finds_the_chinese_article_only_through_the_bridg
 
     def top5(dictionary: str):
         # Term neighbours off: they are a second way across (rag.neighbours), tested on their own.
-        engine = Engine(Settings(data_dir=policy_index.data_dir, dictionary=dictionary, term_neighbours=0))
+        engine = PolicyEngine(Settings(data_dir=policy_index.data_dir, dictionary=dictionary, term_neighbours=0))
         return [(h.doc_id, h.article) for h in engine.search(question, k=5)]
 
     assert e_commerce_24 in top5("cc-cedict")

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import POLICY_TEXTS
 
-from rag.chunking import chunk_document, estimate_tokens
-from rag.documents import load_document
-from rag.numerals import int_to_zh, zh_to_int
+from rag.ingest import chunk_document, estimate_tokens, load_document
+from rag.text import int_to_zh, zh_to_int
 from rag.types import DocMeta, Document
 
 DOCS = sorted(POLICY_TEXTS.glob("*.md"))

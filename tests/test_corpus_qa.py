@@ -8,8 +8,7 @@ from collections import Counter
 import pytest
 from conftest import CORPUS, ROOT
 
-from rag.chunking import chunk_document
-from rag.documents import load_document
+from rag.ingest import chunk_document, load_document
 
 GOLD = ROOT / "eval" / "corpus_qa.jsonl"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import POLICY_TEXTS
 
-from rag.chunking import chunk_document
-from rag.documents import is_source_file, load_document
 from rag.errors import DocumentError
+from rag.ingest import chunk_document, is_source_file, load_document
 
 FRONT = """---
 title: "Personal Information Protection Law: summary"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.engine import Engine
+from rag.engine import PolicyEngine
 from rag.errors import IndexNotBuilt, RagError
 
 pytestmark = pytest.mark.slow
@@ -113,7 +113,7 @@ def test_follow_up_uses_the_conversation(policy_engine):
 def test_missing_index_says_run_ingest(tmp_path):
     from rag.config import Settings
 
-    engine = Engine(Settings(data_dir=tmp_path / "empty"))
+    engine = PolicyEngine(Settings(data_dir=tmp_path / "empty"))
     assert engine.index_status()["ready"] is False
     with pytest.raises(IndexNotBuilt, match="python ingest.py"):
         engine.answer("What is PIPL?")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.baseline import article_spans, article_texts, chunk_coverage, heading_paths
 from rag.errors import RagError
-from rag.evaluate import (
+from rag.evaluation.baseline import article_spans, article_texts, chunk_coverage, heading_paths
+from rag.evaluation.evaluate import (
     GoldItem,
     GoldQuestion,
     Ranked,
@@ -26,7 +26,7 @@ from rag.evaluate import (
     retrieval_metrics,
     score_question,
 )
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Citation, Hit, PassageMeta
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "eval" / "policy_texts_qa.jsonl"
@@ -99,10 +99,10 @@ def test_section_gold_matches_heading_path() -> None:
 
 
 def test_hit_with_article_range_covers_every_article() -> None:
-    hit = Hit(chunk_id="c", doc_id="pipl_summary", text="", score=1.0,
-              meta={"article": 13, "article_end": 18, "heading_path": "Articles 13–18"})
+    hit = Hit(chunk_id="c", text="", score=1.0,
+              meta=PassageMeta(doc_id="pipl_summary", article=13, article_end=18, heading_path="Articles 13–18"))
     assert ranked_from_hit(hit).articles == frozenset(range(13, 19))
-    plain = Hit(chunk_id="d", doc_id="x", text="", score=1.0, meta={"article": -1, "heading_path": "Preamble"})
+    plain = Hit(chunk_id="d", text="", score=1.0, meta=PassageMeta(doc_id="x", heading_path="Preamble"))
     assert ranked_from_hit(plain).articles == frozenset() and ranked_from_hit(plain).sections == ("Preamble",)
 
 

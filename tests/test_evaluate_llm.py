@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from rag.answer.prompts import NOTICE_SERVER, NOTICE_UNGROUNDED
 from rag.config import Settings
-from rag.evaluate import GoldItem, GoldQuestion, answer_metrics, llm_metrics
-from rag.prompts import NOTICE_SERVER, NOTICE_UNGROUNDED
+from rag.evaluation.evaluate import GoldItem, GoldQuestion, answer_metrics, llm_metrics
 from rag.types import Answer, Check, Citation
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -96,12 +96,12 @@ def _source_numbers(data_dir: Path, corpus: Path, subset: list[dict], needles: l
     The eval indexes the same folder into the same data dir, so the engine shows the model the
     same passages in the same order; the script can then cite the right one.
     """
-    from rag.engine import Engine
+    from rag.engine import PolicyEngine
     from rag.ingest import ingest
 
     settings = Settings(data_dir=data_dir, corpus_dirs=str(corpus))
     assert not ingest(settings, settings.corpus_paths, progress=False).failed
-    engine = Engine(settings)
+    engine = PolicyEngine(settings)
     numbers = []
     for row, needle in zip(subset, needles, strict=True):
         hits = engine.search(row["question"])
@@ -115,7 +115,7 @@ def _source_numbers(data_dir: Path, corpus: Path, subset: list[dict], needles: l
 @pytest.mark.slow
 @pytest.mark.server
 def test_eval_reports_mode_share_and_unsupported_rate(tmp_path, monkeypatch, capsys, no_proxies):
-    from rag.evaluate import main
+    from rag.evaluation.evaluate import main
 
     path, corpus, subset = _write_subset(tmp_path)
     n93, n113, n47, _ = _source_numbers(

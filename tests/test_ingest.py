@@ -8,9 +8,9 @@ import pytest
 from conftest import POLICY_TEXTS
 
 from rag.config import Settings
-from rag.engine import Engine
+from rag.engine import PolicyEngine
+from rag.index import Store
 from rag.ingest import ingest
-from rag.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +47,7 @@ def test_changed_document_is_replaced_and_deleted_one_removed(settings, small_co
     report = ingest(settings, [small_corpus], progress=False)
     assert (report.updated, report.removed, report.added) == (1, 1, 0)
     assert set(doc_ids(settings)) == {"zh_personal_information_protection_law_2021"}
-    hits = Engine(settings).search("第七十五条 测试新增", k=3)
+    hits = PolicyEngine(settings).search("第七十五条 测试新增", k=3)
     assert hits[0].article == 75 and "测试新增" in hits[0].text
     # no stale chunk of the old version is left beside the new one
     _, texts, metas = Store(settings).all_records()

@@ -20,14 +20,14 @@ import httpx
 import pytest
 from processes import free_port, stop
 
-from rag.config import Settings
-from rag.grounding import (
+from rag.answer.grounding import (
     UNSUPPORTED_MARK,
     Evidence,
     answer_sentences,
     check_sentence,
     parse_citations,
 )
+from rag.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PIPL_ZH = ROOT.parent / "shared" / "policy-texts" / "docs" / "zh_personal_information_protection_law_2021.md"
@@ -99,7 +99,7 @@ def no_proxies(monkeypatch):
 
 
 def test_real_model_answer_is_checked_and_cited_or_falls_back(llama_server, tmp_path, monkeypatch, no_proxies):
-    from rag.engine import Engine
+    from rag.engine import PolicyEngine
     from rag.ingest import ingest
 
     monkeypatch.setenv("RAG_LLM", f"openai/{ALIAS}")
@@ -115,7 +115,7 @@ def test_real_model_answer_is_checked_and_cited_or_falls_back(llama_server, tmp_
     assert not ingest(settings, [corpus], progress=False).failed
 
     started = time.monotonic()
-    answer = Engine(settings).answer("What is the maximum fine under PIPL?")
+    answer = PolicyEngine(settings).answer("What is the maximum fine under PIPL?")
     seconds = time.monotonic() - started
     flagged = sum(not c.supported for c in answer.checks)
     print(f"\n[gemma-3-270m] {seconds:.1f} s, mode={answer.mode}, checks={len(answer.checks)}, "

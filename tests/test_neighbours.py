@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from rag.config import Settings
-from rag.embeddings import get_embedder
-from rag.engine import Engine
+from rag.engine import PolicyEngine
 from rag.errors import ConfigError
-from rag.neighbours import TermNeighbours, question_units
-from rag.retrieve import _allow_chinese
+from rag.index import get_embedder
+from rag.retrieval import TermNeighbours, allow_chinese, question_units
 
 VOCABULARY = ["举证责任", "节约能源", "电话号码", "境外", "天气", "罚款", "删除", "营业执照", "合同"]
 
@@ -61,21 +60,21 @@ def test_the_setting_turns_it_off_and_is_checked():
 def test_an_english_question_reaches_the_chinese_exemption_through_its_neighbours(policy_index):
     question = "Can competitors justify an otherwise prohibited agreement on energy-saving or environmental grounds?"
     exemption = ("zh_anti_monopoly_law_2022_amended", 20)  # 为实现节约能源、保护环境…的 agreements
-    engine = Engine(Settings(data_dir=policy_index.data_dir))
+    engine = PolicyEngine(Settings(data_dir=policy_index.data_dir))
     index = engine.retriever.refresh()
     near = index.neighbours.expand(question).split()
     assert {"能源", "环保", "协议"} <= set(near)
-    alone = [index.records[cid][1] for cid, _ in index.bm25.search(" ".join(near), 2, _allow_chinese(index, None))]
+    alone = [index.records[cid][1] for cid, _ in index.bm25.search(" ".join(near), 2, allow_chinese(index, None))]
     assert exemption in [(meta["doc_id"], meta["article"]) for meta in alone]
     assert exemption in [(h.doc_id, h.article) for h in engine.search(question, k=5)]
-    off = Engine(Settings(data_dir=policy_index.data_dir, term_neighbours=0))
+    off = PolicyEngine(Settings(data_dir=policy_index.data_dir, term_neighbours=0))
     assert off.retriever.refresh().neighbours is None
 
 
 @pytest.mark.slow
 def test_the_neighbours_search_keeps_to_the_filters(policy_engine):
     hits = policy_engine.search("个人信息出境有哪些合法途径？", k=8, filters={"language": "en"})
-    assert hits and {h.meta["language"] for h in hits} == {"en"}
+    assert hits and {h.meta.language for h in hits} == {"en"}
 
 
 def test_term_vectors_are_kept_and_only_new_words_embedded(tmp_path, caplog):

@@ -16,8 +16,8 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import ModelUnavailable
-from rag.rerank import get_reranker, rerank_hits
-from rag.types import Hit
+from rag.retrieval import get_reranker, rerank_hits
+from rag.types import Hit, PassageMeta
 
 # (query, key word) pairs: a passage is relevant to a query when it contains the key word.
 QUERIES = [
@@ -42,8 +42,8 @@ SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 def make_hits() -> list[Hit]:
     return [
         Hit(
-            chunk_id=f"c{i}", doc_id=f"d{i}", text=text, score=1.0 / (i + 1), rank=i + 1,
-            meta={"label": label, "title": label.split(" Art.")[0]}, dense_score=0.5 - i / 100,
+            chunk_id=f"c{i}", text=text, score=1.0 / (i + 1), rank=i + 1,
+            meta=PassageMeta(doc_id=f"d{i}", label=label, title=label.split(" Art.")[0]), dense_score=0.5 - i / 100,
         )
         for i, (label, text) in enumerate(PASSAGES)
     ]

@@ -5,16 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import CORPUS
 
-from rag.lexical import BM25Index, tokenize
-from rag.retrieve import (
-    _PERIOD,
-    DEADLINE,
-    TERM_QUESTION,
-    Glossary,
-    build_index,
-    names_in,
-    same_law_refs,
-)
+from rag.index import BM25Index
+from rag.knowledge.intents import DEADLINE, PERIOD, TERM_QUESTION
+from rag.retrieval import Glossary, build_index, names_in, same_law_refs
+from rag.text import tokenize
 
 
 def test_glossary_reads_the_corpus_tables_and_expands_both_ways():
@@ -173,9 +167,9 @@ def test_answer_from_an_older_version_says_so(policy_engine):
 
 @pytest.mark.slow
 def test_glossary_rows_answer_term_questions_only(corpus_index):
-    from rag.engine import Engine
+    from rag.engine import PolicyEngine
 
-    engine = Engine(corpus_index)
+    engine = PolicyEngine(corpus_index)
     plan = engine.answer("What are the main targets of the 14th Five-Year Plan?")
     assert all(c.doc_id != "glossary_en_zh" for c in plan.citations)
     terms = engine.search("What is the Chinese term for critical information infrastructure?", k=5)
@@ -225,8 +219,8 @@ def test_deadline_questions_and_the_periods_laws_state():
     assert not DEADLINE.search("Who must keep network logs?")
     for clause in ("留存相关的网络日志不少于六个月", "于三十个工作日内", "within 15 working days",
                    "for at least six months", "应当提前三十日在首页显著位置持续公示"):
-        assert _PERIOD.search(clause), clause
-    assert not _PERIOD.search("本法自二〇二一年十一月一日起施行。")  # a date is not a period
+        assert PERIOD.search(clause), clause
+    assert not PERIOD.search("本法自二〇二一年十一月一日起施行。")  # a date is not a period
 
 
 @pytest.mark.slow

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieve import build_index
-from rag.scope import SUBJECTS, Uncovered, uncovered_subjects, unknown_laws
+from rag.knowledge import SUBJECTS
+from rag.retrieval import Uncovered, build_index, uncovered_subjects, unknown_laws
 
 CONSUMER = {"doc_id": "consumer", "title": "Law of the People's Republic of China on the Protection of "
             "Consumer Rights and Interests", "title_zh": "中华人民共和国消费者权益保护法", "language": "en",

@@ -34,9 +34,15 @@ from slack_standin import BOT_ID, BOT_USER_ID, TEAM_ID, SlackStandIn
 
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.feedback import FeedbackStore, print_summary
-from rag.slack import create_app, main
-from rag.slack_runtime import QuestionLimiter, RedactTokens, serve_http
+from rag.interfaces.slack import (
+    FeedbackStore,
+    QuestionLimiter,
+    RedactTokens,
+    create_app,
+    main,
+    print_summary,
+    serve_http,
+)
 from rag.types import Answer, Citation
 
 pytestmark = pytest.mark.server
@@ -504,7 +510,7 @@ def test_rag_slack_http_starts_without_calling_slack_and_shows_rag_errors(tmp_pa
     env |= {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": standin.api_url, "RAG_DATA_DIR": str(tmp_path / "empty"),
             "RAG_LOG_LEVEL": "DEBUG", "HF_HUB_OFFLINE": "1"}
-    code = ("import argparse, rag.slack; rag.slack.main(argparse.Namespace("
+    code = ("import argparse, rag.interfaces.slack as s; s.main(argparse.Namespace("
             f"http=True, host='127.0.0.1', port={port}))")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -555,7 +561,7 @@ def test_tokens_and_secrets_are_redacted_from_log_records():
 
 @pytest.mark.slow
 def test_real_engine_answers_a_signed_mention_with_article_66(start_bot, tmp_path):
-    from rag.engine import Engine
+    from rag.engine import PolicyEngine
     from rag.ingest import ingest
 
     corpus = tmp_path / "corpus"
@@ -563,7 +569,7 @@ def test_real_engine_answers_a_signed_mention_with_article_66(start_bot, tmp_pat
     shutil.copy(PIPL_DOC, corpus / PIPL_DOC.name)
     settings = Settings(data_dir=tmp_path / "data")
     ingest(settings, [corpus])
-    engine = Engine(settings)
+    engine = PolicyEngine(settings)
     bot = start_bot(lambda question, history: engine.answer(question, history=history))
     bot.mention()
     bot.settle()

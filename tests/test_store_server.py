@@ -13,7 +13,7 @@ import pytest
 from processes import free_port, stop
 
 from rag.config import Settings
-from rag.engine import Engine
+from rag.engine import PolicyEngine
 from rag.ingest import ingest
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -51,7 +51,7 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server, small_corpus, 
     assert not (tmp_path / "local" / "chroma").exists(), "nothing is written to the embedded store"
     again = ingest(settings, [small_corpus], progress=False)
     assert again.unchanged == 2
-    answer = Engine(settings).answer("电子商务经营者搭售商品或者服务有什么要求？")
+    answer = PolicyEngine(settings).answer("电子商务经营者搭售商品或者服务有什么要求？")
     assert any(c.article == 19 for c in answer.citations)
 
 
@@ -60,4 +60,4 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
 
     settings = Settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(RagError, match="Chroma server"):
-        Engine(settings).search("anything")
+        PolicyEngine(settings).search("anything")

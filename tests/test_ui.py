@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from rag import ui
 from rag.errors import IndexNotBuilt, ModelUnavailable
+from rag.interfaces.web import ui
 from rag.types import Answer, Check, Citation, DocMeta, Document
 
 PIPL_66 = (

@@ -1,0 +1,19 @@
+"""Hits → a cited `Answer`: the extractive reader (the offline default) or a chat model whose
+reply is checked sentence by sentence against its sources; labels and quotes for citations.
+
+The chat model's client (langchain-openai) is imported only when a model is configured.
+"""
+
+from .citations import build_label, make_citation, section_title, short_zh_title
+from .extractive import REFUSAL_EN, REFUSAL_ZH, describe_search, extractive_answer, refusal
+from .figures import Figure, figures
+from .generate import llm_answer, rewrite_question
+from .grounding import UNSUPPORTED_MARK, answer_sentences, ground, parse_citations
+from .llm import build_chat_model, endpoint, parse_model_name
+
+__all__ = [
+    "REFUSAL_EN", "REFUSAL_ZH", "UNSUPPORTED_MARK", "Figure", "answer_sentences", "build_chat_model",
+    "build_label", "describe_search", "endpoint", "extractive_answer", "figures", "ground", "llm_answer",
+    "make_citation", "parse_citations", "parse_model_name", "refusal", "rewrite_question",
+    "section_title", "short_zh_title",
+]

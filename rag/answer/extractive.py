@@ -1,0 +1,167 @@
+"""The embedded default answerer: no LLM, only sentences quoted from the best passages.
+
+Each sentence of the answer is a verbatim sentence of a retrieved chunk followed by `[n]`;
+`Answer.citations[n-1]` quotes it. When no passage is relevant enough, it refuses and says
+what it searched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from ..text import is_chinese, sentence_spans, tokenize
+from ..types import Answer, Citation, Hit
+from .citations import make_citation
+
+REFUSAL_EN = "The corpus does not cover this."
+REFUSAL_ZH = "资料库中没有涉及这个问题的内容。"
+MAX_SENTENCES = 4
+MAX_PASSAGES = 4
+MAX_LIST_CHARS = 400  # list items quoted after a sentence that introduces them
+_MARKER_ONLY = re.compile(r"^(?:第[^条]{1,8}条|Articles?\s+\d+.*|Art\.\s*\d+)$")
+
+
+def refusal(question: str, searched: str) -> Answer:
+    lead = REFUSAL_ZH if is_chinese(question) else REFUSAL_EN
+    return Answer(question=question, text=f"{lead} {searched}", refused=True, searched=searched)
+
+
+def describe_search(
+    hits: list[Hit], documents: int, filters: dict | None, missing: list[str] = (), subjects: list = ()
+) -> str:
+    where = f"{documents} documents"
+    if filters:
+        shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
+        if shown:
+            where += f" (filters: {shown})"
+    if missing:
+        names = ", ".join(missing)
+        return f"The question names {names}, which is not among the {where} searched."
+    if subjects:
+        about = ", ".join(f"{s.words} ({s.field})" for s in subjects)
+        return f"The question is about {about}: none of the {where} searched mentions it."
+    if not hits:
+        return f"Searched {where}: no passage matched."
+    best = hits[0]
+    similarity = "" if best.dense_score is None else f", similarity {best.dense_score:.2f}"
+    return (
+        f"Searched {where}; the closest passage ({best.label or best.title}{similarity}) "
+        "is not relevant enough to answer from."
+    )
+
+
+def extractive_answer(
+    question: str,
+    hits: list[Hit],
+    *,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    idf: Callable[[str], float] | None = None,
+    max_sentences: int = MAX_SENTENCES,
+) -> Answer:
+    """Pick the sentences of the top passages that best answer `question`, cite each."""
+    passages = hits[:MAX_PASSAGES]
+    candidates: list[tuple[int, int, int]] = []  # (passage index, start, end) in hit.text
+    for p, hit in enumerate(passages):
+        for start, end in sentence_spans(hit.text):
+            sentence = hit.text[start:end]
+            if len(sentence) < 6 or _MARKER_ONLY.match(sentence):
+                continue
+            candidates.append((p, start, end))
+    if not candidates:
+        return Answer(question=question, text=REFUSAL_EN, refused=True, hits=hits)
+    texts = [passages[p].text[s:e] for p, s, e in candidates]
+    scores = _score(question, texts, [p for p, _, _ in candidates], embed, idf)
+    order = np.argsort(-scores)
+    best = float(scores[order[0]])
+    chosen: list[int] = []
+    seen: set[str] = set()
+    # First the best sentence of each passage, then seconds: breadth before depth.
+    for round_limit in (1, 2):
+        per_passage: dict[int, int] = {}
+        for i in chosen:
+            per_passage[candidates[i][0]] = per_passage.get(candidates[i][0], 0) + 1
+        for i in order:
+            p = candidates[i][0]
+            if len(chosen) >= max_sentences or scores[i] < best * 0.7:
+                break
+            key = re.sub(r"\s+", "", texts[i])
+            if i in chosen or key in seen or per_passage.get(p, 0) >= round_limit:
+                continue
+            chosen.append(int(i))
+            seen.add(key)  # the same sentence in two versions of a law is quoted once
+            per_passage[p] = per_passage.get(p, 0) + 1
+    _complete_lists(passages, candidates, texts, chosen)
+    # Passages in order of their best sentence, so [1] is the strongest evidence;
+    # sentences of one passage in reading order.
+    lead = {}
+    for i in chosen:
+        lead.setdefault(candidates[i][0], -scores[i])
+    chosen.sort(key=lambda i: (lead[candidates[i][0]], candidates[i][1]))
+
+    citations: list[Citation] = []
+    numbers: dict[int, int] = {}
+    spans: dict[int, list[int]] = {}
+    for i in chosen:
+        p, s, e = candidates[i]
+        if p not in numbers:
+            numbers[p] = len(numbers) + 1
+            spans[p] = [s, e]
+        spans[p] = [min(spans[p][0], s), max(spans[p][1], e)]
+    for p, n in numbers.items():
+        hit = passages[p]
+        s, e = spans[p]
+        citations.append(make_citation(n, hit, hit.text[s:e]))
+    lines = []
+    for p in numbers:
+        sentences = [texts[i] for i in chosen if candidates[i][0] == p]
+        lines.append(" ".join(f"{sentence} [{numbers[p]}]" for sentence in sentences))
+    return Answer(question=question, text="\n\n".join(lines), citations=citations, hits=hits)
+
+
+def _complete_lists(
+    passages: list[Hit], candidates: list[tuple[int, int, int]], texts: list[str], chosen: list[int]
+) -> None:
+    """A chosen sentence that opens a list ("有下列情形之一的…：", "…the following:") brings
+    the list's items, which are the answer; an item already chosen is not quoted twice."""
+    for i in list(chosen):
+        p, start, end = candidates[i]
+        if i not in chosen or not texts[i].rstrip().endswith(("：", ":")):
+            continue
+        stop = end
+        for j, (q, s, e) in enumerate(candidates):
+            if q != p or s < end:
+                continue
+            if e - end > MAX_LIST_CHARS:
+                break
+            stop = e
+            if j in chosen:
+                chosen.remove(j)
+            if passages[p].text[s:e].rstrip().endswith(("。", ".")):
+                break  # the list ends with its sentence
+        candidates[i] = (p, start, stop)
+        texts[i] = re.sub(r"\s+", " ", passages[p].text[start:stop])
+
+
+def _score(
+    question: str,
+    sentences: list[str],
+    passage_index: list[int],
+    embed: Callable[[list[str]], np.ndarray] | None,
+    idf: Callable[[str], float] | None,
+) -> np.ndarray:
+    """Semantic similarity to the question, plus rare-word overlap, plus the passage's rank."""
+    query_tokens = set(tokenize(question))
+    weight = idf or (lambda _token: 1.0)
+    total = sum(weight(t) for t in query_tokens) or 1.0
+    overlap = np.array(
+        [sum(weight(t) for t in query_tokens & set(tokenize(s))) / total for s in sentences]
+    )
+    prior = np.array([0.15 / (1 + p) for p in passage_index])
+    if embed is None:
+        return overlap + prior
+    vectors = embed([question, *sentences])
+    similarity = vectors[1:] @ vectors[0]
+    return similarity + 0.5 * overlap + prior

@@ -1,0 +1,5 @@
+"""`rag eval`: gold sets, retrieval and answer metrics, the plain LangChain baseline, reports."""
+
+from .evaluate import GoldItem, GoldQuestion, Ranked, load_gold, main, run_eval
+
+__all__ = ["GoldItem", "GoldQuestion", "Ranked", "load_gold", "main", "run_eval"]

@@ -1,0 +1,392 @@
+"""`rag eval FILE.jsonl`: how well search and answers do on a gold set.
+
+Retrieval is scored at ARTICLE granularity. A hit matches a gold item when the doc_id is
+equal and the article is equal (a hit covering "Articles 13–18" matches any of them); a
+gold item with a "section" instead matches a hit whose heading path contains that string.
+Hits are first deduplicated by what they cover, (doc_id, article), so three chunks of one
+article count once. A passage that matches several gold items counts once at its rank
+(hit@k, MRR, nDCG gain 1); recall@k is the share of gold items covered by the top k.
+
+Directions: a question in language Q with gold articles in document language D belongs to
+direction Q→D, scored against the gold items in language D only. A question whose gold has
+both languages (PIPL in Chinese and English) belongs to both directions, so EN→ZH asks "did
+the English question find the Chinese article", whatever the English one did.
+
+Answers (`engine.answer`, in-scope questions): citation hit rate = share of answers citing at
+least one gold article (a refusal is a miss); citation precision = share of an answer's
+citations on a gold article, averaged over answers that cite; fact match = share of a
+question's facts found in the answer text or citation quotes (case and whitespace ignored).
+Refusal: share of out-of-scope questions refused, share of in-scope ones wrongly refused.
+Latency: nearest-rank p50/p95 of `search` and `answer` after one warm-up query.
+
+With a chat model configured (`RAG_LLM` …), every answer also says which path produced it:
+"llm" (the model's checked answer), "fallback" (the extractive answer with a notice: the model
+failed or none of its sentences held up) or "extractive" (refused before the model was asked).
+Over the answers that went to the model, in scope or not: the share of each path, and the
+unsupported-sentence rate = unsupported checked sentences / checked sentences, pooled over all
+answers; a fallback's `Answer.checks` still hold the verdicts on the discarded reply, which
+count too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import RagError
+from ..types import Hit
+
+KS = (1, 3, 5, 10)
+METRICS = [f"hit@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr@10", "ndcg@10"]
+GROUPS = ("all", "en", "zh", "EN→EN", "EN→ZH", "ZH→ZH", "ZH→EN")
+ROOT = Path(__file__).resolve().parents[2]
+# Documents each known gold set refers to (relative to the project root); --corpus wins.
+DEFAULT_CORPUS = {
+    "policy_texts_qa": "../shared/policy-texts/docs",
+    "policy_texts_heldout": "../shared/policy-texts/docs",
+    "corpus_qa": "corpus",
+}
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    doc_id: str
+    article: int | None = None
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    id: str
+    question: str
+    lang: str
+    in_scope: bool
+    gold: tuple[GoldItem, ...] = ()
+    facts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A retrieved passage reduced to what scoring needs: the articles or headings it covers."""
+
+    doc_id: str
+    articles: frozenset[int] = field(default_factory=frozenset)
+    sections: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> set[tuple[str, Any]]:
+        if self.articles:
+            return {(self.doc_id, a) for a in self.articles}
+        return {(self.doc_id, s) for s in self.sections} or {(self.doc_id, None)}
+
+
+def load_gold(path: Path) -> list[GoldQuestion]:
+    """Read a gold set, one JSON object a line; say which line is wrong."""
+    questions = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            gold = tuple(
+                GoldItem(g["doc_id"], g.get("article"), g.get("section")) for g in row.get("gold", [])
+            )
+            q = GoldQuestion(
+                id=row["id"], question=row["question"], lang=row["lang"],
+                in_scope=bool(row.get("in_scope", True)), gold=gold, facts=tuple(row.get("facts", [])),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RagError(f"{path}:{n}: not a gold question ({exc})") from exc
+        if q.lang not in ("en", "zh"):
+            raise RagError(f"{path}:{n}: lang must be 'en' or 'zh', got {q.lang!r}")
+        if q.in_scope and (not gold or any(g.article is None and not g.section for g in gold)):
+            raise RagError(f"{path}:{n}: an in-scope question needs gold items with an article or section")
+        questions.append(q)
+    if not questions:
+        raise RagError(f"{path}: no questions")
+    return questions
+
+
+def ranked_from_hit(hit: Hit) -> Ranked:
+    first, last = hit.meta.article, hit.meta.article_end
+    if first is None:
+        articles: frozenset[int] = frozenset()
+    else:
+        articles = frozenset(range(first, max(first, last if last is not None else -1) + 1))
+    path = hit.meta.heading_path
+    return Ranked(doc_id=hit.doc_id, articles=articles, sections=(path,) if path else ())
+
+
+def matches(item: GoldItem, passage: Ranked) -> bool:
+    if item.doc_id != passage.doc_id:
+        return False
+    if item.article is not None:
+        return item.article in passage.articles
+    return bool(item.section) and any(item.section in s for s in passage.sections)
+
+
+def dedupe(ranking: Iterable[Ranked]) -> list[Ranked]:
+    """Drop passages that cover nothing new (a second chunk of the same article)."""
+    seen: set = set()
+    out = []
+    for passage in ranking:
+        keys = passage.keys
+        if keys <= seen:
+            continue
+        seen |= keys
+        out.append(passage)
+    return out
+
+
+def retrieval_metrics(ranking: Sequence[Ranked], gold: Sequence[GoldItem], ks: Sequence[int] = KS) -> dict[str, float]:
+    """hit@k, recall@k, MRR@10 and nDCG@10 (binary gain) of one ranking against its gold."""
+    if not gold:
+        raise ValueError("retrieval metrics need at least one gold item")
+    ranked = dedupe(ranking)[: max(*ks, 10)]
+    covered: set[int] = set()
+    coverage, gains, first = [], [], None
+    for rank, passage in enumerate(ranked, 1):
+        new = {i for i, g in enumerate(gold) if i not in covered and matches(g, passage)}
+        covered |= new
+        coverage.append(len(covered))
+        gains.append(1.0 if new else 0.0)
+        if new and first is None:
+            first = rank
+    out = {}
+    for k in ks:
+        out[f"hit@{k}"] = float(first is not None and first <= k)
+        out[f"recall@{k}"] = (coverage[min(k, len(coverage)) - 1] if coverage else 0) / len(gold)
+    out["mrr@10"] = 1.0 / first if first is not None and first <= 10 else 0.0
+    dcg = sum(g / math.log2(r + 1) for r, g in enumerate(gains[:10], 1))
+    ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(len(gold), 10) + 1))
+    out["ndcg@10"] = dcg / ideal
+    return out
+
+
+def doc_language(doc_id: str, languages: dict[str, str]) -> str:
+    lang = languages.get(doc_id) or doc_id.split("/")[-1][:3].rstrip("_")
+    return lang if lang in ("en", "zh") else "zh"
+
+
+def directions(q: GoldQuestion, languages: dict[str, str]) -> dict[str, list[GoldItem]]:
+    """Gold items split by direction, e.g. {"EN→ZH": [...], "EN→EN": [...]}."""
+    out: dict[str, list[GoldItem]] = {}
+    for item in q.gold:
+        out.setdefault(f"{q.lang.upper()}→{doc_language(item.doc_id, languages).upper()}", []).append(item)
+    return out
+
+
+def score_question(ranking: Sequence[Ranked], q: GoldQuestion, languages: dict[str, str]) -> dict[str, dict]:
+    """Metrics of one question in every group it belongs to ("all", its language, directions)."""
+    overall = retrieval_metrics(ranking, q.gold)
+    scores = {"all": overall, q.lang: overall}
+    for direction, items in directions(q, languages).items():
+        scores[direction] = retrieval_metrics(ranking, items)
+    return scores
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def answer_metrics(answer, q: GoldQuestion) -> dict[str, Any]:
+    """Did the answer cite gold, how much of what it cites is gold, which facts it states."""
+    cited = [
+        Ranked(c.doc_id, frozenset([c.article]) if c.article is not None else frozenset(),
+               (c.heading_path,) if c.heading_path else ())
+        for c in answer.citations
+    ]
+    on_gold = [any(matches(g, c) for g in q.gold) for c in cited]
+    said = _norm(answer.text + " ".join(c.quote for c in answer.citations))
+    found = [f for f in q.facts if _norm(f) in said]
+    return {
+        "refused": bool(answer.refused),
+        "cited_gold": any(on_gold),
+        "citation_precision": sum(on_gold) / len(on_gold) if on_gold else None,
+        "fact_match": len(found) / len(q.facts) if q.facts else None,
+        "citations": [f"{c.doc_id}#{c.article}" for c in answer.citations],
+        "path": answer_path(answer),
+        "notice": answer.notice,
+        "checked": len(answer.checks),
+        "unsupported": sum(not c.supported for c in answer.checks),
+    }
+
+
+def answer_path(answer) -> str:
+    """"llm", "fallback" (extractive with a notice saying why) or "extractive"."""
+    if answer.mode == "llm":
+        return "llm"
+    return "fallback" if answer.notice else "extractive"
+
+
+def llm_metrics(answers: Sequence[dict[str, Any]], model: str) -> dict[str, Any]:
+    """Mode share and unsupported-sentence rate over the answers that went to the model."""
+    asked = [a for a in answers if a["path"] != "extractive"]
+    checked = sum(a["checked"] for a in asked)
+    unsupported = sum(a["unsupported"] for a in asked)
+    notices: dict[str, int] = {}
+    for a in asked:
+        if a["path"] == "fallback":
+            notices[a["notice"]] = notices.get(a["notice"], 0) + 1
+    return {
+        "model": model, "asked": len(asked),
+        "mode_share": {p: _mean(float(a["path"] == p) for a in asked) for p in ("llm", "fallback")},
+        "checked": checked, "unsupported": unsupported,
+        "unsupported_rate": unsupported / checked if checked else None,
+        "fallback_notices": dict(sorted(notices.items(), key=lambda kv: -kv[1])),
+    }
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    kept = [v for v in values if v is not None]
+    return sum(kept) / len(kept) if kept else None
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0–100)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def aggregate(per_question: list[dict[str, dict]]) -> dict[str, dict]:
+    out = {}
+    for group in GROUPS:
+        rows = [s[group] for s in per_question if group in s]
+        if rows:
+            out[group] = {"n": len(rows)} | {m: _mean(r[m] for r in rows) for m in METRICS}
+    return out
+
+
+def _latency(ms: list[float]) -> dict[str, float | None]:
+    return {"p50": percentile(ms, 50), "p95": percentile(ms, 95)}
+
+
+def run_eval(path: Path, settings, k: int = 10, baseline: bool = False) -> dict[str, Any]:
+    """Ingest the settings' corpus into its data dir, run every question, return the figures."""
+    from ..engine import PolicyEngine
+    from ..ingest import discover, ingest
+
+    path = Path(path)
+    questions = load_gold(path)
+    report = ingest(settings, settings.corpus_paths, progress=False)
+    if report.failed:
+        raise RagError(f"ingest failed for {report.failed}")
+    engine = PolicyEngine(settings)
+    languages = {d["doc_id"]: d.get("language", "") for d in engine.list_documents()}
+    missing = sorted({g.doc_id for q in questions for g in q.gold} - set(languages))
+    if missing:
+        raise RagError(
+            f"the gold set refers to documents not in {settings.corpus_dirs}: {', '.join(missing[:5])}; "
+            "pass --corpus with the folder it was written for"
+        )
+    engine.search(questions[0].question, k=k)  # load the model and BM25 before timing
+
+    rows, scores, search_ms, answer_ms = [], [], [], []
+    for q in questions:
+        started = time.perf_counter()
+        hits = engine.search(q.question, k=k)
+        search_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        answer = engine.answer(q.question)
+        answer_ms.append((time.perf_counter() - started) * 1000)
+        ranking = [ranked_from_hit(h) for h in hits]
+        # best_dense (the top cosine similarity) is what refusal thresholds are calibrated on.
+        row: dict[str, Any] = {
+            "id": q.id, "lang": q.lang, "in_scope": q.in_scope,
+            "search_ms": round(search_ms[-1], 1), "answer_ms": round(answer_ms[-1], 1),
+            "best_dense": max((h.dense_score for h in hits if h.dense_score is not None), default=None),
+            "top": [f"{h.doc_id}#{-1 if h.article is None else h.article}" for h in hits],
+        }
+        if q.in_scope:
+            scores.append(score_question(ranking, q, languages))
+            row["first_gold_rank"] = _first_ranks(scores[-1])
+        row["answer"] = answer_metrics(answer, q)
+        rows.append(row)
+
+    inside = [r["answer"] for r in rows if r["in_scope"]]
+    outside = [r["answer"] for r in rows if not r["in_scope"]]
+    result: dict[str, Any] = {
+        "file": str(path), "k": k, "questions": len(questions), "in_scope": len(inside),
+        "documents": len(languages), "embedding_model": settings.embedding_model,
+        "ingest": report.summary(),
+        "retrieval": aggregate(scores),
+        "answers": {
+            "citation_hit_rate": _mean(float(a["cited_gold"]) for a in inside),
+            "citation_precision": _mean(a["citation_precision"] for a in inside),
+            "fact_match": _mean(a["fact_match"] for a in inside),
+            "out_of_scope_refused": _mean(float(a["refused"]) for a in outside),
+            "in_scope_refused": _mean(float(a["refused"]) for a in inside),
+            "llm": llm_metrics([r["answer"] for r in rows], settings.llm) if settings.llm else None,
+        },
+        "latency_ms": {"search": _latency(search_ms), "answer": _latency(answer_ms)},
+        "per_question": rows,
+    }
+    if baseline:
+        from .baseline import baseline_index
+
+        started = time.perf_counter()
+        with baseline_index(discover(settings.corpus_paths), engine.embedder) as index:
+            built = time.perf_counter() - started
+            base_scores, base_ms = [], []
+            for q, row in zip(questions, rows, strict=True):
+                started = time.perf_counter()
+                ranking = index.search(q.question, k)
+                base_ms.append((time.perf_counter() - started) * 1000)
+                if q.in_scope:
+                    base_scores.append(score_question(ranking, q, languages))
+                    row["baseline_first_gold_rank"] = _first_ranks(base_scores[-1])
+        result["baseline"] = {
+            "recipe": "RecursiveCharacterTextSplitter(1000, 200) + Chroma + same embedder, top-k similarity",
+            "chunks": index.chunks, "build_seconds": round(built, 1),
+            "retrieval": aggregate(base_scores), "latency_ms": {"search": _latency(base_ms)},
+        }
+        result["ratio"] = {
+            group: {m: _ratio(ours[m], result["baseline"]["retrieval"][group][m]) for m in METRICS}
+            for group, ours in result["retrieval"].items()
+        }
+    return result
+
+
+def _first_ranks(scores: dict[str, dict]) -> dict[str, int | None]:
+    """Rank of the first gold hit in each group of one question (None: not in the top 10)."""
+    return {g: round(1 / m["mrr@10"]) if m["mrr@10"] else None for g, m in scores.items()}
+
+
+def _ratio(ours: float | None, base: float | None) -> float | None:
+    return None if ours is None or not base else ours / base
+
+
+def main(args) -> int:
+    """`rag eval FILE [-k 10] [--json OUT] [--corpus DIR] [--baseline]`."""
+    from ..config import Settings
+    from .report import format_report
+
+    path = Path(args.file)
+    if not path.exists():
+        raise RagError(f"gold set not found: {path}")
+    corpus = getattr(args, "corpus", None)
+    if corpus is None:
+        corpus = ROOT / DEFAULT_CORPUS[path.stem] if path.stem in DEFAULT_CORPUS else None
+    overrides: dict[str, Any] = {
+        # Its own data dir and the embedded store: an eval never touches the working index.
+        "data_dir": path.parent / ".data" / path.stem, "chroma_url": "",
+    }
+    if corpus is not None:
+        overrides["corpus_dirs"] = str(Path(corpus).resolve())
+    settings = Settings.from_env(**overrides)
+    k = getattr(args, "k", None) or 10
+    result = run_eval(path, settings, k=k, baseline=bool(getattr(args, "baseline", False)))
+    print(format_report(result))
+    out = Path(args.json) if getattr(args, "json", None) else path.parent / "results" / f"{path.stem}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nwrote {out}")
+    return 0

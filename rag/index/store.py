@@ -1,0 +1,163 @@
+"""The vector store: one Chroma collection per embedding model.
+
+Embedded (`PersistentClient` under data_dir/chroma) by default, or a Chroma server when
+RAG_CHROMA_URL is set. We always pass our own vectors: Chroma's default embedding function
+would download a model at run time.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from ..config import Settings
+from ..errors import ConfigError, RagError
+from .embeddings import slug
+
+BATCH = 256
+
+
+def collection_name(embedding_model: str) -> str:
+    return f"policy-desk-{slug(embedding_model)}"
+
+
+def where_clause(filters: dict[str, Any] | None) -> dict | None:
+    """Chroma `where` from {"doc_type": "law", "language": ["zh", "en"], ...}."""
+    if not filters:
+        return None
+    terms = []
+    for key, value in filters.items():
+        if value in (None, "", [], ()):
+            continue
+        if isinstance(value, (list, tuple, set)):
+            terms.append({key: {"$in": list(value)}})
+        else:
+            terms.append({key: value})
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+class Store:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.name = collection_name(settings.embedding_model)
+        self._client = None
+        self._collection = None
+        self._lock = threading.RLock()
+        self.version = 0  # bumped on every write; lets caches know they are stale
+
+    @property
+    def client(self):
+        with self._lock:  # two first uses at once would each start a client and collide
+            if self._client is None:
+                self._client = self._connect()
+        return self._client
+
+    def _connect(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        url = self.settings.chroma_url
+        if url:
+            parsed = urlparse(url)
+            if not parsed.hostname:
+                raise ConfigError(f"RAG_CHROMA_URL must look like http://host:port, got {url!r}")
+            try:
+                return chromadb.HttpClient(
+                    host=parsed.hostname,
+                    port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+            except Exception as exc:
+                raise RagError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+        else:
+            path = self.settings.data_dir / "chroma"
+            path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+    def exists(self) -> bool:
+        try:
+            names = [getattr(c, "name", c) for c in self.client.list_collections()]
+        except Exception as exc:
+            raise RagError(f"cannot open the vector store: {exc}") from exc
+        return self.name in names
+
+    @property
+    def collection(self):
+        with self._lock:
+            return self._open_collection()
+
+    def _open_collection(self):
+        if self._collection is None:
+            self._collection = self.client.get_or_create_collection(
+                self.name,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embedding_model": self.settings.embedding_model},
+            )
+        return self._collection
+
+    def count(self) -> int:
+        if self._collection is None and not self.exists():
+            return 0
+        return self.collection.count()
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]) -> None:
+        with self._lock:
+            for i in range(0, len(ids), BATCH):
+                self.collection.upsert(
+                    ids=ids[i:i + BATCH],
+                    embeddings=np.asarray(vectors[i:i + BATCH], dtype=np.float32),
+                    documents=texts[i:i + BATCH],
+                    metadatas=metas[i:i + BATCH],
+                )
+            self.version += 1
+
+    def delete(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        with self._lock:
+            for i in range(0, len(ids), BATCH):
+                self.collection.delete(ids=ids[i:i + BATCH])
+            self.version += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            if self.exists():
+                self.client.delete_collection(self.name)
+            self._collection = None
+            self.version += 1
+
+    def all_records(self, include_text: bool = True) -> tuple[list[str], list[str], list[dict]]:
+        """Every chunk id, text and metadata (for BM25 and the document index)."""
+        if self._collection is None and not self.exists():
+            return [], [], []
+        include = ["metadatas", "documents"] if include_text else ["metadatas"]
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict] = []
+        total = self.collection.count()
+        for offset in range(0, total, 2000):
+            page = self.collection.get(include=include, limit=2000, offset=offset)
+            ids.extend(page["ids"])
+            metas.extend(page["metadatas"])
+            texts.extend(page["documents"] if include_text else [""] * len(page["ids"]))
+        return ids, texts, metas
+
+    def query(self, vector: np.ndarray, n: int, filters: dict | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the n nearest chunks."""
+        total = self.count()
+        if total == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(n, total),
+            where=where_clause(filters),
+            include=["distances"],
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]

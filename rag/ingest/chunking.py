@@ -1,0 +1,230 @@
+"""Document → chunks that follow the structure of legal and plan texts.
+
+- 编/章/节 and Part/Chapter/Section headings (Markdown or bare lines) form a heading path.
+- Each article (第X条, `Article N`, `**Article N**`, `### Article N` or `### Articles N–M`)
+  is one chunk when it fits the token budget, else it is split between paragraphs (款),
+  and a single over-long paragraph between sentences. Articles are never merged.
+- Other text (preambles, plan chapters) is grouped paragraph by paragraph under its heading.
+Every chunk's text is the verbatim slice `Document.text[start:end]`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from ..text import NUMERAL_CHARS, han_count, zh_to_int
+from ..types import Chunk, Document
+
+CHUNKER_VERSION = "2"  # bump when chunks or what is embedded change: forces re-ingest
+_ZH_ARTICLE = re.compile(
+    rf"^[ \t　]*(?:\*\*)?第([{NUMERAL_CHARS}\d]+)条(?:\*\*)?(?=[ \t　]|$|\*\*)"
+)
+_EN_ARTICLE = re.compile(r"^[ \t]*(\*\*)?Article\s+(\d+)(?:\*\*)?(?=[\s.:—–-]|$)")
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_HEADING_ARTICLE = re.compile(
+    rf"^(?:Articles?|Art\.)\s+(\d+)(?:\s*(?:[-–—]|to)\s*(\d+))?\b|^第([{NUMERAL_CHARS}\d]+)条"
+)
+_BARE_ZH_HEADING = re.compile(rf"^[ \t　]*第[{NUMERAL_CHARS}\d]+([编章节])(?:[ \t　]|$)")
+_BARE_EN_HEADING = re.compile(r"^[ \t]*(Part|Chapter|Section)\s+([IVXLC]+|\d+)\b", re.I)
+_ZH_LEVEL = {"编": 1, "章": 2, "节": 3}
+_EN_LEVEL = {"part": 1, "chapter": 2, "section": 3}
+_SENTENCE_END = re.compile(r"(?<=[。！？；;!?])|(?<=[.])(?=\s)")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough USE sentencepiece count: ~0.7 per Chinese character, ~1.2 per English word."""
+    return int(0.7 * han_count(text) + 1.2 * len(_WORD.findall(text))) + 1
+
+
+@dataclass
+class _Unit:
+    """An article or a run of body text under one heading, before size splitting."""
+
+    heading_path: list[str]
+    article: int | None = None
+    article_end: int | None = None
+    paragraphs: list[tuple[int, int]] = field(default_factory=list)  # (start, end)
+
+
+def chunk_document(doc: Document, max_tokens: int = 200) -> list[Chunk]:
+    units = list(_units(doc.text))
+    chunks: list[Chunk] = []
+    for unit in units:
+        for index, start, end in _split(doc.text, unit, max_tokens):
+            text = doc.text[start:end]
+            chunks.append(
+                Chunk(
+                    chunk_id=_chunk_id(doc.doc_id, start, end, text),
+                    doc_id=doc.doc_id,
+                    text=text,
+                    start=start,
+                    end=end,
+                    heading_path=list(unit.heading_path),
+                    article=unit.article,
+                    article_end=unit.article_end,
+                    paragraph=index,
+                    page=_page_at(doc, start),
+                )
+            )
+    return chunks
+
+
+def _chunk_id(doc_id: str, start: int, end: int, text: str) -> str:
+    return hashlib.sha1(f"{doc_id}\x00{start}\x00{end}\x00{text}".encode()).hexdigest()[:20]
+
+
+def _page_at(doc: Document, offset: int) -> int | None:
+    page = None
+    for p in doc.pages:
+        if p.start <= offset:
+            page = p.number
+    return page
+
+
+def _lines(text: str):
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        yield offset, line.rstrip("\r\n")
+        offset += len(line)
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    """(level, text) for a structural heading line, else None."""
+    if m := _MD_HEADING.match(line):
+        return len(m.group(1)), m.group(2).strip().strip("*").strip()
+    stripped = line.strip()
+    if len(stripped) <= 40 and not stripped.endswith(("。", "；", ".", ";")):
+        if m := _BARE_ZH_HEADING.match(line):
+            return 1 + _ZH_LEVEL[m.group(1)], stripped
+        if m := _BARE_EN_HEADING.match(line):
+            return 1 + _EN_LEVEL[m.group(1).lower()], stripped
+    return None
+
+
+def _article_number(line: str, last: int | None) -> int | None:
+    """The article a body line opens, if it opens one.
+
+    A bare "Article 5 of this Law..." at a paragraph start must not open a new article,
+    so unbolded forms only count when they move the numbering forward.
+    """
+    if m := _ZH_ARTICLE.match(line):
+        number = zh_to_int(m.group(1))
+        bold = line.lstrip().startswith("**")
+    elif m := _EN_ARTICLE.match(line):
+        number, bold = int(m.group(2)), bool(m.group(1))
+    else:
+        return None
+    if bold or last is None or number > last:
+        return number
+    return None
+
+
+def _units(text: str):
+    stack: list[tuple[int, str]] = []  # (level, heading)
+    seen_title = False
+    current: _Unit | None = None
+    last_article: int | None = None
+    para_start: int | None = None
+    para_end = 0
+
+    def close_paragraph():
+        nonlocal para_start
+        if current is not None and para_start is not None:
+            current.paragraphs.append((para_start, para_end))
+        para_start = None
+
+    def flush():
+        nonlocal current
+        close_paragraph()
+        if current is not None and current.paragraphs:
+            yield current
+        current = None
+
+    for offset, line in _lines(text):
+        stripped = line.strip()
+        heading = _heading(line)
+        if heading is not None:
+            level, title = heading
+            yield from flush()
+            art = _HEADING_ARTICLE.match(title)
+            if art:
+                first = int(art.group(1)) if art.group(1) else zh_to_int(art.group(3))
+                end = int(art.group(2)) if art.group(2) else None
+                current = _Unit([h for _, h in stack], first, end)
+                last_article = end or first
+                para_start, para_end = offset + line.index(title[0]), offset + len(line)
+                continue
+            if level == 1 and not seen_title:
+                seen_title = True  # the document title, not part of the path
+                continue
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, title))
+            last_article = last_article if level > 1 else None
+            continue
+        if not stripped or stripped.startswith("<!--"):
+            close_paragraph()
+            continue
+        number = _article_number(line, last_article)
+        if number is not None:
+            yield from flush()
+            current = _Unit([h for _, h in stack], number)
+            last_article = number
+        elif current is None:
+            current = _Unit([h for _, h in stack])
+        if para_start is None:
+            para_start = offset + (len(line) - len(line.lstrip()))
+        para_end = offset + len(line.rstrip())
+    yield from flush()
+
+
+def _split(text: str, unit: _Unit, max_tokens: int):
+    """(paragraph index, start, end) pieces of a unit, each within the token budget."""
+    if unit.article is not None:
+        whole = text[unit.paragraphs[0][0]:unit.paragraphs[-1][1]]
+        if estimate_tokens(whole) <= max_tokens:
+            yield None, unit.paragraphs[0][0], unit.paragraphs[-1][1]
+            return
+    pieces: list[tuple[int, int, int]] = []  # (paragraph index, start, end)
+    for index, (start, end) in enumerate(unit.paragraphs, 1):
+        if estimate_tokens(text[start:end]) <= max_tokens:
+            pieces.append((index, start, end))
+        else:
+            pieces.extend((index, s, e) for s, e in _split_long(text, start, end, max_tokens))
+    group: list[tuple[int, int, int]] = []
+    for piece in pieces:
+        if group and estimate_tokens(text[group[0][1]:piece[2]]) > max_tokens:
+            yield group[0][0], group[0][1], group[-1][2]
+            group = []
+        group.append(piece)
+    if group:
+        yield group[0][0], group[0][1], group[-1][2]
+
+
+def _split_long(text: str, start: int, end: int, max_tokens: int):
+    """Split one paragraph between sentences (or table rows), then hard by length."""
+    body = text[start:end]
+    boundary = "\n" if body.lstrip().startswith("|") else None
+    parts = body.split("\n") if boundary else _SENTENCE_END.split(body)
+    pos, piece_start, piece_end = start, None, start
+    for part in parts:
+        if not part:
+            continue
+        part_start = text.index(part, pos)
+        part_end = part_start + len(part)
+        pos = part_end
+        if piece_start is not None and estimate_tokens(text[piece_start:part_end]) > max_tokens:
+            yield piece_start, piece_end
+            piece_start = None
+        if piece_start is None:
+            piece_start = part_start + (len(part) - len(part.lstrip()))
+        piece_end = part_end
+        while estimate_tokens(text[piece_start:piece_end]) > max_tokens * 1.5:
+            cut = piece_start + max(1, (piece_end - piece_start) // 2)
+            yield piece_start, cut
+            piece_start = cut
+    if piece_start is not None and piece_start < piece_end:
+        yield piece_start, piece_end

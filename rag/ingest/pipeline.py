@@ -1,0 +1,183 @@
+"""Ingest folders of documents into the vector store, incrementally.
+
+A document whose content hash is unchanged is skipped; a changed one is replaced (new
+chunks are written before the old ones are removed, so a crash never leaves it missing);
+a deleted file's chunks are removed. A file that cannot be read is reported by name and
+the others are still ingested.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..answer import build_label
+from ..config import Settings
+from ..errors import DocumentError, RagError
+from ..index import Store, get_embedder
+from ..types import Chunk, Document, PassageMeta
+from .chunking import CHUNKER_VERSION, chunk_document
+from .documents import content_hash, is_source_file, load_document
+
+EMBED_BATCH = 32
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0  # chunks written in this run
+    seconds: float = 0.0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        line = (
+            f"ingest: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.removed} removed, {len(self.failed)} failed, {self.chunks} chunks, "
+            f"{self.seconds:.1f} s"
+        )
+        if not self.changed and not self.failed:
+            line += " (nothing changed)"
+        return line
+
+
+def discover(dirs: list[Path]) -> list[tuple[str, Path]]:
+    """(doc_id, path) for every ingestible file; doc_id is the path inside its folder."""
+    found: dict[str, Path] = {}
+    for root in dirs:
+        if not root.is_dir():
+            raise RagError(f"corpus folder not found: {root}")
+        for path in sorted(root.rglob("*")):
+            if not is_source_file(path) or any(p.startswith(".") for p in path.relative_to(root).parts):
+                continue
+            doc_id = path.relative_to(root).with_suffix("").as_posix()
+            if doc_id in found and found[doc_id].resolve() != path.resolve():
+                doc_id = f"{root.name}/{doc_id}"
+            found[doc_id] = path
+    return sorted(found.items())
+
+
+def chunk_metadata(doc: Document, chunk: Chunk) -> dict:
+    """Flat metadata stored with each chunk (Chroma takes scalars only)."""
+    m = doc.meta
+    meta = {
+        "doc_id": doc.doc_id,
+        "source_path": doc.source_path,
+        "doc_hash": doc.content_hash,
+        "title": m.title,
+        "title_zh": m.title_zh,
+        "short_name": m.short_name,
+        "doc_type": m.doc_type,
+        "status": m.status,
+        "language": m.language,
+        "issuer": m.issuer,
+        "promulgated": m.promulgated,
+        "effective": m.effective,
+        "source_url": m.source_url,
+        "supersedes": m.supersedes,
+        "as_of": m.as_of,
+        "heading_path": " › ".join(chunk.heading_path),
+        "article": -1 if chunk.article is None else chunk.article,
+        "article_end": -1 if chunk.article_end is None else chunk.article_end,
+        "paragraph": -1 if chunk.paragraph is None else chunk.paragraph,
+        "page": -1 if chunk.page is None else chunk.page,
+        "start": chunk.start,
+        "end": chunk.end,
+    }
+    meta["label"] = build_label(PassageMeta.from_record(meta))
+    return meta
+
+
+def ingest(
+    settings: Settings,
+    corpus_dirs: list[Path] | None = None,
+    *,
+    reset: bool = False,
+    progress: bool | None = None,
+) -> IngestReport:
+    started = time.monotonic()
+    dirs = [Path(d) for d in (corpus_dirs or settings.corpus_paths)]
+    report = IngestReport()
+    store = Store(settings)
+    if reset:
+        store.reset()
+    files = discover(dirs)
+
+    stored: dict[str, dict] = {}  # doc_id -> {"hash", "path", "ids"}
+    ids, _, metas = store.all_records(include_text=False)
+    for cid, meta in zip(ids, metas, strict=True):
+        entry = stored.setdefault(meta["doc_id"], {"hash": meta.get("doc_hash"), "path": meta.get("source_path", ""), "ids": []})
+        entry["ids"].append(cid)
+
+    salt = f"{CHUNKER_VERSION}:{settings.chunk_tokens}"
+    max_bytes = int(settings.max_file_mb * 2**20)
+    pending: list[tuple[Document, list[Chunk]]] = []
+    for doc_id, path in files:
+        try:
+            if doc_id in stored and stored[doc_id]["hash"] == content_hash(path, salt):
+                report.unchanged += 1
+                continue
+            doc = load_document(path, doc_id=doc_id, max_bytes=max_bytes, salt=salt)
+            chunks = chunk_document(doc, settings.chunk_tokens)
+            if not chunks:
+                raise DocumentError(path, "no text to index after parsing")
+        except DocumentError as exc:
+            report.failed.append((str(path), exc.reason))
+            continue
+        except OSError as exc:
+            report.failed.append((str(path), f"cannot read: {exc.strerror or exc}"))
+            continue
+        report.warnings.extend((str(path), w) for w in doc.warnings)
+        pending.append((doc, chunks))
+
+    if pending:
+        _write(store, settings, pending, stored, report, progress)
+
+    scanned = [d.resolve() for d in dirs]
+    present = {doc_id for doc_id, _ in files}
+    for doc_id, entry in stored.items():
+        path = Path(entry["path"])
+        inside = any(path.is_relative_to(root) for root in scanned)
+        if inside and doc_id not in present:
+            store.delete(entry["ids"])
+            report.removed += 1
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _write(store, settings, pending, stored, report, progress) -> None:
+    embedder = get_embedder(settings.embedding_model)
+    total = sum(len(chunks) for _, chunks in pending)
+    from tqdm import tqdm
+
+    # progress=None: a bar only on a terminal; True/False force it on or off.
+    bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr,
+               disable=None if progress is None else not progress)
+    for doc, chunks in pending:
+        metas = [chunk_metadata(doc, c) for c in chunks]
+        # The chunk alone: prefixing its law's name and heading was measured on
+        # eval/policy_texts_qa.jsonl and did not help (hit@5 0.74 with, 0.78 without).
+        texts = [c.text for c in chunks]
+        vectors = []
+        for i in range(0, len(texts), EMBED_BATCH):
+            vectors.extend(embedder.embed_documents(texts[i:i + EMBED_BATCH]))
+            bar.update(len(texts[i:i + EMBED_BATCH]))
+        new_ids = [c.chunk_id for c in chunks]
+        store.upsert(new_ids, vectors, [c.text for c in chunks], metas)
+        old = stored.get(doc.doc_id)
+        if old:
+            store.delete([cid for cid in old["ids"] if cid not in set(new_ids)])
+            report.updated += 1
+        else:
+            report.added += 1
+        report.chunks += len(chunks)
+    bar.close()

@@ -1,0 +1,4 @@
+"""Thin adapters around one engine: the CLI, the Gradio web UI and the Slack bot.
+
+Each translates its input into `Engine.answer`/`Engine.search` and the `Answer` back; none
+reaches into the store or the retriever."""

@@ -1,0 +1,224 @@
+"""`rag`: ingest, search, ask, serve the UI, run the Slack bot, evaluate.
+
+A contract other tools rely on: `--json` output shapes are documented in the README, and
+with no QUERY/QUESTION argument, `rag search` and `rag ask` read one per line from stdin
+and write one JSON object per line (one model load for the whole batch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import RagError
+from ..types import doc_kind
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Policy Desk: cited answers about Chinese policy.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="chunk and embed documents into the store")
+    p.add_argument("--corpus", action="append", type=Path, help="folder to ingest (repeatable; default RAG_CORPUS_DIRS)")
+    p.add_argument("--reset", action="store_true", help="drop the collection and rebuild it")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or warnings")
+
+    p = sub.add_parser("search", help="retrieve passages")
+    p.add_argument("query", nargs="?", help="the query; omit to read one per line from stdin")
+    p.add_argument("-k", type=int, default=None, help="number of hits (default RAG_TOP_K)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _filter_args(p)
+
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question", nargs="?", help="the question; omit to read one per line from stdin")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _filter_args(p)
+
+    p = sub.add_parser("serve", help="run the web UI (same as python app.py)")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+
+    p = sub.add_parser("slack", help="run the Slack bot")
+    p.add_argument("--http", action="store_true", help="HTTP mode even when SLACK_APP_TOKEN is set")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+
+    sub.add_parser("feedback", help="summarise 👍/👎 feedback from Slack")
+
+    p = sub.add_parser("eval", help="evaluate retrieval and answers on a gold set")
+    p.add_argument("file", type=Path, help="gold questions, JSON lines")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--json", type=Path, default=None, help="where to write results JSON")
+    p.add_argument("--corpus", type=Path, default=None, help="documents the gold set refers to")
+    p.add_argument("--baseline", action="store_true", help="also run the plain LangChain recipe")
+
+    sub.add_parser("config", help="print every setting with its current value")
+    return parser
+
+
+def _filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--doc-type", action="append", help="filter: five_year_plan, law, summary, ...")
+    p.add_argument("--short-name", action="append", help="filter: PIPL, DSL, ...")
+    p.add_argument("--language", action="append", choices=["zh", "en"], help="filter by document language")
+    p.add_argument("--status", action="append", help="filter: in_force, amended, repealed, superseded")
+
+
+def _filters(args) -> dict | None:
+    filters = {
+        "doc_type": args.doc_type, "short_name": args.short_name,
+        "language": args.language, "status": args.status,
+    }
+    filters = {k: v for k, v in filters.items() if v}
+    return filters or None
+
+
+def hit_json(hit) -> dict:
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 6),
+        "source_path": hit.source_path,
+        "doc_id": hit.doc_id,
+        "title": hit.title,
+        "label": hit.label,
+        "article": hit.article,
+        "heading_path": hit.heading_path,
+        "text": hit.text,
+    }
+
+
+def _inputs(value: str | None):
+    if value is not None:
+        yield value, False
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip(), True
+
+
+def _print_answer(answer) -> None:
+    if answer.text:
+        print(answer.text)
+    if answer.notice:
+        print(f"\nNote: {answer.notice}")
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            date = c.effective or c.promulgated
+            kind = f" [{doc_kind(c.doc_type)}]" if c.doc_type else ""
+            print(f"[{c.n}] {c.label}{kind} — {c.title}" + (f" ({date})" if date else ""))
+            print(f"    “{c.quote}”")
+            if c.url:
+                print(f"    {c.url}")
+
+
+def _stream_answer(engine, question: str, filters: dict | None) -> None:
+    """Print the model's words as they come, then the checked answer if checking changed it."""
+    streamed: list[str] = []
+    answer = None
+    for kind, value in engine.answer_stream(question, filters=filters):
+        if kind == "token":
+            streamed.append(value)
+            print(value, end="", flush=True)
+        elif kind == "answer":
+            answer = value
+    if streamed:
+        print()
+        if "".join(streamed).strip() == answer.text.strip():
+            answer.text = ""  # already on screen
+        else:
+            print("\nChecked answer:")
+    _print_answer(answer)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        return _run(args, settings)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args, settings: Settings) -> int:
+    if args.command == "ingest":
+        from ..ingest import ingest
+
+        report = ingest(settings, args.corpus, reset=args.reset, progress=False if args.quiet else None)
+        for path, reason in report.failed:
+            print(f"FAILED {path}: {reason}", file=sys.stderr)
+        if not args.quiet:
+            for path, warning in report.warnings:
+                print(f"warning: {path}: {warning}", file=sys.stderr)
+        print(report.summary())
+        return 1 if report.failed else 0
+
+    if args.command in ("search", "ask"):
+        from ..engine import PolicyEngine
+
+        engine = PolicyEngine(settings)
+        value = args.query if args.command == "search" else args.question
+        failures = 0
+        for text, batch in _inputs(value):
+            try:
+                if args.command == "search":
+                    hits = engine.search(text, k=args.k, filters=_filters(args))
+                    if args.json or batch:
+                        rows = [hit_json(h) for h in hits]
+                        print(json.dumps({"query": text, "hits": rows} if batch else rows, ensure_ascii=False))
+                    else:
+                        for h in hits:
+                            print(f"{h.rank:>2}. {h.score:.4f}  {h.label}  [{h.doc_id}]")
+                            print("    " + h.text[:200].replace("\n", " "))
+                elif settings.llm and not (args.json or batch):
+                    _stream_answer(engine, text, _filters(args))
+                else:
+                    answer = engine.answer(text, filters=_filters(args))
+                    if args.json or batch:
+                        out = answer.to_json()
+                        if batch:
+                            out = {"question": text, **out}
+                        print(json.dumps(out, ensure_ascii=False))
+                    else:
+                        _print_answer(answer)
+            except RagError as exc:
+                if not batch:
+                    raise
+                failures += 1
+                print(json.dumps({"query" if args.command == "search" else "question": text,
+                                  "error": str(exc)}, ensure_ascii=False))
+            sys.stdout.flush()
+        return 1 if failures else 0
+
+    if args.command == "serve":
+        from .web import main as serve
+
+        serve(args.host, args.port)
+        return 0
+    if args.command == "slack":
+        from .slack import main as slack_main
+
+        return slack_main(args) or 0
+    if args.command == "feedback":
+        from .slack import print_summary
+
+        print_summary(settings)
+        return 0
+    if args.command == "eval":
+        from ..evaluation import main as eval_main
+
+        return eval_main(args) or 0
+    if args.command == "config":
+        for name, default, help_text in Settings.describe():
+            current = getattr(settings, name[4:].lower())
+            shown = "(set)" if "KEY" in name and current else current
+            print(f"{name}={shown}\n    {help_text} Default: {default or '(empty)'}")
+        return 0
+    raise AssertionError(args.command)

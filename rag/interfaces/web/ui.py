@@ -1,0 +1,356 @@
+"""The Gradio web UI: a thin adapter around `Engine.answer_stream`.
+
+Everything here is layout and formatting. Retrieval, answering and citation building live
+in the engine; this module only turns `Answer`/`Citation`/`Document` into HTML and Markdown.
+The formatting helpers are pure functions (tested in `tests/test_ui.py`); every string that
+comes from a document or its metadata is HTML-escaped, because documents may be hostile.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode, urlparse
+
+from ...errors import IndexNotBuilt, RagError
+from ...types import STATUSES, Answer, Citation, Document, Engine, doc_kind
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "What is the maximum fine under PIPL?",
+    "电子商务经营者搭售商品有什么要求？",
+    "What are the main targets of the 14th Five-Year Plan?",
+    "个人信息出境需要满足哪些条件？",
+]
+GENERIC_ERROR = "Something went wrong while answering. The error has been logged; please try again."
+NO_CITATION_WARNING = "⚠️ **No citation:** this answer is not backed by a quoted source. Verify it before relying on it."
+CONTEXT_CHARS = 1500  # characters of document text shown either side of a cited passage
+PREVIEW_CHARS = 6000  # characters shown when a document is opened without a passage
+LANGUAGES = [("English", "en"), ("中文 Chinese", "zh")]
+
+CSS = """
+.pd-header h1 { margin: 0; font-size: 1.5rem; }
+.pd-header p { margin: 0.2rem 0 0; color: var(--body-text-color-subdued); }
+.pd-status { font-size: 0.85rem; color: var(--body-text-color-subdued); }
+.pd-banner { padding: 0.75rem 1rem; border-radius: 8px; background: #fff4e5;
+  border: 1px solid #f0b35a; color: #6b3d00; font-weight: 500; }
+.pd-empty { color: var(--body-text-color-subdued); padding: 1rem 0.25rem; }
+.pd-sources { max-height: 640px; overflow-y: auto; padding-right: 4px; }
+.pd-source { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 0.6rem 0.8rem; margin-bottom: 0.6rem; background: var(--background-fill-primary); }
+.pd-source-head { display: flex; gap: 0.5rem; align-items: baseline; flex-wrap: wrap; }
+.pd-n { font-weight: 700; color: var(--color-accent); }
+.pd-label { font-weight: 600; }
+.pd-meta { font-size: 0.82rem; color: var(--body-text-color-subdued); margin-top: 0.15rem; }
+.pd-quote { margin: 0.45rem 0 0.35rem; padding: 0.35rem 0.6rem; border-left: 3px solid
+  var(--color-accent); background: var(--background-fill-secondary); white-space: pre-wrap;
+  font-size: 0.9rem; }
+.pd-links { font-size: 0.82rem; }
+.pd-badge { font-size: 0.72rem; padding: 0.05rem 0.45rem; border-radius: 999px;
+  border: 1px solid currentColor; }
+.pd-badge.in_force { color: #1a7f37; }
+.pd-badge.kind { color: #57606a; margin-right: 0.25rem; }
+.pd-badge.amended { color: #9a6700; }
+.pd-badge.repealed, .pd-badge.superseded { color: #cf222e; }
+.pd-doc-title { font-size: 1.1rem; font-weight: 600; }
+.pd-doc-text { white-space: pre-wrap; font-size: 0.92rem; line-height: 1.6; max-height: 560px;
+  overflow-y: auto; padding: 0.6rem 0.8rem; border: 1px solid var(--border-color-primary);
+  border-radius: 8px; margin-top: 0.5rem; }
+.pd-doc-text mark { background: #ffe58f; color: inherit; padding: 0 1px; }
+.pd-doc-text .pd-h { font-weight: 700; font-size: 1.02rem; }
+.pd-omitted { color: var(--body-text-color-subdued); font-style: italic; }
+"""
+
+# Keeps the highlighted passage in view whenever the viewer's content changes.
+SCROLL_TO_MARK_JS = """
+const scroll = () => {
+  const mark = element.querySelector('mark');
+  const box = element.querySelector('.pd-doc-text');
+  if (mark && box) box.scrollTop = mark.offsetTop - box.offsetTop - box.clientHeight / 3;
+};
+scroll();
+watch('value', scroll);
+"""
+
+
+# ---------------------------------------------------------------- formatting (pure functions)
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value or ""), quote=True)
+
+
+def _safe_url(url: str) -> str:
+    """The URL if it is plain http(s), else "" (metadata may carry `javascript:` links)."""
+    return url if urlparse(url or "").scheme in ("http", "https") else ""
+
+
+def kind_badge(doc_type: str) -> str:
+    """Law, regulation, rule, judicial interpretation, plan, summary...: how much it weighs."""
+    return f'<span class="pd-badge kind">{_esc(doc_kind(doc_type))}</span>' if doc_type else ""
+
+
+def status_badge(status: str) -> str:
+    if not status:
+        return ""
+    kind = status if status in STATUSES else "other"
+    return f'<span class="pd-badge {kind}">{_esc(status.replace("_", " "))}</span>'
+
+
+def date_line(promulgated: str = "", effective: str = "", page: int | None = None) -> str:
+    parts = []
+    if promulgated:
+        parts.append(f"Promulgated {promulgated}")
+    if effective:
+        parts.append(f"Effective {effective}")
+    if page:
+        parts.append(f"p. {page}")
+    return " · ".join(parts)
+
+
+def viewer_link(
+    doc_id: str, chunk_id: str = "", start: int | None = None, end: int | None = None
+) -> str:
+    """A relative link that opens the document viewer, as Slack messages also use."""
+    params: dict[str, Any] = {"doc": doc_id}
+    if chunk_id:
+        params["chunk"] = chunk_id
+    if start is not None and end is not None and end > start:
+        params.update(start=start, end=end)
+    return "?" + urlencode(params)
+
+
+def citation_choice(c: Citation) -> str:
+    return f"[{c.n}] {c.label or c.title}"
+
+
+def format_answer(answer: Answer, question: str = "") -> str:
+    """The assistant's chat message (Markdown): notice, answer, refusal and citation warnings."""
+    parts = []
+    if answer.notice:
+        parts.append(f"> ℹ️ {answer.notice}")
+    rewritten = answer.standalone_question
+    if rewritten and rewritten.strip() != (question or answer.question).strip():
+        parts.append(f"*Interpreted as:* {rewritten}")
+    if answer.refused:
+        parts.append("**No answer found in the indexed documents.**")
+        if answer.text:
+            parts.append(answer.text)
+        if answer.searched and answer.searched not in (answer.text or ""):
+            parts.append(f"*Searched:* {answer.searched}")
+        return "\n\n".join(parts)
+    parts.append(answer.text or "")
+    if not answer.citations:
+        parts.append(NO_CITATION_WARNING)
+    unsupported = [c for c in answer.checks if not c.supported]
+    if unsupported:
+        n = len(unsupported)
+        parts.append(
+            f"⚠️ {n} sentence{'s' if n > 1 else ''} could not be matched to the cited source; "
+            "check the quotes in the Sources panel."
+        )
+    return "\n\n".join(p for p in parts if p)
+
+
+def sources_html(answer: Answer | None) -> str:
+    """The Sources panel: one card per citation with label, title, dates, status and quote."""
+    if answer is None:
+        return '<div class="pd-empty">Sources for each answer appear here.</div>'
+    if answer.refused:
+        why = _esc(answer.searched) if answer.searched else "No passage was relevant enough to answer."
+        return f'<div class="pd-empty">Nothing to cite. {why}</div>'
+    if not answer.citations:
+        return '<div class="pd-empty">This answer cites no source.</div>'
+    cards = []
+    for c in answer.citations:
+        title = _esc(c.title) + (f" · {_esc(c.issuer)}" if c.issuer else "")
+        links = [
+            f'<a href="{_esc(viewer_link(c.doc_id, c.chunk_id, c.quote_start, c.quote_end))}" '
+            'target="_blank" rel="noopener">Open in viewer ↗</a>'
+        ]
+        if url := _safe_url(c.url):
+            links.append(
+                f'<a href="{_esc(url)}" target="_blank" rel="noopener noreferrer">Official text ↗</a>'
+            )
+        heading = f'<div class="pd-meta">{_esc(c.heading_path)}</div>' if c.heading_path else ""
+        cards.append(
+            f'<div class="pd-source" id="pd-source-{c.n}">'
+            f'<div class="pd-source-head"><span class="pd-n">[{c.n}]</span>'
+            f'<span class="pd-label">{_esc(c.label)}</span>{kind_badge(c.doc_type)}'
+            f'{status_badge(c.status)}</div>'
+            f'<div class="pd-meta">{title}</div>'
+            f'<div class="pd-meta">{_esc(date_line(c.promulgated, c.effective, c.page))}</div>'
+            f"{heading}"
+            f'<blockquote class="pd-quote">{_esc(c.quote)}</blockquote>'
+            f'<div class="pd-links">{" · ".join(links)}</div></div>'
+        )
+    return f'<div class="pd-sources">{"".join(cards)}</div>'
+
+
+_BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
+_HEADING = re.compile(r"^#{1,6} +(.+)$", re.MULTILINE)
+
+
+def _light_markdown(text: str) -> str:
+    """Escaped text with Markdown headings and **bold** shown as such (the only tags added)."""
+    escaped = _BOLD.sub(r"<strong>\1</strong>", _esc(text))
+    return _HEADING.sub(r'<span class="pd-h">\1</span>', escaped)
+
+
+def _snap(text: str, pos: int, forward: bool) -> int:
+    """Move a window edge to the nearest line break so the viewer starts on a whole line."""
+    if forward:
+        nl = text.find("\n", pos)
+        return len(text) if nl == -1 else nl
+    nl = text.rfind("\n", 0, pos)
+    return 0 if nl == -1 else nl + 1
+
+
+def document_html(
+    doc: Document,
+    start: int | None = None,
+    end: int | None = None,
+    *,
+    full: bool = False,
+    context: int = CONTEXT_CHARS,
+) -> str:
+    """The document viewer: metadata, then the text around [start, end) with it highlighted."""
+    meta, text = doc.meta, doc.text
+    has_passage = start is not None and end is not None and 0 <= start < end <= len(text)
+    if full:
+        lo, hi = 0, len(text)
+    elif has_passage:
+        lo, hi = (
+            _snap(text, max(0, start - context), False),
+            _snap(text, min(len(text), end + context), True),
+        )
+    else:
+        lo, hi = 0, _snap(text, min(len(text), PREVIEW_CHARS), True)
+    if has_passage and lo <= start and end <= hi:
+        body = (
+            f"{_light_markdown(text[lo:start])}<mark>{_light_markdown(text[start:end])}</mark>"
+            f"{_light_markdown(text[end:hi])}"
+        )
+    else:
+        body = _light_markdown(text[lo:hi])
+    if lo > 0:
+        body = f'<span class="pd-omitted">[… {lo:,} characters before]</span>\n' + body
+    if hi < len(text):
+        body += f'\n<span class="pd-omitted">[… {len(text) - hi:,} characters after]</span>'
+
+    title = _esc(meta.title or meta.title_zh or doc.doc_id)
+    subtitle = _esc(meta.title_zh) if meta.title and meta.title_zh else ""
+    facts = [x for x in (meta.issuer, date_line(meta.promulgated, meta.effective)) if x]
+    source = _safe_url(meta.source_url)
+    source_link = (
+        f' · <a href="{_esc(source)}" target="_blank" rel="noopener noreferrer">Official source ↗</a>'
+        if source
+        else ""
+    )
+    return (
+        f'<div class="pd-doc"><div class="pd-doc-title">{title} {status_badge(meta.status)}</div>'
+        + (f'<div class="pd-meta">{subtitle}</div>' if subtitle else "")
+        + f'<div class="pd-meta">{_esc(" · ".join(facts))}{source_link}</div>'
+        + f'<div class="pd-meta">Document ID: <code>{_esc(doc.doc_id)}</code></div>'
+        + f'<div class="pd-doc-text">{body}</div></div>'
+    )
+
+
+def status_html(status: dict[str, Any]) -> str:
+    if not status.get("ready"):
+        return f'<div class="pd-banner">{_esc(str(IndexNotBuilt()))}</div>'
+    return (
+        f'<div class="pd-status">{status.get("documents", 0):,} documents · '
+        f"{status.get('chunks', 0):,} passages indexed · "
+        f"embeddings: {_esc(status.get('embedding_model', ''))}</div>"
+    )
+
+
+def build_filters(
+    doc_types: list[str] | None = None,
+    languages: list[str] | None = None,
+    statuses: list[str] | None = None,
+    short_names: list[str] | None = None,
+) -> dict[str, list[str]] | None:
+    """The engine's `filters` dict with only the fields the user narrowed; None for no filter."""
+    chosen = {
+        "doc_type": doc_types,
+        "language": languages,
+        "status": statuses,
+        "short_name": short_names,
+    }
+    filters = {k: list(v) for k, v in chosen.items() if v}
+    return filters or None
+
+
+def parse_span(start: str | None, end: str | None) -> tuple[int | None, int | None]:
+    """Character offsets from query parameters; (None, None) unless both are valid."""
+    try:
+        lo, hi = int(start or ""), int(end or "")
+    except ValueError:
+        return None, None
+    return (lo, hi) if 0 <= lo < hi else (None, None)
+
+
+# ---------------------------------------------------------------- engine calls
+
+
+def stream_reply(
+    engine: Engine, question: str, history: list[dict[str, str]], filters
+) -> Iterator[tuple[str, Any]]:
+    """Engine events for the UI, turning errors into messages the user can read.
+
+    Yields ("progress", markdown), ("token", text so far) and finally ("answer", Answer) or
+    ("error", message).
+    """
+    text = ""
+    try:
+        for kind, value in engine.answer_stream(question, history=history or None, filters=filters):
+            if kind == "hits":
+                n = len(value)
+                yield "progress", f"*Found {n} passage{'s' if n != 1 else ''}; writing the answer…*"
+            elif kind == "token":
+                text += value
+                yield "token", text
+            elif kind == "answer":
+                yield "answer", value
+                return
+    except RagError as exc:
+        yield "error", f"⚠️ {exc}"
+        return
+    except Exception:
+        log.exception("answering %r failed", question)
+        yield "error", f"⚠️ {GENERIC_ERROR}"
+        return
+    log.error("answer_stream ended without an answer for %r", question)
+    yield "error", f"⚠️ {GENERIC_ERROR}"
+
+
+def open_document(engine: Engine, doc_id: str, chunk_id: str = "", start=None, end=None, full=False) -> str:
+    """Viewer HTML for a document; the passage comes from offsets or else the chunk's span."""
+    if not doc_id:
+        return '<div class="pd-empty">Choose a source or a document to read it here.</div>'
+    try:
+        doc = engine.get_document(doc_id)
+        if start is None and chunk_id:
+            start, end = _chunk_span(engine, chunk_id)
+        return document_html(doc, start, end, full=full)
+    except (RagError, KeyError, LookupError) as exc:
+        message = str(exc) if isinstance(exc, RagError) else f"No document with id {doc_id!r}."
+        return f'<div class="pd-banner">{_esc(message)}</div>'
+    except Exception:
+        log.exception("opening document %r failed", doc_id)
+        return f'<div class="pd-banner">{_esc(GENERIC_ERROR)}</div>'
+
+
+def _chunk_span(engine: Engine, chunk_id: str) -> tuple[int | None, int | None]:
+    """Offsets of a chunk (for `?doc=…&chunk=…` links); no highlight if it is unknown."""
+    try:
+        chunk = engine.get_chunk(chunk_id)
+    except (RagError, KeyError, LookupError):
+        chunk = None
+    return (chunk.start, chunk.end) if chunk is not None else (None, None)

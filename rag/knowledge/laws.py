@@ -1,0 +1,43 @@
+"""Names of laws: the short names staff use, foreign laws named by acronym, and words that end
+like a Chinese law's name but are not one."""
+
+from __future__ import annotations
+
+# Short names staff use for the laws they ask about most, keyed by a distinctive title part.
+KNOWN_SHORT_NAMES = {
+    "个人信息保护法": "PIPL",
+    "Personal Information Protection Law": "PIPL",
+    "数据安全法": "DSL",
+    "Data Security Law": "DSL",
+    "网络安全法": "CSL",
+    "Cybersecurity Law": "CSL",
+    "反垄断法": "AML",
+    "Anti-Monopoly Law": "AML",
+    "电子商务法": "E-Commerce Law",
+    "E-Commerce Law": "E-Commerce Law",
+    "民法典": "Civil Code",
+    "网络数据安全管理条例": "Network Data Regulations",
+    "Network Data Security": "Network Data Regulations",
+    "生成式人工智能服务管理暂行办法": "GenAI Measures",
+    "Generative AI": "GenAI Measures",
+    "Generative Artificial Intelligence": "GenAI Measures",
+    "算法推荐管理规定": "Algorithm Provisions",
+    "生成式人工智能": "GenAI Measures",
+    "人脸识别": "SPC Facial Recognition Provisions",
+}
+
+# Foreign laws people name by acronym: a question about one alone is not about Chinese law.
+FOREIGN_LAW_ACRONYMS = (
+    "GDPR", "CCPA", "CPRA", "HIPAA", "COPPA", "GLBA", "FCPA", "FERPA", "LGPD", "PIPEDA", "APPI",
+    "PDPA", "DMA", "DSA",
+)
+
+# Words ending in 法 that are not law names (合法 "lawful", 算法 "algorithm", 办法 "way").
+NOT_A_LAW = ("合法", "违法", "非法", "方法", "算法", "办法", "依法", "执法", "立法", "做法",
+             "说法", "无法", "守法", "想法", "用法", "看法")
+
+# Words of a law's English title that do not tell laws apart.
+GENERIC_TITLE_WORDS = frozenset(
+    "a an the of on and for in law laws act code regulation regulations prc china chinese people "
+    "republic national state under".split()
+)

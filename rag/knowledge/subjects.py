@@ -1,0 +1,52 @@
+"""Subjects of other fields of law than the texts this tool ships with."""
+
+from __future__ import annotations
+
+# Subjects a China-market consultancy asks about that belong to other fields of law than the
+# data, platform and AI texts this tool ships with: (field, the subject's names in English and
+# Chinese). A subject counts as covered as soon as one indexed passage holds one of its names.
+SUBJECTS: list[tuple[str, tuple[str, ...]]] = [
+    ("tax law", ("corporate income tax", "enterprise income tax", "企业所得税")),
+    ("tax law", ("individual income tax", "personal income tax", "个人所得税", "个税")),
+    ("tax law", ("value-added tax", "VAT", "增值税")),
+    ("tax law", ("stamp duty", "stamp tax", "印花税")),
+    ("tax law", ("consumption tax", "消费税")),
+    ("tax law", ("export tax rebate", "出口退税")),
+    ("customs and trade law", ("tariff", "import duty", "customs duty", "关税")),
+    ("customs and trade law", ("anti-dumping", "反倾销")),
+    ("labour law", ("labour contract", "labor contract", "employment contract", "劳动合同")),
+    ("labour law", ("probation period", "probationary period", "试用期")),
+    ("labour law", ("severance", "经济补偿金")),
+    ("labour law", ("minimum wage", "最低工资")),
+    ("labour law", ("overtime", "加班")),
+    ("labour law", ("annual leave", "paid leave", "年休假", "带薪年假")),
+    ("labour law", ("maternity leave", "产假")),
+    ("labour law", ("retirement age", "退休年龄")),
+    ("labour law", ("labour dispute", "labor dispute", "labour arbitration", "劳动争议", "劳动仲裁")),
+    ("social insurance law", ("social insurance", "社会保险", "社保")),
+    ("social insurance law", ("pension insurance", "养老保险", "养老金")),
+    ("social insurance law", ("housing provident fund", "住房公积金", "公积金")),
+    ("social insurance law", ("medical insurance", "医疗保险", "医保")),
+    ("immigration law", ("visa", "签证")),
+    ("immigration law", ("work permit", "工作许可")),
+    ("immigration law", ("residence permit", "居留许可", "居留证")),
+    ("immigration law", ("permanent residence", "green card", "永久居留")),
+    ("household registration", ("hukou", "household registration", "户口", "户籍", "落户")),
+    ("company law", ("registered capital", "注册资本")),
+    ("company law", ("capital contribution", "subscribed capital", "认缴", "实缴")),
+    ("company law", ("board of directors", "supervisory board", "董事会", "监事会")),
+    ("company law", ("articles of association", "公司章程")),
+    ("company law", ("WFOE", "wholly foreign-owned", "外商独资")),
+    ("securities law", ("IPO", "initial public offering", "首次公开发行")),
+    ("securities law", ("stock exchange", "证券交易所", "港交所", "上交所", "深交所")),
+    ("securities law", ("STAR Market", "ChiNext", "科创板", "创业板")),
+    ("securities law", ("listed company", "上市公司")),
+    ("intellectual property law", ("patent", "专利")),
+    ("intellectual property law", ("trademark", "商标")),
+    ("foreign exchange rules", ("foreign exchange", "forex", "外汇", "结汇", "购汇")),
+    ("environmental law", ("pollutant", "pollution", "污染物", "排污", "环境影响评价", "环评")),
+    ("real estate rules", ("home purchase", "property purchase", "购房", "买房", "限购")),
+    ("food and drug law", ("medical device", "医疗器械")),
+    ("food and drug law", ("drug registration", "药品注册")),
+    ("food and drug law", ("food safety", "食品安全")),
+]

@@ -1,0 +1,17 @@
+"""Question → ranked `Hit`s: dense and lexical legs fused by reciprocal rank, the rules of how
+laws are written, and the scope checks that refuse what the index does not cover."""
+
+from .bridge import Dictionary, english_terms
+from .filters import FILTER_KEYS, clean_filters
+from .glossary import Glossary
+from .index import Index, allow_chinese, build_index, names_in, same_law_refs
+from .neighbours import TermNeighbours, question_units
+from .rerank import Reranker, get_reranker, rerank_hits
+from .retriever import Retriever
+from .scope import Uncovered, uncovered_subjects, unknown_laws
+
+__all__ = [
+    "FILTER_KEYS", "Dictionary", "Glossary", "Index", "Reranker", "Retriever", "TermNeighbours", "Uncovered",
+    "allow_chinese", "build_index", "clean_filters", "english_terms", "get_reranker", "names_in",
+    "question_units", "rerank_hits", "same_law_refs", "uncovered_subjects", "unknown_laws",
+]

@@ -1,0 +1,229 @@
+"""Everything derived from the store's records that retrieval reads: the lexical indexes,
+the laws' names, articles by number, twins, versions and cross-references.
+
+Rebuilt when the store changes (`Retriever.refresh`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..answer import section_title, short_zh_title
+from ..index import BM25Index
+from ..knowledge import GENERIC_TITLE_WORDS, KNOWN_SHORT_NAMES
+from ..text import ARTICLE_REF, NUMERAL_CHARS, numbers_matched
+from ..types import PassageMeta
+from .bridge import Dictionary, english_terms
+from .filters import matches
+from .neighbours import TermNeighbours
+
+# "本条例第二十九条第二款、第三十条、第三十一条规定" / "paragraph 2 of Article 29, Article 31, or
+# Article 32 of these Regulations": every article of the list, not its paragraphs.
+_SAME_LAW_ZH = re.compile(
+    rf"本(?:法|编|条例|规定|办法|措施|决定|解释)((?:第[{NUMERAL_CHARS}\d]+[条款项](?:[、，,和及与或者至]|以及)*)+)"
+)
+_SAME_LAW_EN = re.compile(
+    r"((?:(?:paragraphs? \d+(?: and \d+)? of )?Articles? \d+(?:\(\d+\))?(?:,? (?:and|or|to) \d+)*(?:,? (?:and|or) |, )?)+)"
+    r" ?of (?:this|these) (?:Law|Code|Regulations?|Measures|Provisions|Rules)\b",
+    re.I,
+)
+_EN_PARAGRAPHS = re.compile(r"paragraphs? \d+(?: and \d+)? of ", re.I)
+
+
+def same_law_refs(text: str) -> list[int]:
+    """Articles of its own law that `text` cites, in order, each once."""
+    numbers = []
+    for m in _SAME_LAW_ZH.finditer(text):
+        numbers += numbers_matched(ARTICLE_REF, m.group(1))
+    for m in _SAME_LAW_EN.finditer(text):
+        numbers += [int(n) for n in re.findall(r"\d+", _EN_PARAGRAPHS.sub("", re.sub(r"\(\d+\)", "", m.group(1))))]
+    return list(dict.fromkeys(numbers))
+
+
+@dataclass
+class Index:
+    """Everything derived from the store's records, rebuilt when the store changes."""
+
+    records: dict[str, tuple[str, dict]] = field(default_factory=dict)  # chunk -> (text, stored metadata)
+    passages: dict[str, PassageMeta] = field(default_factory=dict)  # chunk -> its metadata, typed
+    bm25: BM25Index | None = None
+    aliases: dict[str, tuple[re.Pattern, set[str]]] = field(default_factory=dict)
+    spelled: dict[str, str] = field(default_factory=dict)  # doc -> name the embedder understands
+    by_article: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    partners: dict[str, list[str]] = field(default_factory=dict)  # doc -> other-language twins
+    cited_by: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # article -> citing chunks
+    older: dict[str, str] = field(default_factory=dict)  # doc -> year of an older version
+    glosses: BM25Index | None = None  # English glosses of the Chinese passages (rag.bridge)
+    english: BM25Index | None = None  # the English passages, stemmed as the glosses are
+    titles: list[tuple[set[str], str]] = field(default_factory=list)  # (English title words, Chinese title)
+    wording: dict[str, str] = field(default_factory=dict)  # chunk -> its text as `collapse` compares it
+    neighbours: TermNeighbours | None = None  # the Chinese vocabulary, embedded (rag.neighbours)
+    with_articles: set[str] = field(default_factory=set)  # documents whose passages carry article numbers
+    subjects: dict[int, bool] = field(default_factory=dict)  # rag.scope.SUBJECTS row -> mentioned
+
+    @property
+    def documents(self) -> int:
+        return len({m["doc_id"] for _, m in self.records.values()})
+
+
+def build_index(
+    ids: list[str],
+    texts: list[str],
+    metas: list[dict],
+    dictionary: Dictionary | None = None,
+    embed_terms: Callable[[list[str]], np.ndarray] | None = None,
+    neighbours: int = 0,
+    term_cache: Path | None = None,
+) -> Index:
+    index = Index(records={cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)})
+    index.passages = {cid: PassageMeta.from_record(m) for cid, m in zip(ids, metas, strict=True)}
+    index.wording = {cid: wording(text) for cid, text in zip(ids, texts, strict=True)}
+    # The section a passage sits in ("个人信息跨境提供的规则", "Security measures") names its
+    # topic in words the article itself may not use: searched with it, not counted as its own.
+    sections = [section_title(meta.get("heading_path", "")) for meta in metas]
+    index.bm25 = BM25Index(ids, texts, context=sections)
+    if embed_terms is not None and neighbours > 0:
+        index.neighbours = TermNeighbours.build(index.bm25.postings, embed_terms, neighbours, term_cache)
+    if dictionary is not None:
+        chinese = [i for i, meta in enumerate(metas) if meta.get("language") == "zh"]
+        index.glosses = BM25Index(
+            [ids[i] for i in chinese], [dictionary.gloss(texts[i]) for i in chinese],
+            context=[dictionary.gloss(sections[i]) for i in chinese],
+        )
+        english = [i for i, meta in enumerate(metas) if meta.get("language") == "en"]
+        index.english = BM25Index(
+            [ids[i] for i in english], [english_terms(texts[i]) for i in english],
+            context=[english_terms(sections[i]) for i in english],
+        )
+    index.aliases = aliases(metas)
+    for meta in metas:
+        if meta.get("title_zh"):
+            index.spelled.setdefault(meta["doc_id"], short_zh_title(meta["title_zh"]))
+    for cid, text, meta in zip(ids, texts, metas, strict=True):
+        if meta.get("article", -1) >= 0:
+            index.by_article.setdefault((meta["doc_id"], meta["article"]), []).append(cid)
+            index.with_articles.add(meta["doc_id"])
+        for number in same_law_refs(text):
+            index.cited_by.setdefault((meta["doc_id"], number), []).append(cid)
+    docs = {m["doc_id"]: m for m in metas}
+    index.titles = [
+        (title_words(m.get("title", "")), m.get("title_zh") or m.get("title", "")) for m in docs.values()
+    ]
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for meta in docs.values():
+        if meta.get("short_name") and meta.get("doc_type") != "commentary":
+            groups[meta["short_name"]].append(meta)
+    for metas_of_law in groups.values():
+        for a in metas_of_law:
+            for b in metas_of_law:
+                if a is b:
+                    continue
+                same_version = a.get("promulgated") == b.get("promulgated")
+                if same_version and a.get("language") != b.get("language"):
+                    index.partners.setdefault(a["doc_id"], []).append(b["doc_id"])
+                newer = (b.get("promulgated") or "") > (a.get("promulgated") or "")
+                if newer and a.get("language") == b.get("language") and a.get("doc_type") == b.get("doc_type"):
+                    index.older[a["doc_id"]] = (a.get("promulgated") or "")[:4]
+    return index
+
+
+def name_pattern(name: str, plural: bool = False) -> re.Pattern:
+    """A name as a whole word: "PIPL" in capitals only, "Data Security Law" in any case, a
+    Chinese name anywhere; with `plural`, an English name may end in -s or -es (tariffs)."""
+    if not name.isascii():
+        return re.compile(re.escape(name))
+    ending = "(?:s|es)?" if plural else ""
+    return re.compile(rf"(?<![A-Za-z]){re.escape(name)}{ending}(?![A-Za-z])", 0 if name.isupper() else re.I)
+
+
+def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
+    """short name, English short title or Chinese short title -> (pattern, doc ids).
+
+    The known names of a law ("Generative AI", 生成式人工智能) apply to every document whose
+    short name or title is that law, whatever short name its front matter chose.
+    """
+    table: dict[str, tuple[re.Pattern, set[str]]] = {}
+    for meta in metas:
+        short = meta.get("short_name", "")
+        names = {short}
+        if meta.get("title_zh"):
+            names.add(short_zh_title(meta["title_zh"]))
+        titles = f"{meta.get('title', '')} {meta.get('title_zh', '')}"
+        laws = {short} | {s for alias, s in KNOWN_SHORT_NAMES.items() if alias in titles}
+        names |= {alias for alias, s in KNOWN_SHORT_NAMES.items() if s in laws}
+        for name in names:
+            if len(name) < 2 or name == "Glossary":
+                continue
+            if name not in table:
+                table[name] = (name_pattern(name), set())
+            table[name][1].add(meta["doc_id"])
+    return table
+
+
+def title_words(text: str) -> set[str]:
+    words = re.findall(r"[a-z]+", re.sub(r"['’]s\b", "", text.lower()))
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words} - GENERIC_TITLE_WORDS
+
+
+def names_in(index: Index, query: str) -> tuple[str, str, list[set[str]]]:
+    """The laws a question names: (question without the names, question with each name
+    spelled out for the embedder — "PIPL" means nothing to it —, doc ids of each name)."""
+    topic = spelled = query
+    matched: list[set[str]] = []
+    for pattern, docs in index.aliases.values():
+        if pattern.search(topic):
+            matched.append(docs)
+            topic = pattern.sub(" ", topic)
+            full = next((index.spelled[d] for d in sorted(docs) if d in index.spelled), None)
+            if full and full not in spelled:
+                spelled = pattern.sub(full, spelled)
+    return topic, spelled, matched
+
+
+_ARTICLE_LABEL = re.compile(rf"^\s*(?:第[{NUMERAL_CHARS}\d]+条|\**Article \d+\**)")
+
+
+def wording(text: str) -> str:
+    """What two versions of an article share when an amendment left it unchanged: the text
+    without its number, whitespace or the width of its punctuation."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _ARTICLE_LABEL.sub("", text)))
+
+
+def collapse(index: Index, ordered: list[str]) -> list[str]:
+    """Drop a chunk whose text repeats a higher-ranked one: an article an amendment left
+    unchanged, even when it renumbered it (2016 CSL Art. 47 is 2025 CSL Art. 49) or changed
+    only the width of its punctuation."""
+    seen: set[str] = set()
+    kept = []
+    for cid in ordered:
+        key = index.wording[cid]
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(cid)
+    return kept
+
+
+def allow_chinese(index: Index, filters: dict[str, Any] | None):
+    ids = index.bm25.ids
+
+    def allowed(i: int) -> bool:
+        meta = index.records[ids[i]][1]
+        return meta.get("language") == "zh" and (not filters or matches(meta, filters))
+
+    return allowed
+
+
+def allow(index: Index, filters: dict[str, Any] | None, bm25: BM25Index | None = None):
+    if not filters:
+        return None
+    ids = (bm25 or index.bm25).ids
+    return lambda i: matches(index.records[ids[i]][1], filters)

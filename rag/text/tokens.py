@@ -1,0 +1,55 @@
+"""Tokens for lexical search: jieba words for Chinese, lower-cased words for English.
+
+Article references become shared tokens ("第六十六条", "Article 66", "Art. 66" → art:66), so a
+question naming an article finds it in either language.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from .language import HAN_RUN
+from .numerals import ARTICLE_REF, numbers_matched
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+
+EN_STOP = set(
+    "a an the of to in on for and or is are was were be been by with as at from that this these "
+    "those it its what which who whom how when where why do does did can could should would may "
+    "might must shall will not no any all under about into than then there their they them i we "
+    "you he she his her our your my me us if so such other also per".split()
+)
+ZH_STOP = set(
+    "的 了 和 与 及 或 是 在 对 为 以 等 其 之 并 由 中 有 应当 可以 哪些 什么 怎么 如何 吗 呢 是否 规定 本法 "
+    # pronouns, particles and question words: a question's own wording, never what it is about
+    "我 你 他 她 它 我们 你们 他们 这 那 这个 那个 就 都 也 会 被 能 要 需要 吧 啊 "
+    "多久 多少 多长 多长时间 长时间 几 几天 多大 怎样 怎么办 为什么 能不能 能否 可不可以 "
+    "会不会 是不是 有没有 哪 哪个 哪里 谁".split()
+)
+
+_jieba = None
+
+
+def cut(text: str) -> list[str]:
+    global _jieba
+    if _jieba is None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        _jieba = jieba
+    return _jieba.lcut_for_search(text)
+
+
+def tokenize(text: str) -> list[str]:
+    tokens: list[str] = []
+    tokens.extend(f"art:{n}" for n in numbers_matched(ARTICLE_REF, text))
+    for run in HAN_RUN.findall(text):
+        tokens.extend(t for t in cut(run) if t not in ZH_STOP and t.strip())
+    for word in _WORD.findall(text.lower()):
+        if word in EN_STOP or len(word) < 2 and not word.isdigit():
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        tokens.append(word)
+    return tokens
