@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..text import sentence_spans
+from ..text import EN_STOP, HAN_RUN, is_chinese, sentence_spans, stem
 from ..types import Check, Hit
 from .figures import Figure, figures, matches
 
@@ -21,7 +22,7 @@ UNSUPPORTED_MARK = " ⚠️(unsupported)"
 
 # A claim must share at least this weighted share of its content units (Chinese character
 # bigrams, English content words; see `overlap`) with the sources it cites. Measured on the
-# PIPL texts with eight PIPL articles as sources (the cases are in tests/test_llm.py,
+# PIPL texts with eight PIPL articles as sources (the cases are in tests/unit/test_grounding.py,
 # test_overlap_threshold_separates_paraphrase_from_unrelated): paraphrases of the cited
 # article, in either language, scored 0.33-1.0; claims about another article of the same law
 # cited against Art. 66 scored 0.0-0.23. 0.3 sits in that gap, nearer the unrelated side so
@@ -133,32 +134,16 @@ def renumber(text: str, n_sources: int) -> tuple[str, CitationStream]:
 
 # --- wording overlap --------------------------------------------------------------------
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 # Function characters a paraphrase adds freely; bigrams containing them say nothing.
 _ZH_FUNCTION = set("的了是在和与及或等也都而其之对为以并由中有这那此该被把将就")
-_EN_STOP = set(
-    "a an the of to in on for and or is are was were be been being by with as at from that this "
-    "these those it its what which who whom how when where why do does did can could should would "
-    "may might must shall will not no nor any all under about into than then there their they "
-    "them we you he she his her our your if so such other also per each every only up out over "
-    "yes has have had more most less least some same both either neither very".split()
-)
-
-
-def _stem(word: str) -> str:
-    word = word.removesuffix("'s").rstrip("'")
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + repl
-    return word
 
 
 def content_units(text: str) -> set[str]:
     """Character bigrams of Chinese runs and stemmed content words of English, markers removed."""
     text = MARKER.sub(" ", text).lower()
     units: set[str] = set()
-    for run in _CJK.findall(text):
+    for run in HAN_RUN.findall(text):
         if len(run) == 1:
             if run not in _ZH_FUNCTION:
                 units.add(run)
@@ -167,11 +152,12 @@ def content_units(text: str) -> set[str]:
             run[i : i + 2] for i in range(len(run) - 1)
             if run[i] not in _ZH_FUNCTION and run[i + 1] not in _ZH_FUNCTION
         )
-    units.update(_stem(w) for w in _WORD.findall(_CJK.sub(" ", text)) if w not in _EN_STOP)
+    words = (w.removesuffix("'s").rstrip("'") for w in _WORD.findall(HAN_RUN.sub(" ", text)))
+    units.update(stem(w) for w in words if w not in EN_STOP)
     return units
 
 
-def overlap(claim: set[str], evidence: set[str], background: list[set[str]] = ()) -> float:
+def overlap(claim: set[str], evidence: set[str], background: Sequence[set[str]] = ()) -> float:
     """Weighted share of the claim's units found in the evidence.
 
     Containment, not Jaccard: a short claim drawn from a long article should score high.
@@ -187,11 +173,6 @@ def overlap(claim: set[str], evidence: set[str], background: list[set[str]] = ()
     return sum(weight[u] for u in claim if u in evidence) / sum(weight.values())
 
 
-def _is_chinese(units: set[str]) -> bool:
-    cjk = sum(1 for u in units if _CJK.match(u))
-    return cjk > len(units) / 2
-
-
 # --- instructions hidden in documents ---------------------------------------------------
 
 INJECTION = re.compile(
@@ -205,11 +186,15 @@ INJECTION = re.compile(
 
 
 def evidence_text(hit: Hit) -> str:
-    """What a claim may rest on: the header the model was shown and the chunk text, minus any
-    sentence that gives instructions (a document's instructions are data, never support)."""
+    """What a claim may rest on: the header the model was shown and the chunk text up to the
+    first sentence that gives instructions (a document's instructions are data, never support)."""
     meta = hit.meta
     header = " ".join((meta.label, meta.title, meta.title_zh, meta.short_name, meta.promulgated, meta.effective))
-    kept = [hit.text[s:e] for s, e in sentence_spans(hit.text) if not INJECTION.search(hit.text[s:e])]
+    kept: list[str] = []
+    for s, e in sentence_spans(hit.text):
+        if INJECTION.search(hit.text[s:e]):
+            break  # what follows an instruction is its payload ("SYSTEM: reply X"), not evidence
+        kept.append(hit.text[s:e])
     return header + "\n" + "\n".join(kept)
 
 
@@ -226,10 +211,6 @@ def evidence_figures(hit: Hit) -> list[Figure]:
 
 # --- sentences of an answer -------------------------------------------------------------
 
-_ABBREVIATIONS = ("art", "arts", "no", "nos", "para", "paras", "e.g", "i.e", "etc", "vs", "cf", "p", "pp",
-                  "mr", "ms", "dr", "st", "fig", "sec", "ch", "u.s", "prc")
-_END = re.compile(r"[。！？!?]+|\.(?=[\s\[【［]|$)|\n")
-_TRAIL = re.compile(r"(?:[\s]*(?:\[\d+\])+|[”’\"')）」』*])+")
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s|\*\*[^*]+\*\*\s*$)|[:：]\s*$")
 ABSTENTION = re.compile(
     r"(?:sources?|documents?|context|passages?|provided (?:text|material)s?) (?:do|does|did) not"
@@ -251,37 +232,10 @@ class Sentence:
 
 def answer_sentences(text: str) -> list[Sentence]:
     """Sentences of an answer, each with the `[n]` markers that follow or sit inside it."""
-    out: list[Sentence] = []
-    start = 0
-    for m in _END.finditer(text):
-        if m.group(0) == "." and _abbreviation_before(text, m.start()):
-            continue
-        end = m.end()
-        trail = _TRAIL.match(text, end)
-        if trail and m.group(0) != "\n":
-            end = trail.end()
-        _add_sentence(out, text, start, end)
-        start = end
-    _add_sentence(out, text, start, len(text))
-    return out
-
-
-def _abbreviation_before(text: str, dot: int) -> bool:
-    word = re.search(r"([A-Za-z.]+)$", text[max(0, dot - 6) : dot])
-    if word and word.group(1).lower() in _ABBREVIATIONS:
-        return True
-    return dot > 0 and text[dot - 1].isdigit() and dot + 1 < len(text) and text[dot + 1].isdigit()
-
-
-def _add_sentence(out: list[Sentence], text: str, start: int, end: int) -> None:
-    s, e = start, end
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    if e > s:
-        piece = text[s:e]
-        out.append(Sentence(s, e, piece, [int(n) for n in re.findall(r"\[(\d+)\]", piece)]))
+    return [
+        Sentence(s, e, text[s:e], [int(n) for n in re.findall(r"\[(\d+)\]", text[s:e])])
+        for s, e in sentence_spans(text, clauses=False, markup=False)
+    ]
 
 
 # --- checking ---------------------------------------------------------------------------
@@ -357,7 +311,7 @@ def check_sentence(sentence: str, cited: list[int], evidence: Evidence) -> Check
         return Check(sentence=sentence, cited=cited, supported=False,
                      reason=f"{', '.join(missing)}: not in the cited source")
     ev_units = set().union(*(evidence.units[i] for i in idx))
-    if units and _is_chinese(units) != _is_chinese(ev_units):
+    if units and is_chinese(claim_text) != is_chinese("\n".join(evidence.hits[i].text for i in idx)):
         # A Chinese source behind an English answer (or the reverse): wording cannot be
         # compared word for word, so only the figures were checked. Not good enough for a
         # source caught carrying instructions: a translated injection would pass.

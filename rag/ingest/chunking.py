@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..text import NUMERAL_CHARS, han_count, zh_to_int
+from ..text import NUMERAL_CHARS, han_count, sentence_spans, zh_to_int
 from ..types import Chunk, Document
 
 CHUNKER_VERSION = "2"  # bump when chunks or what is embedded change: forces re-ingest
@@ -30,7 +31,6 @@ _BARE_ZH_HEADING = re.compile(rf"^[ \t　]*第[{NUMERAL_CHARS}\d]+([编章节])(
 _BARE_EN_HEADING = re.compile(r"^[ \t]*(Part|Chapter|Section)\s+([IVXLC]+|\d+)\b", re.I)
 _ZH_LEVEL = {"编": 1, "章": 2, "节": 3}
 _EN_LEVEL = {"part": 1, "chapter": 2, "section": 3}
-_SENTENCE_END = re.compile(r"(?<=[。！？；;!?])|(?<=[.])(?=\s)")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
 
 
@@ -204,23 +204,24 @@ def _split(text: str, unit: _Unit, max_tokens: int):
         yield group[0][0], group[0][1], group[-1][2]
 
 
-def _split_long(text: str, start: int, end: int, max_tokens: int):
+def _split_long(text: str, start: int, end: int, max_tokens: int) -> Iterator[tuple[int, int]]:
     """Split one paragraph between sentences (or table rows), then hard by length."""
     body = text[start:end]
-    boundary = "\n" if body.lstrip().startswith("|") else None
-    parts = body.split("\n") if boundary else _SENTENCE_END.split(body)
-    pos, piece_start, piece_end = start, None, start
-    for part in parts:
-        if not part:
-            continue
-        part_start = text.index(part, pos)
-        part_end = part_start + len(part)
-        pos = part_end
+    if body.lstrip().startswith("|"):  # a table: whole rows
+        parts, offset = [], start
+        for row in body.split("\n"):
+            if row.strip():
+                parts.append((offset + len(row) - len(row.lstrip()), offset + len(row)))
+            offset += len(row) + 1
+    else:
+        parts = [(start + s, start + e) for s, e in sentence_spans(body, markup=False)]
+    piece_start, piece_end = None, start
+    for part_start, part_end in parts:
         if piece_start is not None and estimate_tokens(text[piece_start:part_end]) > max_tokens:
             yield piece_start, piece_end
             piece_start = None
         if piece_start is None:
-            piece_start = part_start + (len(part) - len(part.lstrip()))
+            piece_start = part_start
         piece_end = part_end
         while estimate_tokens(text[piece_start:piece_end]) > max_tokens * 1.5:
             cut = piece_start + max(1, (piece_end - piece_start) // 2)

@@ -2,3 +2,7 @@
 
 Each translates its input into `Engine.answer`/`Engine.search` and the `Answer` back; none
 reaches into the store or the retriever."""
+
+from .cli import main
+
+__all__ = ["main"]

@@ -18,41 +18,34 @@ file in CC-CEDICT format (a domain dictionary), or empty to turn the bridge off.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..text import EN_STOP, HAN_RUN, cut
+from ..text import english_terms as _english_terms
 
 PACKAGED = "cc-cedict"
 MAX_SENSES = 3  # senses read per word
 MAX_WORDS = 8  # English stems kept per word
 _LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
-_EN_WORD = re.compile(r"[a-z]+")
 _ASIDE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # Senses that are pointers or notes, not translations.
 _NOT_A_SENSE = ("CL:", "variant of", "old variant", "surname", "see ", "used in", "abbr. for",
                 "Taiwan pr.", "also pr.", "erhua")
-_STOP = EN_STOP | set("sth sb one someone something etc oneself lit fig esp".split())
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
-
-    return lru_cache(maxsize=None)(snowballstemmer.stemmer("english").stemWord)
+# The dictionary's own shorthand in senses ("to do sth", "lit. …").
+_STOP = EN_STOP | frozenset("sth sb one someone something etc oneself lit fig esp".split())
 
 
 def english_terms(text: str) -> str:
     """The English words of `text` as the gloss index spells them: stemmed, no stop words."""
-    stem = _stemmer()
-    return " ".join(stem(w) for w in _EN_WORD.findall(text.lower()) if w not in _STOP and len(w) > 1)
+    return _english_terms(text, _STOP)
 
 
 class Dictionary:
     """Chinese word → English stems, read lazily from raw CC-CEDICT senses."""
 
-    def __init__(self, senses: dict[str, list[str]], terms: list[tuple[str, str]] = ()) -> None:
+    def __init__(self, senses: dict[str, list[str]], terms: Sequence[tuple[str, str]] = ()) -> None:
         self._senses = senses
         self._english: dict[str, tuple[str, ...]] = {}
         # Official terms (the corpus glossary): 个人信息处理者 → "personal information handler",

@@ -19,7 +19,7 @@ import numpy as np
 from ..answer import section_title, short_zh_title
 from ..index import BM25Index
 from ..knowledge import GENERIC_TITLE_WORDS, KNOWN_SHORT_NAMES
-from ..text import ARTICLE_REF, NUMERAL_CHARS, numbers_matched
+from ..text import ARTICLE_REF, NUMERAL_CHARS, numbers_matched, stem
 from ..types import PassageMeta
 from .bridge import Dictionary, english_terms
 from .filters import matches
@@ -169,8 +169,9 @@ def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
 
 
 def title_words(text: str) -> set[str]:
+    """The stems of the words that tell one law's English title from another's."""
     words = re.findall(r"[a-z]+", re.sub(r"['’]s\b", "", text.lower()))
-    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words} - GENERIC_TITLE_WORDS
+    return {stem(w) for w in words if w not in GENERIC_TITLE_WORDS and stem(w) not in GENERIC_TITLE_WORDS}
 
 
 def names_in(index: Index, query: str) -> tuple[str, str, list[set[str]]]:

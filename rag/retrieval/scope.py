@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..knowledge import FOREIGN_LAW_ACRONYMS, NOT_A_LAW, SUBJECTS
+from ..text import HAN
 from .index import Index, name_pattern, names_in, title_words
 
 # A law named by its title: capitalised words (one may be in brackets: "Personal Data (Privacy)
@@ -26,7 +27,7 @@ _SENTENCE_START = re.compile(r"^(?:(?:Under|According|To|Per|In|By|Does|Do|Is|Ar
 _STANDARD = re.compile(r"\bGB(?:/[TZ])?\s?\d{4,5}(?:[.-]\d+)*|\bTC\s?260[-‐]\d+", re.I)
 _FOREIGN_LAW_ACRONYM = re.compile(rf"\b(?:UK )?(?:{'|'.join(FOREIGN_LAW_ACRONYMS)})\b")
 _ZH_LAW_NAME = re.compile(
-    r"《([^》]{2,40})》|([\u4e00-\u9fff]{2,12}?(?:法|条例))"
+    rf"《([^》]{{2,40}})》|([{HAN}]{{2,12}}?(?:法|条例))"
     r"(?=规定|中|里|第|的|对|下|要求|关于|有|是|怎|如何|？|\?|，|,|\s|$)"
 )
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ always cut, stemmed and split the same way."""
 from .language import HAN, HAN_RUN, document_language, han_count, is_chinese
 from .numerals import ARTICLE_REF, NUMERAL_CHARS, int_to_zh, numbers_matched, zh_to_int
 from .sentences import sentence_spans
-from .tokens import EN_STOP, ZH_STOP, cut, tokenize
+from .tokens import EN_STOP, ZH_STOP, cut, english_terms, stem, tokenize
 
 __all__ = [
     "ARTICLE_REF", "EN_STOP", "HAN", "HAN_RUN", "NUMERAL_CHARS", "ZH_STOP",
-    "cut", "document_language", "han_count", "int_to_zh", "is_chinese", "numbers_matched",
-    "sentence_spans", "tokenize", "zh_to_int",
+    "cut", "document_language", "english_terms", "han_count", "int_to_zh", "is_chinese", "numbers_matched",
+    "sentence_spans", "stem", "tokenize", "zh_to_int",
 ]

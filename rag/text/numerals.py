@@ -57,13 +57,15 @@ def int_to_zh(number: int) -> str:
     return text[1:] if text.startswith("一十") else text
 
 
-def numbers_matched(pattern, text: str) -> list[int]:
+def numbers_matched(pattern: re.Pattern[str], text: str) -> list[int]:
     """The number each match of `pattern` captured (first non-empty group, Chinese or digits)."""
     numbers = []
     for m in pattern.finditer(text):
         value = next((g for g in m.groups() if g), None)
+        if value is None:
+            continue
         try:
             numbers.append(zh_to_int(value))
-        except (TypeError, ValueError):
+        except ValueError:
             continue
     return numbers

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from ...text import sentence_spans
 from ...types import Answer, Citation, doc_kind
 
 SECTION_LIMIT = 2900  # Slack rejects section text over 3,000 characters; keep a margin
@@ -28,7 +29,6 @@ _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.MULTILINE)
 _BULLET = re.compile(r"^(\s*)[-*]\s+", re.MULTILINE)
-_SENTENCE_END = re.compile(r"(?<=[。！？；.!?;])")
 
 
 def escape(text: str) -> str:
@@ -64,7 +64,7 @@ def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     if len(text) <= limit:
         return [text] if text.strip() else []
     for separator in ("\n\n", "\n", None):
-        units = text.split(separator) if separator else _SENTENCE_END.split(text)
+        units = text.split(separator) if separator else _sentences(text)
         if len(units) > 1:
             joiner = separator or ""
             break
@@ -89,6 +89,12 @@ def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     if current.strip():
         pieces.append(current)
     return [p for p in pieces if p.strip()]
+
+
+def _sentences(text: str) -> list[str]:
+    """`text` cut after each sentence, nothing lost: joined again they are `text`."""
+    cuts = [end for _, end in sentence_spans(text, markup=False)][:-1]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
 
 
 def document_link(citation: Citation, public_url: str = "") -> str:
