@@ -5,7 +5,7 @@ PIP    := $(VENV)/bin/pip
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run ingest test lint eval bench clean
+.PHONY: install run ingest test test-fast lint eval bench clean
 
 # torch comes first and pinned: left to the resolver, sentence-transformers would pull a
 # multi-GB CUDA build. 2.13.0 is a CPU wheel.
@@ -26,11 +26,19 @@ run: install
 	$(PY) ingest.py || echo "Some documents failed to ingest (listed above); serving the rest."
 	$(PY) app.py
 
+# Style, formatting and types: the same three checks locally and in CI.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
+# Every test: unit, then integration (real embedder, Chroma, servers, browser).
 test: lint
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
+
+# The unit tests alone: no model, no server; well under a minute.
+test-fast: install
+	HF_HUB_OFFLINE=1 $(PY) -m pytest tests/unit -q
 
 eval: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_qa.jsonl --corpus ../shared/policy-texts/docs --baseline --json eval/results/policy_texts_qa.json

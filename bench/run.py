@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from rag.config import Settings
-from rag.engine import Engine
+from rag.engine import PolicyEngine
 from rag.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data")
         report = ingest(settings, [DOCS], progress=False)
-        engine = Engine(settings)
+        engine = PolicyEngine(settings)
         engine.embedder.embed_query("warm up")  # model load
         t = time.perf_counter()
         engine.search("warm up")  # builds BM25, the dictionary bridge's glosses: not query latency

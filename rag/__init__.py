@@ -20,7 +20,7 @@ from .types import Answer, Chunk, Citation, Document, Hit
 
 if TYPE_CHECKING:
     from .config import Settings
-    from .engine import Engine
+    from .types import Engine
 
 __all__ = [
     "Answer", "Chunk", "Citation", "Document", "Hit",

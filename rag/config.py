@@ -8,15 +8,17 @@ environment and are never logged.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 
 PREFIX = "RAG_"
 
 
-def _describe(text: str, default=None, **kw):
+def _describe(text: str, default: Any = None, **kw: Any) -> Any:
     return field(default=default, metadata={"help": text}, **kw)
 
 
@@ -88,7 +90,7 @@ class Settings:
         return [Path(p) for p in self.corpus_dirs.split(os.pathsep) if p]
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ
         values: dict = {}
         for f in fields(cls):

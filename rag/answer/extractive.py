@@ -8,13 +8,17 @@ what it searched.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..text import is_chinese, sentence_spans, tokenize
 from ..types import Answer, Citation, Hit
 from .citations import make_citation
+
+if TYPE_CHECKING:
+    from ..retrieval import Uncovered
 
 REFUSAL_EN = "The corpus does not cover this."
 REFUSAL_ZH = "资料库中没有涉及这个问题的内容。"
@@ -30,7 +34,11 @@ def refusal(question: str, searched: str) -> Answer:
 
 
 def describe_search(
-    hits: list[Hit], documents: int, filters: dict | None, missing: list[str] = (), subjects: list = ()
+    hits: list[Hit],
+    documents: int,
+    filters: dict[str, Any] | None,
+    missing: Sequence[str] = (),
+    subjects: Sequence[Uncovered] = (),
 ) -> str:
     where = f"{documents} documents"
     if filters:
@@ -96,7 +104,7 @@ def extractive_answer(
     _complete_lists(passages, candidates, texts, chosen)
     # Passages in order of their best sentence, so [1] is the strongest evidence;
     # sentences of one passage in reading order.
-    lead = {}
+    lead: dict[int, float] = {}
     for i in chosen:
         lead.setdefault(candidates[i][0], -scores[i])
     chosen.sort(key=lambda i: (lead[candidates[i][0]], candidates[i][1]))

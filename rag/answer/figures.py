@@ -111,11 +111,11 @@ def _figure(g: dict[str, str], raw: str) -> Figure | None:
         run = g["zh"]
         if re.search(r"[一二两三四五六七八九]{2}", run) and re.search("[十百千万亿]", run):
             return None  # not a numeral: 十四五 is the 14th Five-Year Plan, 一一 a word
-        value = zh_to_int(run)
-        if value == 0 and run not in ("零", "〇"):
+        number = zh_to_int(run)
+        if number == 0 and run not in ("零", "〇"):
             return None  # a bare 万 or 亿 ("数万元")
         strong = "zh_unit" in g or (len(run) > 1 and any(ch in "十百千万亿" for ch in run))
-        return Figure("num", Decimal(value), raw, strong)
+        return Figure("num", Decimal(number), raw, strong)
     return None  # paragraph, chapter and similar references
 
 

@@ -2,7 +2,7 @@
 
 `llm_answer` never raises because of the model: a timeout, an unreachable endpoint, a rate
 limit, a server error or an unusable reply gives the extractive answer with a one-line
-notice, and so does a reply in which no sentence survives the checks of `rag.grounding`.
+notice, and so does a reply in which no sentence survives the checks of `rag.answer.grounding`.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def llm_answer(
         messages = answer_messages(question, hits, history)
         raw = _stream(model, messages, len(hits), on_token) if on_token else _invoke(model, messages)
     except _CallbackError as exc:
+        assert exc.__cause__ is not None  # raised `from` the callback's own error
         raise exc.__cause__ from None
     except RagError as exc:
         return fallback(prompts.NOTICE_CONFIG.format(error=str(exc).rstrip(".") + "."))

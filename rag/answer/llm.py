@@ -77,6 +77,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     model, base_url, api_key = endpoint(settings)
     try:
         from langchain_openai import ChatOpenAI
+        from pydantic import SecretStr
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise ModelUnavailable(
             "langchain-openai is not installed: reinstall the project (`pip install -e .`)."
@@ -86,11 +87,12 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     return ChatOpenAI(
         model=model,
         base_url=base_url or None,
-        api_key=api_key,
+        api_key=SecretStr(api_key),
         timeout=settings.llm_timeout,
         max_retries=MAX_RETRIES,
         temperature=settings.llm_temperature,
-        max_tokens=settings.llm_max_tokens,  # a weak model can ramble until its context is full
+        # a weak model can ramble until its context is full; accepted by name, typed by its alias
+        max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
         # OpenAI-compatible servers implement chat completions, not the Responses API.
         use_responses_api=False,
     )

@@ -16,12 +16,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..index import Embedder
 from ..ingest import load_document
 from ..text import NUMERAL_CHARS, zh_to_int
 from .evaluate import Ranked
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.vectorstores import VectorStore
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -86,7 +92,7 @@ def chunk_coverage(
     return articles, tuple(([before[-1]] if before else []) + inside)
 
 
-def langchain_embeddings(embedder):
+def langchain_embeddings(embedder: Embedder) -> Embeddings:
     """The project's embedder as a LangChain `Embeddings`, which is what the recipe plugs in."""
     from langchain_core.embeddings import Embeddings
 
@@ -103,7 +109,7 @@ def langchain_embeddings(embedder):
 class BaselineIndex:
     """Chroma over RecursiveCharacterTextSplitter chunks; `.search` returns `Ranked` passages."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: VectorStore) -> None:
         self._store = store
         self.chunks = 0
 
@@ -118,7 +124,7 @@ class BaselineIndex:
 
 
 @contextmanager
-def baseline_index(files: list[tuple[str, Path]], embedder) -> Iterator[BaselineIndex]:
+def baseline_index(files: list[tuple[str, Path]], embedder: Embedder) -> Iterator[BaselineIndex]:
     """Build the plain recipe over (doc_id, path) files in a temporary folder."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings

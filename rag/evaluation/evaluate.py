@@ -37,10 +37,15 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RagError
-from ..types import Hit
+from ..types import Answer, Hit
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ..config import Settings
 
 KS = (1, 3, 5, 10)
 METRICS = [f"hit@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr@10", "ndcg@10"]
@@ -128,7 +133,10 @@ def matches(item: GoldItem, passage: Ranked) -> bool:
         return False
     if item.article is not None:
         return item.article in passage.articles
-    return bool(item.section) and any(item.section in s for s in passage.sections)
+    section = item.section
+    if not section:
+        return False
+    return any(section in s for s in passage.sections)
 
 
 def dedupe(ranking: Iterable[Ranked]) -> list[Ranked]:
@@ -195,7 +203,7 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
 
 
-def answer_metrics(answer, q: GoldQuestion) -> dict[str, Any]:
+def answer_metrics(answer: Answer, q: GoldQuestion) -> dict[str, Any]:
     """Did the answer cite gold, how much of what it cites is gold, which facts it states."""
     cited = [
         Ranked(c.doc_id, frozenset([c.article]) if c.article is not None else frozenset(),
@@ -218,7 +226,7 @@ def answer_metrics(answer, q: GoldQuestion) -> dict[str, Any]:
     }
 
 
-def answer_path(answer) -> str:
+def answer_path(answer: Answer) -> str:
     """"llm", "fallback" (extractive with a notice saying why) or "extractive"."""
     if answer.mode == "llm":
         return "llm"
@@ -269,7 +277,7 @@ def _latency(ms: list[float]) -> dict[str, float | None]:
     return {"p50": percentile(ms, 50), "p95": percentile(ms, 95)}
 
 
-def run_eval(path: Path, settings, k: int = 10, baseline: bool = False) -> dict[str, Any]:
+def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False) -> dict[str, Any]:
     """Ingest the settings' corpus into its data dir, run every question, return the figures."""
     from ..engine import PolicyEngine
     from ..ingest import discover, ingest
@@ -364,7 +372,7 @@ def _ratio(ours: float | None, base: float | None) -> float | None:
     return None if ours is None or not base else ours / base
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     """`rag eval FILE [-k 10] [--json OUT] [--corpus DIR] [--baseline]`."""
     from ..config import Settings
     from .report import format_report

@@ -1,6 +1,6 @@
 """The text report `rag eval` prints: retrieval table, answer figures, the model path, latency.
 
-The figures themselves are computed in `rag.evaluate`; this module only lays them out.
+The figures themselves are computed in `rag.evaluation.evaluate`; this module only lays them out.
 """
 
 from __future__ import annotations

@@ -51,13 +51,13 @@ class Store:
         self.version = 0  # bumped on every write; lets caches know they are stale
 
     @property
-    def client(self):
+    def client(self) -> Any:  # a chromadb client; its own types are looser than its behaviour
         with self._lock:  # two first uses at once would each start a client and collide
             if self._client is None:
                 self._client = self._connect()
         return self._client
 
-    def _connect(self):
+    def _connect(self) -> Any:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -89,11 +89,11 @@ class Store:
         return self.name in names
 
     @property
-    def collection(self):
+    def collection(self) -> Any:  # a chromadb Collection
         with self._lock:
             return self._open_collection()
 
-    def _open_collection(self):
+    def _open_collection(self) -> Any:
         if self._collection is None:
             self._collection = self.client.get_or_create_collection(
                 self.name,

@@ -84,7 +84,7 @@ def _page_at(doc: Document, offset: int) -> int | None:
     return page
 
 
-def _lines(text: str):
+def _lines(text: str) -> Iterator[tuple[int, str]]:
     offset = 0
     for line in text.splitlines(keepends=True):
         yield offset, line.rstrip("\r\n")
@@ -122,7 +122,7 @@ def _article_number(line: str, last: int | None) -> int | None:
     return None
 
 
-def _units(text: str):
+def _units(text: str) -> Iterator[_Unit]:
     stack: list[tuple[int, str]] = []  # (level, heading)
     seen_title = False
     current: _Unit | None = None
@@ -130,13 +130,13 @@ def _units(text: str):
     para_start: int | None = None
     para_end = 0
 
-    def close_paragraph():
+    def close_paragraph() -> None:
         nonlocal para_start
         if current is not None and para_start is not None:
             current.paragraphs.append((para_start, para_end))
         para_start = None
 
-    def flush():
+    def flush() -> Iterator[_Unit]:
         nonlocal current
         close_paragraph()
         if current is not None and current.paragraphs:
@@ -181,7 +181,7 @@ def _units(text: str):
     yield from flush()
 
 
-def _split(text: str, unit: _Unit, max_tokens: int):
+def _split(text: str, unit: _Unit, max_tokens: int) -> Iterator[tuple[int | None, int, int]]:
     """(paragraph index, start, end) pieces of a unit, each within the token budget."""
     if unit.article is not None:
         whole = text[unit.paragraphs[0][0]:unit.paragraphs[-1][1]]

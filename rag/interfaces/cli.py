@@ -11,11 +11,13 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..config import Settings
 from ..errors import RagError
-from ..types import doc_kind
+from ..types import Answer, Engine, Hit, doc_kind
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,7 +69,7 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--status", action="append", help="filter: in_force, amended, repealed, superseded")
 
 
-def _filters(args) -> dict | None:
+def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
     filters = {
         "doc_type": args.doc_type, "short_name": args.short_name,
         "language": args.language, "status": args.status,
@@ -76,7 +78,7 @@ def _filters(args) -> dict | None:
     return filters or None
 
 
-def hit_json(hit) -> dict:
+def hit_json(hit: Hit) -> dict[str, Any]:
     return {
         "rank": hit.rank,
         "score": round(hit.score, 6),
@@ -90,7 +92,7 @@ def hit_json(hit) -> dict:
     }
 
 
-def _inputs(value: str | None):
+def _inputs(value: str | None) -> Iterator[tuple[str, bool]]:
     if value is not None:
         yield value, False
         return
@@ -99,7 +101,7 @@ def _inputs(value: str | None):
             yield line.strip(), True
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer: Answer) -> None:
     if answer.text:
         print(answer.text)
     if answer.notice:
@@ -115,16 +117,18 @@ def _print_answer(answer) -> None:
                 print(f"    {c.url}")
 
 
-def _stream_answer(engine, question: str, filters: dict | None) -> None:
+def _stream_answer(engine: Engine, question: str, filters: dict[str, Any] | None) -> None:
     """Print the model's words as they come, then the checked answer if checking changed it."""
     streamed: list[str] = []
-    answer = None
+    answer: Answer | None = None
     for kind, value in engine.answer_stream(question, filters=filters):
         if kind == "token":
             streamed.append(value)
             print(value, end="", flush=True)
         elif kind == "answer":
             answer = value
+    if answer is None:  # answer_stream raises rather than end without an answer
+        raise RagError("the answer stream ended without an answer")
     if streamed:
         print()
         if "".join(streamed).strip() == answer.text.strip():
@@ -147,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _run(args, settings: Settings) -> int:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ingest":
         from ..ingest import ingest
 
@@ -205,7 +209,8 @@ def _run(args, settings: Settings) -> int:
     if args.command == "slack":
         from .slack import main as slack_main
 
-        return slack_main(args) or 0
+        slack_main(args)
+        return 0
     if args.command == "feedback":
         from .slack import print_summary
 

@@ -59,7 +59,7 @@ class Dictionary:
         return len(self._senses)
 
     @classmethod
-    def load(cls, setting: str, terms: list[tuple[str, str]] = ()) -> Dictionary | None:
+    def load(cls, setting: str, terms: Sequence[tuple[str, str]] = ()) -> Dictionary | None:
         """The dictionary `RAG_DICTIONARY` names, or None when it is turned off."""
         if not setting:
             return None
@@ -79,7 +79,7 @@ class Dictionary:
         return cls.parse(path.read_text(encoding="utf-8"), terms)
 
     @classmethod
-    def parse(cls, text: str, terms: list[tuple[str, str]] = ()) -> Dictionary:
+    def parse(cls, text: str, terms: Sequence[tuple[str, str]] = ()) -> Dictionary:
         """CC-CEDICT lines: `Traditional Simplified [pin1 yin1] /sense/sense/`."""
         senses: dict[str, list[str]] = {}
         for line in text.splitlines():

@@ -49,25 +49,38 @@ def same_law_refs(text: str) -> list[int]:
 
 
 @dataclass
+class Bridge:
+    """The dictionary bridge (`rag.retrieval.bridge`): Chinese passages glossed in English, and
+    the English passages stemmed the same way, so a question meets either in one vocabulary."""
+
+    dictionary: Dictionary
+    glosses: BM25Index  # English glosses of the Chinese passages
+    english: BM25Index  # the English passages, as `english_terms` spells them
+
+    def side(self, chunk_id: str) -> BM25Index:
+        """The index that holds `chunk_id`."""
+        return self.glosses if chunk_id in self.glosses.terms else self.english
+
+
+@dataclass
 class Index:
     """Everything derived from the store's records, rebuilt when the store changes."""
 
     records: dict[str, tuple[str, dict]] = field(default_factory=dict)  # chunk -> (text, stored metadata)
     passages: dict[str, PassageMeta] = field(default_factory=dict)  # chunk -> its metadata, typed
-    bm25: BM25Index | None = None
+    bm25: BM25Index = field(default_factory=lambda: BM25Index([], []))
     aliases: dict[str, tuple[re.Pattern, set[str]]] = field(default_factory=dict)
     spelled: dict[str, str] = field(default_factory=dict)  # doc -> name the embedder understands
     by_article: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     partners: dict[str, list[str]] = field(default_factory=dict)  # doc -> other-language twins
     cited_by: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # article -> citing chunks
     older: dict[str, str] = field(default_factory=dict)  # doc -> year of an older version
-    glosses: BM25Index | None = None  # English glosses of the Chinese passages (rag.bridge)
-    english: BM25Index | None = None  # the English passages, stemmed as the glosses are
+    bridge: Bridge | None = None  # the dictionary bridge's indexes, when RAG_DICTIONARY is set
     titles: list[tuple[set[str], str]] = field(default_factory=list)  # (English title words, Chinese title)
     wording: dict[str, str] = field(default_factory=dict)  # chunk -> its text as `collapse` compares it
-    neighbours: TermNeighbours | None = None  # the Chinese vocabulary, embedded (rag.neighbours)
+    neighbours: TermNeighbours | None = None  # the Chinese vocabulary, embedded (rag.retrieval.neighbours)
     with_articles: set[str] = field(default_factory=set)  # documents whose passages carry article numbers
-    subjects: dict[int, bool] = field(default_factory=dict)  # rag.scope.SUBJECTS row -> mentioned
+    subjects: dict[int, bool] = field(default_factory=dict)  # rag.knowledge.SUBJECTS row -> mentioned
 
     @property
     def documents(self) -> int:
@@ -94,14 +107,17 @@ def build_index(
         index.neighbours = TermNeighbours.build(index.bm25.postings, embed_terms, neighbours, term_cache)
     if dictionary is not None:
         chinese = [i for i, meta in enumerate(metas) if meta.get("language") == "zh"]
-        index.glosses = BM25Index(
-            [ids[i] for i in chinese], [dictionary.gloss(texts[i]) for i in chinese],
-            context=[dictionary.gloss(sections[i]) for i in chinese],
-        )
         english = [i for i, meta in enumerate(metas) if meta.get("language") == "en"]
-        index.english = BM25Index(
-            [ids[i] for i in english], [english_terms(texts[i]) for i in english],
-            context=[english_terms(sections[i]) for i in english],
+        index.bridge = Bridge(
+            dictionary=dictionary,
+            glosses=BM25Index(
+                [ids[i] for i in chinese], [dictionary.gloss(texts[i]) for i in chinese],
+                context=[dictionary.gloss(sections[i]) for i in chinese],
+            ),
+            english=BM25Index(
+                [ids[i] for i in english], [english_terms(texts[i]) for i in english],
+                context=[english_terms(sections[i]) for i in english],
+            ),
         )
     index.aliases = aliases(metas)
     for meta in metas:
@@ -213,7 +229,7 @@ def collapse(index: Index, ordered: list[str]) -> list[str]:
     return kept
 
 
-def allow_chinese(index: Index, filters: dict[str, Any] | None):
+def allow_chinese(index: Index, filters: dict[str, Any] | None) -> Callable[[int], bool]:
     ids = index.bm25.ids
 
     def allowed(i: int) -> bool:
@@ -223,7 +239,7 @@ def allow_chinese(index: Index, filters: dict[str, Any] | None):
     return allowed
 
 
-def allow(index: Index, filters: dict[str, Any] | None, bm25: BM25Index | None = None):
+def allow(index: Index, filters: dict[str, Any] | None, bm25: BM25Index | None = None) -> Callable[[int], bool] | None:
     if not filters:
         return None
     ids = (bm25 or index.bm25).ids

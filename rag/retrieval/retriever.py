@@ -16,7 +16,7 @@
 - Cross-references: "依照本法第四十条" / "Article 40 of this Law" brings Article 40, and every
   article of a list ("违反本条例第二十九条第二款、第三十条…") links the penalty to its duties.
 - Dictionary bridge: an English question is also searched in the English glosses of the
-  Chinese passages (`rag.bridge`, `RAG_DICTIONARY`).
+  Chinese passages (`rag.retrieval.bridge`, `RAG_DICTIONARY`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,22 @@ from .index import Index, allow, allow_chinese, build_index, collapse, names_in,
 from .rerank import rerank_hits
 
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A question as the legs and rules read it."""
+
+    text: str
+    topic: str  # the question without the names of the laws it names
+    named: set[str]  # doc ids of the laws it names
+    expansion: str  # its glossary terms in the other language, and their synonyms
+    bridged_english: bool  # searched in the Chinese passages' English glosses
+    english: str  # its English words as the bridge spells them ("" unless bridged)
+    vector: np.ndarray  # the question embedded, names spelled out
+    filters: dict[str, Any] | None
+    named_filters: dict[str, Any]  # the filters restricted to the named laws
+    pool: int  # candidates each leg returns
 
 
 class Retriever:
@@ -84,55 +101,81 @@ class Retriever:
 
     def search(self, query: str, k: int, filters: dict[str, Any] | None) -> list[Hit]:
         index = self.refresh()
-        pool = max(k * 5, 40)
-        topic, spelled, matched = names_in(index, query)
-        named = set().union(*matched)
-        named_filters = {**(filters or {}), "doc_id": sorted(named)}
-        expansion = " ".join([self.glossary.expand(topic), *self.synonyms(index, topic)]).strip()
-        vector = self.embed_query(spelled)
-        allowed = allow(index, filters)
-        lexical_query = f"{query} {expansion}" if expansion else query
-        rankings = [
-            self.store.query(vector, pool, filters),
-            index.bm25.search(lexical_query, pool, allowed),
-        ]
-        weights = [1.0, 1.0]
-        if expansion:  # the question with its terms in the other language, for the embedder too
-            rankings.append(self.store.query(self.embed_query(f"{topic} {expansion}"), pool, filters))
-            weights.append(1.0)
-        bridged_english = index.glosses is not None and len(_ENGLISH_WORD.findall(topic)) >= 2
-        english = english_terms(topic) if bridged_english else ""
-        if index.glosses is not None:
-            # An English question searched in the Chinese passages' English glosses; a Chinese
-            # one, glossed, in the English passages.
-            if bridged_english:
-                bridge, words = index.glosses, english
-            else:
-                bridge, words = index.english, self._dictionary.gloss(topic)
-            if words:
-                rankings.append(bridge.search(words, pool, allow(index, filters, bridge)))
-                weights.append(1.0)
-                if named:
-                    rankings.append(bridge.search(words, pool, allow(index, named_filters, bridge)))
-                    weights.append(1.0)
-        if index.neighbours is not None:
-            # The corpus's Chinese words nearest the question's words (rag.neighbours), searched
-            # in the Chinese passages: lay words and the other language meet the law's terms.
-            near = index.neighbours.expand(topic)
-            if near:
-                rankings.append(index.bm25.search(near, pool, allow_chinese(index, filters)))
-                weights.append(1.0)
-        if named:
-            # Within the named law, what matters is the topic: the law's name would only
-            # pull its most generic articles to the top.
-            topic_vector = self.embed_query(topic) if topic.strip() else vector
-            rankings.append(self.store.query(topic_vector, pool, named_filters))
-            rankings.append(index.bm25.search(f"{topic} {expansion}", pool, allow(index, named_filters)))
-            weights += [1.0, 1.0]
+        q = self._read(index, query, k, filters)
+        rankings = self._legs(index, q)
         fused: dict[str, float] = defaultdict(float)
-        for weight, ranking in zip(weights, rankings, strict=True):
+        for weight, ranking in rankings:
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] += weight / (rules.RRF_K + rank + 1)
+        self._apply_rules(index, q, fused)
+        ordered = collapse(index, sorted(fused, key=lambda c: -fused[c]))
+        depth = max(k * 3, 20) if self.settings.reranker else k
+        ordered = self._with_related(index, ordered, filters)[:depth]
+        dense, lexical = dict(rankings[0][1]), dict(rankings[1][1])
+        self._fill_dense(ordered, dense, q.vector)
+        hits = []
+        for rank, cid in enumerate(ordered, 1):
+            passage = index.passages[cid]
+            if passage.doc_id in index.older and passage.status == "in_force":
+                # Metadata says nothing, but a newer version of this law is indexed.
+                passage = dataclasses.replace(passage, status="amended")
+            hits.append(Hit(
+                chunk_id=cid, text=index.records[cid][0], score=fused.get(cid, 0.0),
+                meta=passage, dense_score=dense.get(cid), lexical_score=lexical.get(cid), rank=rank,
+            ))
+        return rerank_hits(self.settings, query, hits, k)
+
+    def _read(self, index: Index, query: str, k: int, filters: dict[str, Any] | None) -> _Query:
+        """What every leg and rule needs from the question, worked out once."""
+        topic, spelled, matched = names_in(index, query)
+        named = set().union(*matched)
+        expansion = " ".join([self.glossary.expand(topic), *self.synonyms(index, topic)]).strip()
+        bridged_english = index.bridge is not None and len(_ENGLISH_WORD.findall(topic)) >= 2
+        return _Query(
+            text=query, topic=topic, named=named, expansion=expansion, bridged_english=bridged_english,
+            english=english_terms(topic) if bridged_english else "",
+            vector=self.embed_query(spelled), filters=filters,
+            named_filters={**(filters or {}), "doc_id": sorted(named)}, pool=max(k * 5, 40),
+        )
+
+    def _legs(self, index: Index, q: _Query) -> list[tuple[float, list[tuple[str, float]]]]:
+        """(weight, ranking) of every leg that applies; the dense and BM25 legs come first."""
+        pool, filters = q.pool, q.filters
+        lexical_query = f"{q.text} {q.expansion}" if q.expansion else q.text
+        legs = [
+            (1.0, self.store.query(q.vector, pool, filters)),
+            (1.0, index.bm25.search(lexical_query, pool, allow(index, filters))),
+        ]
+        if q.expansion:  # the question with its terms in the other language, for the embedder too
+            legs.append((1.0, self.store.query(self.embed_query(f"{q.topic} {q.expansion}"), pool, filters)))
+        if index.bridge is not None:
+            # An English question searched in the Chinese passages' English glosses; a Chinese
+            # one, glossed, in the English passages.
+            if q.bridged_english:
+                side, words = index.bridge.glosses, q.english
+            else:
+                side, words = index.bridge.english, index.bridge.dictionary.gloss(q.topic)
+            if words:
+                legs.append((1.0, side.search(words, pool, allow(index, filters, side))))
+                if q.named:
+                    legs.append((1.0, side.search(words, pool, allow(index, q.named_filters, side))))
+        if index.neighbours is not None:
+            # The corpus's Chinese words nearest the question's words (rag.retrieval.neighbours), searched
+            # in the Chinese passages: lay words and the other language meet the law's terms.
+            near = index.neighbours.expand(q.topic)
+            if near:
+                legs.append((1.0, index.bm25.search(near, pool, allow_chinese(index, filters))))
+        if q.named:
+            # Within the named law, what matters is the topic: the law's name would only
+            # pull its most generic articles to the top.
+            topic_vector = self.embed_query(q.topic) if q.topic.strip() else q.vector
+            legs.append((1.0, self.store.query(topic_vector, pool, q.named_filters)))
+            legs.append((1.0, index.bm25.search(f"{q.topic} {q.expansion}", pool, allow(index, q.named_filters))))
+        return legs
+
+    def _apply_rules(self, index: Index, q: _Query, fused: dict[str, float]) -> None:
+        """The legal-text rules, in order, on the fused scores (rag.retrieval.rules)."""
+        query, filters, named = q.text, q.filters, q.named
         if intents.PENALTY.search(query):
             # The fine for breaking a duty is in the article that cites the duty's article.
             top = sorted(fused, key=lambda c: -fused[c])[:5]
@@ -169,7 +212,7 @@ class Retriever:
             if meta.get("source_path") == self._glossary_file and not about_terms:
                 fused[cid] *= rules.GLOSSARY_WEIGHT
             for where, boost in asked:
-                if where(index.records[cid][0], meta.get("heading_path", "")):
+                if where(text, meta.get("heading_path", "")):
                     fused[cid] *= boost
         for number in numbers_matched(ARTICLE_REF, query):
             # "PIPL Article 38" means that article: it goes first, in every language.
@@ -180,28 +223,10 @@ class Retriever:
                         fused[cid] = fused.get(cid, 0.0) + (1.0 if named else 0.02)
         # How much of the question each leading passage holds, in its own words or, for an
         # English question, through the English side of the bridge: RRF only sees ranks.
-        terms = set(tokenize(f"{topic} {expansion}"))
-        english_tokens = set(tokenize(english))
+        terms = set(tokenize(f"{q.topic} {q.expansion}"))
+        english_tokens = set(tokenize(q.english))
         for cid in sorted(fused, key=lambda c: -fused[c])[:rules.COVERAGE_DEPTH]:
             fused[cid] *= 1 + rules.COVERAGE_WEIGHT * self._coverage(index, cid, terms, english_tokens)
-        dense = dict(rankings[0])
-        lexical = dict(rankings[1])
-        ordered = collapse(index, sorted(fused, key=lambda c: -fused[c]))
-        depth = max(k * 3, 20) if self.settings.reranker else k
-        ordered = self._with_related(index, ordered, filters)[:depth]
-        self._fill_dense(ordered, dense, vector)
-        hits = []
-        for rank, cid in enumerate(ordered, 1):
-            text = index.records[cid][0]
-            meta = index.passages[cid]
-            if meta.doc_id in index.older and meta.status == "in_force":
-                # Metadata says nothing, but a newer version of this law is indexed.
-                meta = dataclasses.replace(meta, status="amended")
-            hits.append(Hit(
-                chunk_id=cid, text=text, score=fused.get(cid, 0.0),
-                meta=meta, dense_score=dense.get(cid), lexical_score=lexical.get(cid), rank=rank,
-            ))
-        return rerank_hits(self.settings, query, hits, k)
 
     def synonyms(self, index: Index, topic: str) -> list[str]:
         """The glossary's other Chinese terms for the question's Chinese terms (`Glossary.pivot`),
@@ -231,24 +256,26 @@ class Retriever:
             return best
         found = set().union(*(index.bm25.terms.get(hit.chunk_id, ()) for hit in hits[:3]))
         covered = index.bm25.share(terms, found) if terms else 1.0
-        english = set(tokenize(english_terms(topic))) if index.glosses is not None else set()
-        if len(english) >= 2:
+        bridge = index.bridge
+        english = set(tokenize(english_terms(topic))) if bridge is not None else set()
+        if bridge is not None and len(english) >= 2:
             # Known in either language: the English passages or the glosses of the Chinese ones.
-            words, knows = english, lambda t: t in index.glosses.postings or t in index.english.postings
+            words = english
+            known_words = sum(1 for t in words if t in bridge.glosses.postings or t in bridge.english.postings)
         else:
-            words, knows = terms, lambda t: t in index.bm25.postings
-        known = (sum(1 for t in words if knows(t)) + named) / (len(words) + named)
+            words = terms
+            known_words = sum(1 for t in words if t in index.bm25.postings)
+        known = (known_words + named) / (len(words) + named)
         return best + 0.5 * covered + 0.6 * known
 
     @staticmethod
     def _coverage(index: Index, cid: str, terms: set[str], english: set[str]) -> float:
         covered = index.bm25.coverage(cid, terms)
-        if english:
-            side = index.glosses if cid in index.glosses.terms else index.english
-            covered = max(covered, side.coverage(cid, english))
+        if english and index.bridge is not None:
+            covered = max(covered, index.bridge.side(cid).coverage(cid, english))
         return covered
 
-    def _with_related(self, index: Index, ordered: list[str], filters) -> list[str]:
+    def _with_related(self, index: Index, ordered: list[str], filters: dict[str, Any] | None) -> list[str]:
         """Insert the parallel-language twin and cross-referenced articles of the top 3 hits after
         them; a Chinese original goes before its translation (the Chinese text controls).
 

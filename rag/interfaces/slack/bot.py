@@ -172,8 +172,10 @@ class SlackBot:
         except SlackApiError as err:
             log.warning("reading thread %s failed: %s", thread_ts, err.response.get("error"))
             return [], False
-        history, bot_in_thread = [], False
-        for message in replies.get("messages", []):
+        history: list[dict[str, str]] = []
+        bot_in_thread = False
+        messages: list[dict[str, Any]] = replies.get("messages", [])
+        for message in messages:
             if message.get("ts") == current_ts:
                 continue
             mine = (message.get("user") == context.bot_user_id

@@ -106,7 +106,7 @@ def serve_http(app: App, host: str = "127.0.0.1", port: int = 3000,
             if length > MAX_BODY_BYTES:
                 return self._send(413, {}, "Payload Too Large")
             body = self.rfile.read(length).decode("utf-8", errors="replace")
-            response = app.dispatch(BoltRequest(body=body, query=query, headers=self.headers))
+            response = app.dispatch(BoltRequest(body=body, query=query, headers=dict(self.headers)))
             self._send(response.status, response.headers, response.body)
 
         def do_GET(self) -> None:

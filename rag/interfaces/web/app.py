@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline by default
 
 import gradio as gr  # noqa: E402
 
 from ...errors import IndexNotBuilt, RagError  # noqa: E402
-from ...types import DOC_TYPES, STATUSES, Engine  # noqa: E402
+from ...types import DOC_TYPES, STATUSES, Citation, Engine  # noqa: E402
 from . import ui  # noqa: E402
 
 log = logging.getLogger("policy_desk.app")
@@ -33,7 +35,7 @@ def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
 def build_app(engine: Engine) -> gr.Blocks:
     """The Blocks app around one engine (anything that implements `rag.types.Engine`)."""
 
-    def on_load(request: gr.Request):
+    def on_load(request: gr.Request) -> tuple[Any, ...]:
         try:
             status = engine.index_status()
             docs = engine.list_documents() if status.get("ready") else []
@@ -58,7 +60,15 @@ def build_app(engine: Engine) -> gr.Blocks:
             gr.Tabs(selected="document" if doc_id else "sources"),
         )
 
-    def ask(question, messages, history, doc_types, languages, statuses, short_names):
+    def ask(
+        question: str,
+        messages: list[dict[str, str]],
+        history: list[dict[str, str]],
+        doc_types: list[str],
+        languages: list[str],
+        statuses: list[str],
+        short_names: list[str],
+    ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -90,7 +100,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                     value.citations,
                 )
 
-    def pick_source(choice, citations):
+    def pick_source(choice: str | None, citations: list[Citation] | None) -> tuple[Any, ...]:
         cite = next((c for c in citations or [] if str(c.n) == choice), None)
         if cite is None:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -105,13 +115,13 @@ def build_app(engine: Engine) -> gr.Blocks:
         )
         return view, html, gr.Tabs(selected="document"), gr.Checkbox(value=False), cite.doc_id
 
-    def use_example(evt: gr.SelectData):
+    def use_example(evt: gr.SelectData) -> str:
         return evt.value["text"]
 
-    def browse_document(doc_id):
+    def browse_document(doc_id: str) -> tuple[Any, ...]:
         return {"doc_id": doc_id}, ui.open_document(engine, doc_id), gr.Checkbox(value=False)
 
-    def toggle_full(full, view):
+    def toggle_full(full: bool, view: dict[str, Any]) -> str:
         return ui.open_document(
             engine,
             view.get("doc_id", ""),

@@ -2,7 +2,7 @@
 
 Everything here is layout and formatting. Retrieval, answering and citation building live
 in the engine; this module only turns `Answer`/`Citation`/`Document` into HTML and Markdown.
-The formatting helpers are pure functions (tested in `tests/test_ui.py`); every string that
+The formatting helpers are pure functions (tested in `tests/unit/test_ui.py`); every string that
 comes from a document or its metadata is HTML-escaped, because documents may be hostile.
 """
 
@@ -223,14 +223,14 @@ def document_html(
     has_passage = start is not None and end is not None and 0 <= start < end <= len(text)
     if full:
         lo, hi = 0, len(text)
-    elif has_passage:
+    elif start is not None and end is not None and has_passage:
         lo, hi = (
             _snap(text, max(0, start - context), False),
             _snap(text, min(len(text), end + context), True),
         )
     else:
         lo, hi = 0, _snap(text, min(len(text), PREVIEW_CHARS), True)
-    if has_passage and lo <= start and end <= hi:
+    if start is not None and end is not None and has_passage and lo <= start and end <= hi:
         body = (
             f"{_light_markdown(text[lo:start])}<mark>{_light_markdown(text[start:end])}</mark>"
             f"{_light_markdown(text[end:hi])}"
@@ -300,7 +300,7 @@ def parse_span(start: str | None, end: str | None) -> tuple[int | None, int | No
 
 
 def stream_reply(
-    engine: Engine, question: str, history: list[dict[str, str]], filters
+    engine: Engine, question: str, history: list[dict[str, str]], filters: dict[str, Any] | None
 ) -> Iterator[tuple[str, Any]]:
     """Engine events for the UI, turning errors into messages the user can read.
 
@@ -330,7 +330,9 @@ def stream_reply(
     yield "error", f"⚠️ {GENERIC_ERROR}"
 
 
-def open_document(engine: Engine, doc_id: str, chunk_id: str = "", start=None, end=None, full=False) -> str:
+def open_document(
+    engine: Engine, doc_id: str, chunk_id: str = "", start: int | None = None, end: int | None = None, full: bool = False
+) -> str:
     """Viewer HTML for a document; the passage comes from offsets or else the chunk's span."""
     if not doc_id:
         return '<div class="pd-empty">Choose a source or a document to read it here.</div>'
