@@ -41,10 +41,10 @@ test-fast: install
 	HF_HUB_OFFLINE=1 $(PY) -m pytest tests/unit -q
 
 eval: install
-	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_qa.jsonl --corpus ../shared/policy-texts/docs --baseline --json eval/results/policy_texts_qa.json
-	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_heldout.jsonl --corpus ../shared/policy-texts/docs --baseline --json eval/results/policy_texts_heldout.json
-	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_scope.jsonl --corpus ../shared/policy-texts/docs --baseline --json eval/results/policy_texts_scope.json
-	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/corpus_qa.jsonl --corpus corpus --baseline --json eval/results/corpus_qa.json
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_qa.jsonl --corpus ../shared/policy-texts/docs --baseline --exact --json eval/results/policy_texts_qa.json
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_heldout.jsonl --corpus ../shared/policy-texts/docs --baseline --exact --json eval/results/policy_texts_heldout.json
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_scope.jsonl --corpus ../shared/policy-texts/docs --baseline --exact --json eval/results/policy_texts_scope.json
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/corpus_qa.jsonl --corpus corpus --baseline --exact --json eval/results/corpus_qa.json
 
 bench: install
 	HF_HUB_OFFLINE=1 $(PY) bench/run.py --out bench/results/latest.json

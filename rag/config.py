@@ -36,6 +36,12 @@ class Settings:
     chroma_url: str = _describe(
         "URL of a Chroma server (http://host:port); empty uses the embedded store in data_dir.", ""
     )
+    search_ef: int = _describe(
+        "Candidates the vector store's approximate (HNSW) index explores per query: higher finds "
+        "the truly nearest passages more often and is slower; `rag eval --exact` raises it so "
+        "that runs agree.",
+        100,
+    )
     chunk_tokens: int = _describe("Target chunk size in tokens (about 200 suits the default embedder).", 200)
     top_k: int = _describe("Passages retrieved per question.", 8)
     min_relevance: float = _describe(
@@ -82,6 +88,8 @@ class Settings:
             raise ConfigError(f"RAG_CHUNK_TOKENS must be at least 50, got {self.chunk_tokens}")
         if self.term_neighbours < 0:
             raise ConfigError(f"RAG_TERM_NEIGHBOURS must be 0 or more, got {self.term_neighbours}")
+        if self.search_ef < 1:
+            raise ConfigError(f"RAG_SEARCH_EF must be at least 1, got {self.search_ef}")
         if self.max_file_mb <= 0:
             raise ConfigError(f"RAG_MAX_FILE_MB must be greater than 0, got {self.max_file_mb}")
 
@@ -106,7 +114,8 @@ class Settings:
                 else:
                     values[f.name] = raw
             except ValueError as exc:
-                raise ConfigError(f"{PREFIX}{f.name.upper()} must be a {kind}, got {raw!r}") from exc
+                wanted = {"int": "a whole number", "float": "a number"}.get(kind, kind)
+                raise ConfigError(f"{PREFIX}{f.name.upper()} must be {wanted}, got {raw!r}") from exc
         values.update(overrides)
         return cls(**values)
 

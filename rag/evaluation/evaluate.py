@@ -51,6 +51,7 @@ KS = (1, 3, 5, 10)
 METRICS = [f"hit@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr@10", "ndcg@10"]
 GROUPS = ("all", "en", "zh", "EN→EN", "EN→ZH", "ZH→ZH", "ZH→EN")
 ROOT = Path(__file__).resolve().parents[2]
+EXACT_SEARCH_EF = 100_000  # more candidates than an index holds: `--exact` search is exhaustive
 # Documents each known gold set refers to (relative to the project root); --corpus wins.
 DEFAULT_CORPUS = {
     "policy_texts_qa": "../shared/policy-texts/docs",
@@ -373,7 +374,7 @@ def _ratio(ours: float | None, base: float | None) -> float | None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """`rag eval FILE [-k 10] [--json OUT] [--corpus DIR] [--baseline]`."""
+    """`rag eval FILE [-k 10] [--json OUT] [--corpus DIR] [--baseline] [--exact]`."""
     from ..config import Settings
     from .report import format_report
 
@@ -389,6 +390,9 @@ def main(args: argparse.Namespace) -> int:
     }
     if corpus is not None:
         overrides["corpus_dirs"] = str(Path(corpus).resolve())
+    if getattr(args, "exact", False):
+        # Chroma's HNSW graph differs between processes, and so do the dense leg's lower ranks.
+        overrides["search_ef"] = EXACT_SEARCH_EF
     settings = Settings.from_env(**overrides)
     k = getattr(args, "k", None) or 10
     result = run_eval(path, settings, k=k, baseline=bool(getattr(args, "baseline", False)))

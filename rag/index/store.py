@@ -95,11 +95,15 @@ class Store:
 
     def _open_collection(self) -> Any:
         if self._collection is None:
-            self._collection = self.client.get_or_create_collection(
+            collection = self.client.get_or_create_collection(
                 self.name,
                 embedding_function=None,
                 metadata={"hnsw:space": "cosine", "embedding_model": self.settings.embedding_model},
             )
+            hnsw = (collection.configuration or {}).get("hnsw") or {}
+            if hnsw.get("ef_search") != self.settings.search_ef:
+                collection.modify(configuration={"hnsw": {"ef_search": self.settings.search_ef}})
+            self._collection = collection
         return self._collection
 
     def count(self) -> int:

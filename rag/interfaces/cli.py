@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, default=None, help="where to write results JSON")
     p.add_argument("--corpus", type=Path, default=None, help="documents the gold set refers to")
     p.add_argument("--baseline", action="store_true", help="also run the plain LangChain recipe")
+    p.add_argument("--exact", action="store_true",
+                   help="exhaustive dense search, so that two runs or two versions of the code agree")
 
     sub.add_parser("config", help="print every setting with its current value")
     return parser
