@@ -38,7 +38,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--questions", type=int, default=60)
     args = parser.parse_args()
-    questions = [json.loads(line)["question"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["question"]
+        for line in GOLD.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     questions = questions[: args.questions]
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data")

@@ -23,9 +23,20 @@ if TYPE_CHECKING:
     from .types import Engine
 
 __all__ = [
-    "Answer", "Chunk", "Citation", "Document", "Hit",
-    "RagError", "IndexNotBuilt", "DocumentError", "ModelUnavailable",
-    "search", "answer", "get_engine", "index_status", "get_document",
+    "Answer",
+    "Chunk",
+    "Citation",
+    "Document",
+    "Hit",
+    "RagError",
+    "IndexNotBuilt",
+    "DocumentError",
+    "ModelUnavailable",
+    "search",
+    "answer",
+    "get_engine",
+    "index_status",
+    "get_document",
 ]
 
 

@@ -42,16 +42,20 @@ class Settings:
         "that runs agree.",
         100,
     )
-    chunk_tokens: int = _describe("Target chunk size in tokens (about 200 suits the default embedder).", 200)
+    chunk_tokens: int = _describe(
+        "Target chunk size in tokens (about 200 suits the default embedder).", 200
+    )
     top_k: int = _describe("Passages retrieved per question.", 8)
     min_relevance: float = _describe(
         "Refuse below this evidence score: best passage similarity + 0.5 × share of the question's "
         "terms found in the top passages + 0.6 × share known to the corpus in either language "
         "(calibrated on the three gold sets pooled: 3.6% of answerable questions fall below 0.85, 4.9% before Chinese question words were stop words).",
-        0.85
+        0.85,
     )
     max_file_mb: float = _describe("Files larger than this are refused at ingest.", 20.0)
-    llm: str = _describe("Chat model as provider/model (openai/..., ollama/...); empty: extractive answers.", "")
+    llm: str = _describe(
+        "Chat model as provider/model (openai/..., ollama/...); empty: extractive answers.", ""
+    )
     llm_base_url: str = _describe("Base URL of an OpenAI-compatible endpoint.", "")
     llm_api_key: str = _describe("API key for the chat model endpoint (secret).", "")
     llm_timeout: float = _describe("Seconds before a chat model call is abandoned.", 60.0)
@@ -77,7 +81,9 @@ class Settings:
     host: str = _describe("Address the web UI and API listen on.", "127.0.0.1")
     port: int = _describe("Port of the web UI.", 7860)
     public_url: str = _describe("Public URL of the web UI, used for document links in Slack.", "")
-    slack_channels: str = _describe("Comma-separated Slack channel IDs the bot may answer in; empty: all.", "")
+    slack_channels: str = _describe(
+        "Comma-separated Slack channel IDs the bot may answer in; empty: all.", ""
+    )
     log_level: str = _describe("Logging level (DEBUG, INFO, WARNING).", "INFO")
 
     def __post_init__(self) -> None:
@@ -115,7 +121,9 @@ class Settings:
                     values[f.name] = raw
             except ValueError as exc:
                 wanted = {"int": "a whole number", "float": "a number"}.get(kind, kind)
-                raise ConfigError(f"{PREFIX}{f.name.upper()} must be {wanted}, got {raw!r}") from exc
+                raise ConfigError(
+                    f"{PREFIX}{f.name.upper()} must be {wanted}, got {raw!r}"
+                ) from exc
         values.update(overrides)
         return cls(**values)
 

@@ -32,8 +32,10 @@ class PolicyEngine:
         self.store = Store(self.settings)
         self._embedder: Embedder | None = None
         self.retriever = Retriever(
-            self.settings, self.store,
-            lambda q: self.embedder.embed_query(q), lambda terms: self.embedder.embed_documents(terms),
+            self.settings,
+            self.store,
+            lambda q: self.embedder.embed_query(q),
+            lambda terms: self.embedder.embed_documents(terms),
         )
 
     @property
@@ -60,12 +62,26 @@ class PolicyEngine:
     def list_documents(self) -> list[dict[str, Any]]:
         docs: dict[str, dict[str, Any]] = {}
         for _, meta in self._records.values():
-            entry = docs.setdefault(meta["doc_id"], {
-                k: meta.get(k, "") for k in (
-                    "doc_id", "title", "title_zh", "short_name", "doc_type", "status",
-                    "language", "promulgated", "effective", "source_path", "source_url",
-                )
-            } | {"chunks": 0})
+            entry = docs.setdefault(
+                meta["doc_id"],
+                {
+                    k: meta.get(k, "")
+                    for k in (
+                        "doc_id",
+                        "title",
+                        "title_zh",
+                        "short_name",
+                        "doc_type",
+                        "status",
+                        "language",
+                        "promulgated",
+                        "effective",
+                        "source_path",
+                        "source_url",
+                    )
+                }
+                | {"chunks": 0},
+            )
             entry["chunks"] += 1
         return sorted(docs.values(), key=lambda d: d["doc_id"])
 
@@ -85,14 +101,22 @@ class PolicyEngine:
         if meta is None:
             return None
         return Chunk(
-            chunk_id=chunk_id, doc_id=meta.doc_id, text=index.records[chunk_id][0],
-            start=meta.start, end=meta.end,
+            chunk_id=chunk_id,
+            doc_id=meta.doc_id,
+            text=index.records[chunk_id][0],
+            start=meta.start,
+            end=meta.end,
             heading_path=[h for h in meta.heading_path.split(" › ") if h],
-            article=meta.article, article_end=meta.article_end, paragraph=meta.paragraph, page=meta.page,
+            article=meta.article,
+            article_end=meta.article_end,
+            paragraph=meta.paragraph,
+            page=meta.page,
         )
 
     # ---- search -----------------------------------------------------------------------
-    def search(self, query: str, k: int | None = None, filters: dict[str, Any] | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int | None = None, filters: dict[str, Any] | None = None
+    ) -> list[Hit]:
         query = (query or "").strip()
         if not query:
             raise RagError("The question is empty.")
@@ -104,7 +128,9 @@ class PolicyEngine:
     # ---- answers ----------------------------------------------------------------------
     def standalone_question(self, question: str, history: list[dict[str, str]] | None) -> str:
         """A follow-up ("and for minors?") made searchable on its own."""
-        previous = [m["content"] for m in (history or []) if m.get("role") == "user" and m.get("content")]
+        previous = [
+            m["content"] for m in (history or []) if m.get("role") == "user" and m.get("content")
+        ]
         if not previous:
             return question
         if self.settings.llm:
@@ -135,8 +161,14 @@ class PolicyEngine:
         index = self.retriever.index
         missing = unknown_laws(index, standalone)
         subjects = [] if missing else uncovered_subjects(index, standalone)
-        if missing or subjects or self.retriever.evidence(standalone, hits) < self.settings.min_relevance:
-            searched = describe_search(hits, index.documents, clean_filters(filters), missing, subjects)
+        if (
+            missing
+            or subjects
+            or self.retriever.evidence(standalone, hits) < self.settings.min_relevance
+        ):
+            searched = describe_search(
+                hits, index.documents, clean_filters(filters), missing, subjects
+            )
             answer = refusal(question, searched)
         else:
             # Passages far below the relevance bar only add noise to the quoted answer.
@@ -144,7 +176,10 @@ class PolicyEngine:
 
             def offline() -> Answer:
                 return extractive_answer(
-                    question, usable, embed=self.embedder.embed_documents, idf=self.retriever.index.bm25.idf
+                    question,
+                    usable,
+                    embed=self.embedder.embed_documents,
+                    idf=self.retriever.index.bm25.idf,
                 )
 
             if self.settings.llm:
@@ -177,7 +212,9 @@ class PolicyEngine:
         def work() -> None:
             try:
                 result = self.answer(
-                    question, history, filters,
+                    question,
+                    history,
+                    filters,
                     on_token=lambda t: events.put(("token", t)),
                     on_hits=lambda h: events.put(("hits", h)),
                 )

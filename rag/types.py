@@ -239,7 +239,9 @@ class Answer:
 class Engine(Protocol):
     """What the interfaces (web UI, Slack, CLI, HTTP API) may ask of the engine: nothing else."""
 
-    def search(self, query: str, k: int | None = None, filters: dict[str, Any] | None = None) -> list[Hit]: ...
+    def search(
+        self, query: str, k: int | None = None, filters: dict[str, Any] | None = None
+    ) -> list[Hit]: ...
 
     def answer(
         self,

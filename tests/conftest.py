@@ -27,9 +27,20 @@ def clean_environ(monkeypatch, tmp_path):
 @pytest.fixture
 def no_client_environ(monkeypatch):
     """No real keys, endpoints or proxies leak into the tests of the LLM client."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE", "DEEPSEEK_API_KEY",
-                 "DASHSCOPE_API_KEY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
-                 "https_proxy", "all_proxy", "LC_OUTPUT_VERSION"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_API_BASE",
+        "DEEPSEEK_API_KEY",
+        "DASHSCOPE_API_KEY",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "LC_OUTPUT_VERSION",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -12,8 +12,24 @@ from .grounding import UNSUPPORTED_MARK, answer_sentences, ground, parse_citatio
 from .llm import build_chat_model, endpoint, parse_model_name
 
 __all__ = [
-    "REFUSAL_EN", "REFUSAL_ZH", "UNSUPPORTED_MARK", "Figure", "answer_sentences", "build_chat_model",
-    "build_label", "describe_search", "endpoint", "extractive_answer", "figures", "ground", "llm_answer",
-    "make_citation", "parse_citations", "parse_model_name", "refusal", "rewrite_question",
-    "section_title", "short_zh_title",
+    "REFUSAL_EN",
+    "REFUSAL_ZH",
+    "UNSUPPORTED_MARK",
+    "Figure",
+    "answer_sentences",
+    "build_chat_model",
+    "build_label",
+    "describe_search",
+    "endpoint",
+    "extractive_answer",
+    "figures",
+    "ground",
+    "llm_answer",
+    "make_citation",
+    "parse_citations",
+    "parse_model_name",
+    "refusal",
+    "rewrite_question",
+    "section_title",
+    "short_zh_title",
 ]

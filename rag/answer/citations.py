@@ -17,7 +17,7 @@ _TRAILING_BRACKETS = re.compile(r"[（(][^（()）]*[)）]\s*$")
 
 def short_zh_title(title_zh: str) -> str:
     title = _TRAILING_BRACKETS.sub("", title_zh.strip()).rstrip("）) ")
-    return title[len(_PRC_PREFIX):] if title.startswith(_PRC_PREFIX) else title
+    return title[len(_PRC_PREFIX) :] if title.startswith(_PRC_PREFIX) else title
 
 
 def build_label(meta: PassageMeta) -> str:

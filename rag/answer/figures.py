@@ -15,42 +15,81 @@ from ..text import NUMERAL_CHARS, zh_to_int
 
 _ZH = f"[{NUMERAL_CHARS}]"
 _EN_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _EN_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 _EN_NUM = rf"(?:{'|'.join([*_EN_WORDS, *_EN_SCALES])})"
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split(),
+        1,
+    )
+}
 _MONTH = rf"\b(?:{'|'.join(_MONTHS)}|{'|'.join(m[:3] for m in _MONTHS)})\.?"
 _ZH_UNIT = r"(?:元|周岁|岁|年|个月|月|日|天|小时|倍|人|名|次|个|家|项)"
 _FIGURE = re.compile(
-    "|".join([
-        rf"(?P<pct_zh>百分之(?:{_ZH}+|\d+(?:\.\d+)?))",
-        r"(?P<pct>\d+(?:\.\d+)?)\s*(?:%|％|percent\b|per cent\b)",
-        rf"\b(?P<pct_en>{_EN_NUM}(?:[\s-]+{_EN_NUM})*)\s+(?:percent|per cent)\b",
-        r"(?P<ymd>\d{4})\s*[年\-/.]\s*(?P<ym_m>\d{1,2})\s*(?:月|[\-/.])\s*(?:(?P<ymd_d>\d{1,2})\s*日?)?",
-        r"(?P<zymd>[〇零一二三四五六七八九]{4})年(?P<zym_m>[一二三四五六七八九十]{1,2})月"
-        r"(?:(?P<zymd_d>[一二三四五六七八九十]{1,3})日)?",
-        rf"(?P<mdy_m>{_MONTH})\s+(?P<mdy_d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<mdy_y>\d{{4}})",
-        rf"(?P<dmy_d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dmy_m>{_MONTH}),?\s+(?P<dmy_y>\d{{4}})",
-        rf"(?P<my_m>{_MONTH}),?\s+(?P<my_y>\d{{4}})",
-        rf"第(?P<art_zh>{_ZH}+|\d+)条",
-        rf"第(?:{_ZH}+|\d+)[款项章节编目]",  # paragraph/chapter references are not claims
-        r"\b(?:articles?|arts?\.)\s*(?P<art_en>\d+)",
-        r"\b(?:paragraph|chapter|section|item|part)\s+\(?\d+\)?",
-        r"(?<![A-Za-z])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
-        r"(?P<num_scale>[千百]?[万亿]|thousand\b|million\b|billion\b|mn\b|bn\b)?",
-        rf"\b(?P<en>{_EN_NUM}(?:[\s-]+(?:and\s+)?{_EN_NUM})*)\b(?P<en_unit>\s+(?:years?|months?|days?|hours?|yuan|times)\b)?",
-        rf"(?P<zh>{_ZH}+)(?P<zh_unit>{_ZH_UNIT})?",
-    ]),
+    "|".join(
+        [
+            rf"(?P<pct_zh>百分之(?:{_ZH}+|\d+(?:\.\d+)?))",
+            r"(?P<pct>\d+(?:\.\d+)?)\s*(?:%|％|percent\b|per cent\b)",
+            rf"\b(?P<pct_en>{_EN_NUM}(?:[\s-]+{_EN_NUM})*)\s+(?:percent|per cent)\b",
+            r"(?P<ymd>\d{4})\s*[年\-/.]\s*(?P<ym_m>\d{1,2})\s*(?:月|[\-/.])\s*(?:(?P<ymd_d>\d{1,2})\s*日?)?",
+            r"(?P<zymd>[〇零一二三四五六七八九]{4})年(?P<zym_m>[一二三四五六七八九十]{1,2})月"
+            r"(?:(?P<zymd_d>[一二三四五六七八九十]{1,3})日)?",
+            rf"(?P<mdy_m>{_MONTH})\s+(?P<mdy_d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<mdy_y>\d{{4}})",
+            rf"(?P<dmy_d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dmy_m>{_MONTH}),?\s+(?P<dmy_y>\d{{4}})",
+            rf"(?P<my_m>{_MONTH}),?\s+(?P<my_y>\d{{4}})",
+            rf"第(?P<art_zh>{_ZH}+|\d+)条",
+            rf"第(?:{_ZH}+|\d+)[款项章节编目]",  # paragraph/chapter references are not claims
+            r"\b(?:articles?|arts?\.)\s*(?P<art_en>\d+)",
+            r"\b(?:paragraph|chapter|section|item|part)\s+\(?\d+\)?",
+            r"(?<![A-Za-z])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
+            r"(?P<num_scale>[千百]?[万亿]|thousand\b|million\b|billion\b|mn\b|bn\b)?",
+            rf"\b(?P<en>{_EN_NUM}(?:[\s-]+(?:and\s+)?{_EN_NUM})*)\b(?P<en_unit>\s+(?:years?|months?|days?|hours?|yuan|times)\b)?",
+            rf"(?P<zh>{_ZH}+)(?P<zh_unit>{_ZH_UNIT})?",
+        ]
+    ),
     re.I,
 )
-_SCALE = {"千": 1000, "百": 100, "万": 10**4, "亿": 10**8, "thousand": 1000, "million": 10**6,
-          "billion": 10**9, "mn": 10**6, "bn": 10**9}
+_SCALE = {
+    "千": 1000,
+    "百": 100,
+    "万": 10**4,
+    "亿": 10**8,
+    "thousand": 1000,
+    "million": 10**6,
+    "billion": 10**9,
+    "mn": 10**6,
+    "bn": 10**9,
+}
 
 
 @dataclass(frozen=True)
@@ -88,7 +127,11 @@ def _figure(g: dict[str, str], raw: str) -> Figure | None:
         return Figure("date", _date(g["ymd"], g["ym_m"], g.get("ymd_d")), raw)
     if "zymd" in g:
         year = "".join(str(zh_to_int(ch)) for ch in g["zymd"])
-        return Figure("date", _date(year, zh_to_int(g["zym_m"]), g.get("zymd_d") and zh_to_int(g["zymd_d"])), raw)
+        return Figure(
+            "date",
+            _date(year, zh_to_int(g["zym_m"]), g.get("zymd_d") and zh_to_int(g["zymd_d"])),
+            raw,
+        )
     for prefix in ("mdy", "dmy", "my"):
         if f"{prefix}_m" in g:
             month = _MONTHS_BY_ABBR[g[f"{prefix}_m"].lower().rstrip(".")[:3]]

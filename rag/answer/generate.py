@@ -50,6 +50,7 @@ def llm_answer(
     `hits`); the engine passes its own, tuned one. On a fallback, `Answer.checks` still holds
     the verdicts on the discarded reply, so evaluation can count them.
     """
+
     def fallback(notice: str, checks: list | None = None) -> Answer:
         answer = extractive() if extractive else extractive_answer(question, hits)
         answer.notice = notice
@@ -62,7 +63,9 @@ def llm_answer(
     try:
         model = chat_model or _build(settings)
         messages = answer_messages(question, hits, history)
-        raw = _stream(model, messages, len(hits), on_token) if on_token else _invoke(model, messages)
+        raw = (
+            _stream(model, messages, len(hits), on_token) if on_token else _invoke(model, messages)
+        )
     except _CallbackError as exc:
         assert exc.__cause__ is not None  # raised `from` the callback's own error
         raise exc.__cause__ from None
@@ -82,8 +85,13 @@ def llm_answer(
     unsupported = len(grounded.checks) - grounded.supported
     notice = prompts.NOTICE_SOME_UNSUPPORTED.format(count=unsupported) if unsupported else ""
     return Answer(
-        question=question, text=grounded.text, citations=citations, mode="llm",
-        notice=notice, checks=grounded.checks, hits=hits,
+        question=question,
+        text=grounded.text,
+        citations=citations,
+        mode="llm",
+        notice=notice,
+        checks=grounded.checks,
+        hits=hits,
     )
 
 
@@ -111,7 +119,9 @@ def rewrite_question(
         log.warning("question rewrite failed (%s); searching with the previous question added", exc)
         return naive
     line = next((ln.strip() for ln in reply.splitlines() if ln.strip()), "")
-    line = re.sub(r"^(?:standalone question|question|独立问题|问题)\s*[:：]\s*", "", line, flags=re.I)
+    line = re.sub(
+        r"^(?:standalone question|question|独立问题|问题)\s*[:：]\s*", "", line, flags=re.I
+    )
     line = line.strip("\"'“”「」` ")
     if not line or len(line) > 3 * len(naive) + 100:
         return naive
@@ -131,13 +141,16 @@ def answer_messages(
     turns = _recent_turns(history)
     history_text = (
         prompts.HISTORY.format(turns="\n".join(f"{role}: {text}" for role, text in turns))
-        if turns else ""
+        if turns
+        else ""
     )
     return [
         SystemMessage(prompts.ANSWER_SYSTEM.format(language=language)),
-        HumanMessage(prompts.ANSWER_USER.format(
-            sources=sources, history=history_text, question=question, language=language
-        )),
+        HumanMessage(
+            prompts.ANSWER_USER.format(
+                sources=sources, history=history_text, question=question, language=language
+            )
+        ),
     ]
 
 
@@ -147,7 +160,8 @@ def format_source(n: int, hit: Hit) -> str:
     if meta.title_zh and meta.title_zh != title:
         title = f"{title} ({meta.title_zh})" if title else meta.title_zh
     dates = ", ".join(
-        f"{word} {value}" for word, value in (("promulgated", meta.promulgated), ("effective", meta.effective))
+        f"{word} {value}"
+        for word, value in (("promulgated", meta.promulgated), ("effective", meta.effective))
         if value
     )
     status = meta.status
@@ -167,9 +181,11 @@ def rewrite_messages(question: str, turns: list[tuple[str, str]]) -> list[BaseMe
 
     return [
         SystemMessage(prompts.REWRITE_SYSTEM),
-        HumanMessage(prompts.REWRITE_USER.format(
-            turns="\n".join(f"{role}: {text}" for role, text in turns), question=question
-        )),
+        HumanMessage(
+            prompts.REWRITE_USER.format(
+                turns="\n".join(f"{role}: {text}" for role, text in turns), question=question
+            )
+        ),
     ]
 
 
@@ -228,7 +244,10 @@ def visible_text(raw: str, *, final: bool = False) -> str:
 
 
 def _stream(
-    model: BaseChatModel, messages: list[BaseMessage], n_sources: int, on_token: Callable[[str], None]
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    n_sources: int,
+    on_token: Callable[[str], None],
 ) -> str:
     """Stream the reply, handing renumbered text to `on_token`; return the visible reply."""
     stream = CitationStream(n_sources)
@@ -283,7 +302,9 @@ def failure_notice(exc: BaseException, settings: Settings) -> str:
         notice = prompts.NOTICE_CONNECTION.format(where=settings.llm_base_url or settings.llm)
     elif isinstance(exc, ModelError):
         status = getattr(exc, "status_code", None)
-        notice = prompts.NOTICE_SERVER.format(detail=f"HTTP {status}" if status else type(exc).__name__)
+        notice = prompts.NOTICE_SERVER.format(
+            detail=f"HTTP {status}" if status else type(exc).__name__
+        )
     else:
         log.warning("chat model %s failed unexpectedly", settings.llm, exc_info=exc)
         return prompts.NOTICE_EMPTY

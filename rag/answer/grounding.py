@@ -149,7 +149,8 @@ def content_units(text: str) -> set[str]:
                 units.add(run)
             continue
         units.update(
-            run[i : i + 2] for i in range(len(run) - 1)
+            run[i : i + 2]
+            for i in range(len(run) - 1)
             if run[i] not in _ZH_FUNCTION and run[i + 1] not in _ZH_FUNCTION
         )
     words = (w.removesuffix("'s").rstrip("'") for w in _WORD.findall(HAN_RUN.sub(" ", text)))
@@ -189,7 +190,9 @@ def evidence_text(hit: Hit) -> str:
     """What a claim may rest on: the header the model was shown and the chunk text up to the
     first sentence that gives instructions (a document's instructions are data, never support)."""
     meta = hit.meta
-    header = " ".join((meta.label, meta.title, meta.title_zh, meta.short_name, meta.promulgated, meta.effective))
+    header = " ".join(
+        (meta.label, meta.title, meta.title_zh, meta.short_name, meta.promulgated, meta.effective)
+    )
     kept: list[str] = []
     for s, e in sentence_spans(hit.text):
         if INJECTION.search(hit.text[s:e]):
@@ -271,8 +274,10 @@ def ground(raw: str, hits: list[Hit]) -> Grounded:
     """Renumber the markers of a model's reply, check each sentence, flag the unsupported."""
     text, stream = renumber(raw, len(hits))
     # After renumbering, answer number k points at hits[stream.order[k - 1] - 1].
-    evidence = Evidence([hits[n - 1] for n in stream.order] +
-                        [h for i, h in enumerate(hits, 1) if i not in stream.order])
+    evidence = Evidence(
+        [hits[n - 1] for n in stream.order]
+        + [h for i, h in enumerate(hits, 1) if i not in stream.order]
+    )
     checks: list[Check] = []
     quotes: dict[int, str] = {}
     flags: list[int] = []
@@ -301,30 +306,52 @@ def check_sentence(sentence: str, cited: list[int], evidence: Evidence) -> Check
     units = content_units(claim_text)
     claimed = [f for f in figures(claim_text) if f.strong]
     if not cited:
-        if not units or ABSTENTION.search(claim_text) or (_HEADING.search(claim_text) and not claimed):
+        if (
+            not units
+            or ABSTENTION.search(claim_text)
+            or (_HEADING.search(claim_text) and not claimed)
+        ):
             return None
         return Check(sentence=sentence, cited=[], supported=False, reason="no citation")
     idx = [k - 1 for k in cited if 1 <= k <= len(evidence.hits)]
     ev_figures = [f for i in idx for f in evidence.figures[i]]
     missing = [f.text.strip() for f in claimed if not matches(f, ev_figures)]
     if missing:
-        return Check(sentence=sentence, cited=cited, supported=False,
-                     reason=f"{', '.join(missing)}: not in the cited source")
+        return Check(
+            sentence=sentence,
+            cited=cited,
+            supported=False,
+            reason=f"{', '.join(missing)}: not in the cited source",
+        )
     ev_units = set().union(*(evidence.units[i] for i in idx))
-    if units and is_chinese(claim_text) != is_chinese("\n".join(evidence.hits[i].text for i in idx)):
+    if units and is_chinese(claim_text) != is_chinese(
+        "\n".join(evidence.hits[i].text for i in idx)
+    ):
         # A Chinese source behind an English answer (or the reverse): wording cannot be
         # compared word for word, so only the figures were checked. Not good enough for a
         # source caught carrying instructions: a translated injection would pass.
         if any(evidence.tainted[i] for i in idx):
-            return Check(sentence=sentence, cited=cited, supported=False,
-                         reason="cites a document that contains instructions, in another language")
-        return Check(sentence=sentence, cited=cited, supported=True,
-                     reason="figures checked; the source is in another language")
+            return Check(
+                sentence=sentence,
+                cited=cited,
+                supported=False,
+                reason="cites a document that contains instructions, in another language",
+            )
+        return Check(
+            sentence=sentence,
+            cited=cited,
+            supported=True,
+            reason="figures checked; the source is in another language",
+        )
     background = [u for i, u in enumerate(evidence.units) if i not in idx]
     score = overlap(units, ev_units, background)
     if score < MIN_OVERLAP:
-        return Check(sentence=sentence, cited=cited, supported=False,
-                     reason=f"wording barely overlaps the cited source ({score:.2f} < {MIN_OVERLAP})")
+        return Check(
+            sentence=sentence,
+            cited=cited,
+            supported=False,
+            reason=f"wording barely overlaps the cited source ({score:.2f} < {MIN_OVERLAP})",
+        )
     return Check(sentence=sentence, cited=cited, supported=True, reason=f"overlap {score:.2f}")
 
 

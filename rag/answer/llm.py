@@ -47,7 +47,9 @@ def parse_model_name(name: str) -> tuple[str, str]:
     provider, _, model = name.strip().partition("/")
     provider = provider.strip().lower()
     if not provider or not model.strip():
-        raise ConfigError(f"RAG_LLM must look like provider/model (e.g. ollama/qwen2.5:7b), got {name!r}")
+        raise ConfigError(
+            f"RAG_LLM must look like provider/model (e.g. ollama/qwen2.5:7b), got {name!r}"
+        )
     if provider not in PROVIDERS:
         raise ConfigError(
             f"unknown LLM provider {provider!r}: expected one of: {', '.join(PROVIDERS)}"
@@ -62,7 +64,9 @@ def endpoint(settings: Settings) -> tuple[str, str, str]:
     base_url = (settings.llm_base_url or provider.base_url).rstrip("/")
     if provider.append_v1 and base_url and not base_url.endswith("/v1"):
         base_url += "/v1"
-    api_key = settings.llm_api_key or (os.environ.get(provider.key_env, "") if provider.key_env else "")
+    api_key = settings.llm_api_key or (
+        os.environ.get(provider.key_env, "") if provider.key_env else ""
+    )
     if not api_key:
         # A self-hosted OpenAI-compatible server (vLLM, llama.cpp) takes any key.
         if provider.needs_key and not (name == "openai" and settings.llm_base_url):

@@ -74,13 +74,17 @@ Follow-up question: {question}
 Standalone question:"""
 
 # One-line notices shown above an extractive answer when the model path gave up.
-NOTICE_TIMEOUT = "The language model did not answer within {seconds:g} s; showing the extractive answer."
+NOTICE_TIMEOUT = (
+    "The language model did not answer within {seconds:g} s; showing the extractive answer."
+)
 NOTICE_RATE_LIMIT = "The language model is rate-limited right now; showing the extractive answer."
 NOTICE_CONNECTION = "Could not reach the language model ({where}); showing the extractive answer."
 NOTICE_AUTH = "The language model rejected the API key (check RAG_LLM_API_KEY); showing the extractive answer."
 NOTICE_NOT_FOUND = "The endpoint does not serve the model {model}; showing the extractive answer."
 NOTICE_SERVER = "The language model failed ({detail}); showing the extractive answer."
-NOTICE_EMPTY = "The language model returned an empty or unusable reply; showing the extractive answer."
+NOTICE_EMPTY = (
+    "The language model returned an empty or unusable reply; showing the extractive answer."
+)
 NOTICE_CONFIG = "{error} Showing the extractive answer."
 NOTICE_UNGROUNDED = (
     "None of the language model's sentences could be checked against the sources; "

@@ -54,7 +54,9 @@ def article_spans(text: str) -> list[ArticleSpan]:
     marks = [(m.start(), zh_to_int(m.group(1))) for m in _ZH_ARTICLE.finditer(text)]
     marks += [(m.start(), int(m.group(1))) for m in _EN_ARTICLE.finditer(text)]
     marks.sort()
-    stops = sorted({m.start() for m in _HEADING.finditer(text)} | {p for p, _ in marks} | {len(text)})
+    stops = sorted(
+        {m.start() for m in _HEADING.finditer(text)} | {p for p, _ in marks} | {len(text)}
+    )
     spans = []
     for pos, number in marks:
         end = next(s for s in stops if s > pos)
@@ -67,7 +69,7 @@ def article_texts(path: Path) -> dict[int, str]:
     text = path.read_text(encoding="utf-8")
     out: dict[int, str] = {}
     for span in article_spans(text):
-        out.setdefault(span.number, text[span.start:span.end])
+        out.setdefault(span.number, text[span.start : span.end])
     return out
 
 
@@ -140,17 +142,23 @@ def baseline_index(files: list[tuple[str, Path]], embedder: Embedder) -> Iterato
         spans, paths = article_spans(text), heading_paths(text)
         for chunk in splitter.create_documents([text], metadatas=[{"doc_id": doc_id}]):
             start = chunk.metadata["start_index"]
-            articles, sections = chunk_coverage(spans, paths, start, start + len(chunk.page_content))
+            articles, sections = chunk_coverage(
+                spans, paths, start, start + len(chunk.page_content)
+            )
             chunk.metadata["articles"] = ",".join(str(a) for a in sorted(articles))
             chunk.metadata["sections"] = "\n".join(sections)
             docs.append(chunk)
     with tempfile.TemporaryDirectory(prefix="rag-baseline-") as tmp:
-        client = chromadb.PersistentClient(path=tmp, settings=ChromaSettings(anonymized_telemetry=False))
+        client = chromadb.PersistentClient(
+            path=tmp, settings=ChromaSettings(anonymized_telemetry=False)
+        )
         store = Chroma(
-            collection_name="baseline", embedding_function=langchain_embeddings(embedder), client=client
+            collection_name="baseline",
+            embedding_function=langchain_embeddings(embedder),
+            client=client,
         )
         for i in range(0, len(docs), 256):
-            batch = docs[i:i + 256]
+            batch = docs[i : i + 256]
             store.add_documents(batch, ids=[f"chunk-{i + j}" for j in range(len(batch))])
         index = BaselineIndex(store)
         index.chunks = len(docs)

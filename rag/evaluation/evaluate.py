@@ -101,18 +101,25 @@ def load_gold(path: Path) -> list[GoldQuestion]:
         try:
             row = json.loads(line)
             gold = tuple(
-                GoldItem(g["doc_id"], g.get("article"), g.get("section")) for g in row.get("gold", [])
+                GoldItem(g["doc_id"], g.get("article"), g.get("section"))
+                for g in row.get("gold", [])
             )
             q = GoldQuestion(
-                id=row["id"], question=row["question"], lang=row["lang"],
-                in_scope=bool(row.get("in_scope", True)), gold=gold, facts=tuple(row.get("facts", [])),
+                id=row["id"],
+                question=row["question"],
+                lang=row["lang"],
+                in_scope=bool(row.get("in_scope", True)),
+                gold=gold,
+                facts=tuple(row.get("facts", [])),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise RagError(f"{path}:{n}: not a gold question ({exc})") from exc
         if q.lang not in ("en", "zh"):
             raise RagError(f"{path}:{n}: lang must be 'en' or 'zh', got {q.lang!r}")
         if q.in_scope and (not gold or any(g.article is None and not g.section for g in gold)):
-            raise RagError(f"{path}:{n}: an in-scope question needs gold items with an article or section")
+            raise RagError(
+                f"{path}:{n}: an in-scope question needs gold items with an article or section"
+            )
         questions.append(q)
     if not questions:
         raise RagError(f"{path}: no questions")
@@ -153,7 +160,9 @@ def dedupe(ranking: Iterable[Ranked]) -> list[Ranked]:
     return out
 
 
-def retrieval_metrics(ranking: Sequence[Ranked], gold: Sequence[GoldItem], ks: Sequence[int] = KS) -> dict[str, float]:
+def retrieval_metrics(
+    ranking: Sequence[Ranked], gold: Sequence[GoldItem], ks: Sequence[int] = KS
+) -> dict[str, float]:
     """hit@k, recall@k, MRR@10 and nDCG@10 (binary gain) of one ranking against its gold."""
     if not gold:
         raise ValueError("retrieval metrics need at least one gold item")
@@ -187,11 +196,15 @@ def directions(q: GoldQuestion, languages: dict[str, str]) -> dict[str, list[Gol
     """Gold items split by direction, e.g. {"EN→ZH": [...], "EN→EN": [...]}."""
     out: dict[str, list[GoldItem]] = {}
     for item in q.gold:
-        out.setdefault(f"{q.lang.upper()}→{doc_language(item.doc_id, languages).upper()}", []).append(item)
+        out.setdefault(
+            f"{q.lang.upper()}→{doc_language(item.doc_id, languages).upper()}", []
+        ).append(item)
     return out
 
 
-def score_question(ranking: Sequence[Ranked], q: GoldQuestion, languages: dict[str, str]) -> dict[str, dict]:
+def score_question(
+    ranking: Sequence[Ranked], q: GoldQuestion, languages: dict[str, str]
+) -> dict[str, dict]:
     """Metrics of one question in every group it belongs to ("all", its language, directions)."""
     overall = retrieval_metrics(ranking, q.gold)
     scores = {"all": overall, q.lang: overall}
@@ -207,8 +220,11 @@ def _norm(text: str) -> str:
 def answer_metrics(answer: Answer, q: GoldQuestion) -> dict[str, Any]:
     """Did the answer cite gold, how much of what it cites is gold, which facts it states."""
     cited = [
-        Ranked(c.doc_id, frozenset([c.article]) if c.article is not None else frozenset(),
-               (c.heading_path,) if c.heading_path else ())
+        Ranked(
+            c.doc_id,
+            frozenset([c.article]) if c.article is not None else frozenset(),
+            (c.heading_path,) if c.heading_path else (),
+        )
         for c in answer.citations
     ]
     on_gold = [any(matches(g, c) for g in q.gold) for c in cited]
@@ -228,7 +244,7 @@ def answer_metrics(answer: Answer, q: GoldQuestion) -> dict[str, Any]:
 
 
 def answer_path(answer: Answer) -> str:
-    """"llm", "fallback" (extractive with a notice saying why) or "extractive"."""
+    """ "llm", "fallback" (extractive with a notice saying why) or "extractive"."""
     if answer.mode == "llm":
         return "llm"
     return "fallback" if answer.notice else "extractive"
@@ -244,9 +260,11 @@ def llm_metrics(answers: Sequence[dict[str, Any]], model: str) -> dict[str, Any]
         if a["path"] == "fallback":
             notices[a["notice"]] = notices.get(a["notice"], 0) + 1
     return {
-        "model": model, "asked": len(asked),
+        "model": model,
+        "asked": len(asked),
         "mode_share": {p: _mean(float(a["path"] == p) for a in asked) for p in ("llm", "fallback")},
-        "checked": checked, "unsupported": unsupported,
+        "checked": checked,
+        "unsupported": unsupported,
         "unsupported_rate": unsupported / checked if checked else None,
         "fallback_notices": dict(sorted(notices.items(), key=lambda kv: -kv[1])),
     }
@@ -309,9 +327,14 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
         ranking = [ranked_from_hit(h) for h in hits]
         # best_dense (the top cosine similarity) is what refusal thresholds are calibrated on.
         row: dict[str, Any] = {
-            "id": q.id, "lang": q.lang, "in_scope": q.in_scope,
-            "search_ms": round(search_ms[-1], 1), "answer_ms": round(answer_ms[-1], 1),
-            "best_dense": max((h.dense_score for h in hits if h.dense_score is not None), default=None),
+            "id": q.id,
+            "lang": q.lang,
+            "in_scope": q.in_scope,
+            "search_ms": round(search_ms[-1], 1),
+            "answer_ms": round(answer_ms[-1], 1),
+            "best_dense": max(
+                (h.dense_score for h in hits if h.dense_score is not None), default=None
+            ),
             "top": [f"{h.doc_id}#{-1 if h.article is None else h.article}" for h in hits],
         }
         if q.in_scope:
@@ -323,8 +346,12 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
     inside = [r["answer"] for r in rows if r["in_scope"]]
     outside = [r["answer"] for r in rows if not r["in_scope"]]
     result: dict[str, Any] = {
-        "file": str(path), "k": k, "questions": len(questions), "in_scope": len(inside),
-        "documents": len(languages), "embedding_model": settings.embedding_model,
+        "file": str(path),
+        "k": k,
+        "questions": len(questions),
+        "in_scope": len(inside),
+        "documents": len(languages),
+        "embedding_model": settings.embedding_model,
         "ingest": report.summary(),
         "retrieval": aggregate(scores),
         "answers": {
@@ -354,8 +381,10 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
                     row["baseline_first_gold_rank"] = _first_ranks(base_scores[-1])
         result["baseline"] = {
             "recipe": "RecursiveCharacterTextSplitter(1000, 200) + Chroma + same embedder, top-k similarity",
-            "chunks": index.chunks, "build_seconds": round(built, 1),
-            "retrieval": aggregate(base_scores), "latency_ms": {"search": _latency(base_ms)},
+            "chunks": index.chunks,
+            "build_seconds": round(built, 1),
+            "retrieval": aggregate(base_scores),
+            "latency_ms": {"search": _latency(base_ms)},
         }
         result["ratio"] = {
             group: {m: _ratio(ours[m], result["baseline"]["retrieval"][group][m]) for m in METRICS}
@@ -386,7 +415,8 @@ def main(args: argparse.Namespace) -> int:
         corpus = ROOT / DEFAULT_CORPUS[path.stem] if path.stem in DEFAULT_CORPUS else None
     overrides: dict[str, Any] = {
         # Its own data dir and the embedded store: an eval never touches the working index.
-        "data_dir": path.parent / ".data" / path.stem, "chroma_url": "",
+        "data_dir": path.parent / ".data" / path.stem,
+        "chroma_url": "",
     }
     if corpus is not None:
         overrides["corpus_dirs"] = str(Path(corpus).resolve())
@@ -397,7 +427,11 @@ def main(args: argparse.Namespace) -> int:
     k = getattr(args, "k", None) or 10
     result = run_eval(path, settings, k=k, baseline=bool(getattr(args, "baseline", False)))
     print(format_report(result))
-    out = Path(args.json) if getattr(args, "json", None) else path.parent / "results" / f"{path.stem}.json"
+    out = (
+        Path(args.json)
+        if getattr(args, "json", None)
+        else path.parent / "results" / f"{path.stem}.json"
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"\nwrote {out}")

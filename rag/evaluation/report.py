@@ -16,18 +16,24 @@ def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"{result['file']}: {result['questions']} questions ({result['in_scope']} in scope), "
         f"{result['documents']} documents, {result['embedding_model']}",
-        "", "Retrieval at article granularity", head, "-" * len(head),
+        "",
+        "Retrieval at article granularity",
+        head,
+        "-" * len(head),
     ]
     base = result.get("baseline", {}).get("retrieval", {})
     for group, ours in result["retrieval"].items():
-        systems = [("ours", ours)] + ([("baseline", base[group]), ("ratio", result["ratio"][group])] if base else [])
+        systems = [("ours", ours)] + (
+            [("baseline", base[group]), ("ratio", result["ratio"][group])] if base else []
+        )
         for i, (name, row) in enumerate(systems):
             n = f"{row['n']:>4}" if "n" in row else " " * 4
             cells = " ".join(_cell(row[c], name == "ratio") for c in cols)
             lines.append(f"{group if i == 0 else '':<7} {name:<9} {n} {cells}")
     a, lat = result["answers"], result["latency_ms"]
     lines += [
-        "", "Answers" + (f" (written by {a['llm']['model']})" if a.get("llm") else " (extractive)"),
+        "",
+        "Answers" + (f" (written by {a['llm']['model']})" if a.get("llm") else " (extractive)"),
         f"  citation hit rate    {_cell(a['citation_hit_rate'])}   (in-scope answers citing a gold article)",
         f"  citation precision   {_cell(a['citation_precision'])}   (share of citations on a gold article)",
         f"  fact match           {_cell(a['fact_match'])}   (share of gold facts in answer or quotes)",
@@ -40,7 +46,9 @@ def format_report(result: dict[str, Any]) -> str:
     rows = [("search", lat["search"]), ("answer", lat["answer"])]
     if base:
         rows.append(("baseline search", result["baseline"]["latency_ms"]["search"]))
-    lines += [f"  {name:<15} {_cell(v['p50'], ms=True)} {_cell(v['p95'], ms=True)}" for name, v in rows]
+    lines += [
+        f"  {name:<15} {_cell(v['p50'], ms=True)} {_cell(v['p95'], ms=True)}" for name, v in rows
+    ]
     return "\n".join(lines)
 
 
@@ -48,7 +56,8 @@ def format_llm(m: dict[str, Any]) -> list[str]:
     """The model-path lines: how often the model's answer reached the user, how much of it held."""
     asked = m["asked"]
     return [
-        "", f"Language model path ({asked} of the answers went to the model)",
+        "",
+        f"Language model path ({asked} of the answers went to the model)",
         f"  model answer shown   {_cell(m['mode_share']['llm'])}   (checked answer written by the model)",
         f"  fell back            {_cell(m['mode_share']['fallback'])}   (extractive answer with a notice)",
         *(f"    {count:>3} × {notice}" for notice, count in m["fallback_notices"].items()),

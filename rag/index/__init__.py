@@ -4,4 +4,13 @@ from .bm25 import BM25Index
 from .embeddings import PROVIDERS, Embedder, get_embedder, slug
 from .store import Store, collection_name, where_clause
 
-__all__ = ["PROVIDERS", "BM25Index", "Embedder", "Store", "collection_name", "get_embedder", "slug", "where_clause"]
+__all__ = [
+    "PROVIDERS",
+    "BM25Index",
+    "Embedder",
+    "Store",
+    "collection_name",
+    "get_embedder",
+    "slug",
+    "where_clause",
+]

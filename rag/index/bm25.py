@@ -18,7 +18,12 @@ class BM25Index:
     refusal score count."""
 
     def __init__(
-        self, ids: list[str], texts: list[str], k1: float = 1.5, b: float = 0.75, context: list[str] | None = None
+        self,
+        ids: list[str],
+        texts: list[str],
+        k1: float = 1.5,
+        b: float = 0.75,
+        context: list[str] | None = None,
     ) -> None:
         self.ids = ids
         self.k1, self.b = k1, b

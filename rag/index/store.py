@@ -111,14 +111,16 @@ class Store:
             return 0
         return self.collection.count()
 
-    def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]) -> None:
+    def upsert(
+        self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]
+    ) -> None:
         with self._lock:
             for i in range(0, len(ids), BATCH):
                 self.collection.upsert(
-                    ids=ids[i:i + BATCH],
-                    embeddings=np.asarray(vectors[i:i + BATCH], dtype=np.float32),
-                    documents=texts[i:i + BATCH],
-                    metadatas=metas[i:i + BATCH],
+                    ids=ids[i : i + BATCH],
+                    embeddings=np.asarray(vectors[i : i + BATCH], dtype=np.float32),
+                    documents=texts[i : i + BATCH],
+                    metadatas=metas[i : i + BATCH],
                 )
             self.version += 1
 
@@ -127,7 +129,7 @@ class Store:
             return
         with self._lock:
             for i in range(0, len(ids), BATCH):
-                self.collection.delete(ids=ids[i:i + BATCH])
+                self.collection.delete(ids=ids[i : i + BATCH])
             self.version += 1
 
     def reset(self) -> None:
@@ -153,7 +155,9 @@ class Store:
             texts.extend(page["documents"] if include_text else [""] * len(page["ids"]))
         return ids, texts, metas
 
-    def query(self, vector: np.ndarray, n: int, filters: dict | None = None) -> list[tuple[str, float]]:
+    def query(
+        self, vector: np.ndarray, n: int, filters: dict | None = None
+    ) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the n nearest chunks."""
         total = self.count()
         if total == 0:
@@ -164,4 +168,7 @@ class Store:
             where=where_clause(filters),
             include=["distances"],
         )
-        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+        return [
+            (cid, 1.0 - float(d))
+            for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]

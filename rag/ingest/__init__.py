@@ -6,6 +6,15 @@ from .documents import SUFFIXES, content_hash, is_source_file, load_document
 from .pipeline import IngestReport, chunk_metadata, discover, ingest
 
 __all__ = [
-    "CHUNKER_VERSION", "SUFFIXES", "IngestReport", "chunk_document", "chunk_metadata", "content_hash",
-    "discover", "estimate_tokens", "ingest", "is_source_file", "load_document",
+    "CHUNKER_VERSION",
+    "SUFFIXES",
+    "IngestReport",
+    "chunk_document",
+    "chunk_metadata",
+    "content_hash",
+    "discover",
+    "estimate_tokens",
+    "ingest",
+    "is_source_file",
+    "load_document",
 ]

@@ -184,7 +184,7 @@ def _units(text: str) -> Iterator[_Unit]:
 def _split(text: str, unit: _Unit, max_tokens: int) -> Iterator[tuple[int | None, int, int]]:
     """(paragraph index, start, end) pieces of a unit, each within the token budget."""
     if unit.article is not None:
-        whole = text[unit.paragraphs[0][0]:unit.paragraphs[-1][1]]
+        whole = text[unit.paragraphs[0][0] : unit.paragraphs[-1][1]]
         if estimate_tokens(whole) <= max_tokens:
             yield None, unit.paragraphs[0][0], unit.paragraphs[-1][1]
             return
@@ -196,7 +196,7 @@ def _split(text: str, unit: _Unit, max_tokens: int) -> Iterator[tuple[int | None
             pieces.extend((index, s, e) for s, e in _split_long(text, start, end, max_tokens))
     group: list[tuple[int, int, int]] = []
     for piece in pieces:
-        if group and estimate_tokens(text[group[0][1]:piece[2]]) > max_tokens:
+        if group and estimate_tokens(text[group[0][1] : piece[2]]) > max_tokens:
             yield group[0][0], group[0][1], group[-1][2]
             group = []
         group.append(piece)

@@ -24,6 +24,7 @@ SUFFIXES = TEXT_SUFFIXES | {".pdf", ".docx", ".html", ".htm"}
 SIDECAR_SUFFIX = ".meta.yaml"
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
 
+
 def is_source_file(path: Path) -> bool:
     name = path.name.lower()
     return (
@@ -73,7 +74,7 @@ def load_document(
         match = _FRONT_MATTER.match(text)
         if match:
             raw_meta = _parse_yaml(path, match.group(1))
-            text = text[match.end():]
+            text = text[match.end() :]
         text = text.lstrip("\ufeff")
     else:
         loader = {".pdf": _pdf_text, ".docx": _docx_text, ".html": _html_text, ".htm": _html_text}
@@ -143,7 +144,9 @@ def _build_meta(path: Path, raw: dict, text: str, warnings: list[str]) -> DocMet
     if not meta.doc_type:
         meta.doc_type = infer_doc_type(meta.title)
     if meta.doc_type not in DOC_TYPES:
-        warnings.append(f"unknown doc_type {meta.doc_type!r}; expected one of {', '.join(DOC_TYPES)}")
+        warnings.append(
+            f"unknown doc_type {meta.doc_type!r}; expected one of {', '.join(DOC_TYPES)}"
+        )
     if meta.status not in STATUSES:
         warnings.append(f"unknown status {meta.status!r}; expected one of {', '.join(STATUSES)}")
     if not meta.title_zh and meta.language == "zh":
@@ -160,8 +163,13 @@ def infer_title(text: str) -> str:
 
 
 _ZH_DATE = r"(\d{4})年(\d{1,2})月(\d{1,2})日"
-_EN_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
+_EN_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split(),
+        1,
+    )
+}
 _EN_DATE = r"(\d{1,2}) (" + "|".join(m.capitalize() for m in _EN_MONTHS) + r") (\d{4})"
 
 

@@ -60,7 +60,9 @@ def discover(dirs: list[Path]) -> list[tuple[str, Path]]:
         if not root.is_dir():
             raise RagError(f"corpus folder not found: {root}")
         for path in sorted(root.rglob("*")):
-            if not is_source_file(path) or any(p.startswith(".") for p in path.relative_to(root).parts):
+            if not is_source_file(path) or any(
+                p.startswith(".") for p in path.relative_to(root).parts
+            ):
                 continue
             doc_id = path.relative_to(root).with_suffix("").as_posix()
             if doc_id in found and found[doc_id].resolve() != path.resolve():
@@ -118,7 +120,10 @@ def ingest(
     stored: dict[str, dict] = {}  # doc_id -> {"hash", "path", "ids"}
     ids, _, metas = store.all_records(include_text=False)
     for cid, meta in zip(ids, metas, strict=True):
-        entry = stored.setdefault(meta["doc_id"], {"hash": meta.get("doc_hash"), "path": meta.get("source_path", ""), "ids": []})
+        entry = stored.setdefault(
+            meta["doc_id"],
+            {"hash": meta.get("doc_hash"), "path": meta.get("source_path", ""), "ids": []},
+        )
         entry["ids"].append(cid)
 
     salt = f"{CHUNKER_VERSION}:{settings.chunk_tokens}"
@@ -170,8 +175,13 @@ def _write(
     from tqdm import tqdm
 
     # progress=None: a bar only on a terminal; True/False force it on or off.
-    bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr,
-               disable=None if progress is None else not progress)
+    bar = tqdm(
+        total=total,
+        unit="chunk",
+        desc="embedding",
+        file=sys.stderr,
+        disable=None if progress is None else not progress,
+    )
     for doc, chunks in pending:
         metas = [chunk_metadata(doc, c) for c in chunks]
         # The chunk alone: prefixing its law's name and heading was measured on
@@ -179,8 +189,8 @@ def _write(
         texts = [c.text for c in chunks]
         vectors: list[np.ndarray] = []
         for i in range(0, len(texts), EMBED_BATCH):
-            vectors.extend(embedder.embed_documents(texts[i:i + EMBED_BATCH]))
-            bar.update(len(texts[i:i + EMBED_BATCH]))
+            vectors.extend(embedder.embed_documents(texts[i : i + EMBED_BATCH]))
+            bar.update(len(texts[i : i + EMBED_BATCH]))
         new_ids = [c.chunk_id for c in chunks]
         store.upsert(new_ids, np.asarray(vectors), [c.text for c in chunks], metas)
         old = stored.get(doc.doc_id)

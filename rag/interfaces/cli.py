@@ -21,11 +21,18 @@ from ..types import Answer, Engine, Hit, doc_kind
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="Policy Desk: cited answers about Chinese policy.")
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Policy Desk: cited answers about Chinese policy."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="chunk and embed documents into the store")
-    p.add_argument("--corpus", action="append", type=Path, help="folder to ingest (repeatable; default RAG_CORPUS_DIRS)")
+    p.add_argument(
+        "--corpus",
+        action="append",
+        type=Path,
+        help="folder to ingest (repeatable; default RAG_CORPUS_DIRS)",
+    )
     p.add_argument("--reset", action="store_true", help="drop the collection and rebuild it")
     p.add_argument("--quiet", action="store_true", help="no progress bar or warnings")
 
@@ -57,8 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, default=None, help="where to write results JSON")
     p.add_argument("--corpus", type=Path, default=None, help="documents the gold set refers to")
     p.add_argument("--baseline", action="store_true", help="also run the plain LangChain recipe")
-    p.add_argument("--exact", action="store_true",
-                   help="exhaustive dense search, so that two runs or two versions of the code agree")
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="exhaustive dense search, so that two runs or two versions of the code agree",
+    )
 
     sub.add_parser("config", help="print every setting with its current value")
     return parser
@@ -67,14 +77,20 @@ def _parser() -> argparse.ArgumentParser:
 def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--doc-type", action="append", help="filter: five_year_plan, law, summary, ...")
     p.add_argument("--short-name", action="append", help="filter: PIPL, DSL, ...")
-    p.add_argument("--language", action="append", choices=["zh", "en"], help="filter by document language")
-    p.add_argument("--status", action="append", help="filter: in_force, amended, repealed, superseded")
+    p.add_argument(
+        "--language", action="append", choices=["zh", "en"], help="filter by document language"
+    )
+    p.add_argument(
+        "--status", action="append", help="filter: in_force, amended, repealed, superseded"
+    )
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
     filters = {
-        "doc_type": args.doc_type, "short_name": args.short_name,
-        "language": args.language, "status": args.status,
+        "doc_type": args.doc_type,
+        "short_name": args.short_name,
+        "language": args.language,
+        "status": args.status,
     }
     filters = {k: v for k, v in filters.items() if v}
     return filters or None
@@ -144,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+        )
         return _run(args, settings)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -157,7 +175,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ingest":
         from ..ingest import ingest
 
-        report = ingest(settings, args.corpus, reset=args.reset, progress=False if args.quiet else None)
+        report = ingest(
+            settings, args.corpus, reset=args.reset, progress=False if args.quiet else None
+        )
         for path, reason in report.failed:
             print(f"FAILED {path}: {reason}", file=sys.stderr)
         if not args.quiet:
@@ -178,7 +198,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                     hits = engine.search(text, k=args.k, filters=_filters(args))
                     if args.json or batch:
                         rows = [hit_json(h) for h in hits]
-                        print(json.dumps({"query": text, "hits": rows} if batch else rows, ensure_ascii=False))
+                        print(
+                            json.dumps(
+                                {"query": text, "hits": rows} if batch else rows, ensure_ascii=False
+                            )
+                        )
                     else:
                         for h in hits:
                             print(f"{h.rank:>2}. {h.score:.4f}  {h.label}  [{h.doc_id}]")
@@ -198,8 +222,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 if not batch:
                     raise
                 failures += 1
-                print(json.dumps({"query" if args.command == "search" else "question": text,
-                                  "error": str(exc)}, ensure_ascii=False))
+                print(
+                    json.dumps(
+                        {
+                            "query" if args.command == "search" else "question": text,
+                            "error": str(exc),
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             sys.stdout.flush()
         return 1 if failures else 0
 

@@ -11,16 +11,24 @@ from __future__ import annotations
 import re
 
 # --- what the question asks ----------------------------------------------------------------
-EFFECTIVE = re.compile(r"come into (force|effect)|take effect|effective date|in force since|施行|生效", re.I)
-DEFINITION = re.compile(r"\b(defin|meaning of|what (is|are|does) an? .* mean)|含义|是指|定义|什么是", re.I)
+EFFECTIVE = re.compile(
+    r"come into (force|effect)|take effect|effective date|in force since|施行|生效", re.I
+)
+DEFINITION = re.compile(
+    r"\b(defin|meaning of|what (is|are|does) an? .* mean)|含义|是指|定义|什么是", re.I
+)
 DEADLINE = re.compile(
     r"\bhow (long|soon|far in advance|many (working )?(days|hours|weeks|months|years))|\b(deadline|time limit)"
-    r"|多久|多长时间|几天|多少天|多少小时|几个月|几年|多少年|提前几|多少个工作日|期限", re.I)
+    r"|多久|多长时间|几天|多少天|多少小时|几个月|几年|多少年|提前几|多少个工作日|期限",
+    re.I,
+)
 PENALTY = re.compile(r"\b(fines?|fined|penalt|sanction|punish|liab)|罚|处罚|法律责任|追究", re.I)
 # The glossary serves query expansion; as an answer it only fits questions about terms.
 TERM_QUESTION = re.compile(
     r"translat|\b(chinese|english) (term|word|name|for)\b|\b(chinese|english) \w+ (term|word|name|expression|equivalent)s?\b"
-    r"|中文|英文|术语|译|怎么说", re.I)
+    r"|中文|英文|术语|译|怎么说",
+    re.I,
+)
 ABOUT_ADOPTION = re.compile(r"\b(?:adopt|promulgat|issued|enact)|通过|公布|发布|颁布", re.I)
 # A year or the past: the commencement article's transitional rule answers it.
 ABOUT_TIME = re.compile(r"\bretroactiv|(?<!\d)(?:19|20)\d\d(?!\d)|溯及|施行前|施行以前", re.I)
@@ -32,12 +40,17 @@ COMMENCEMENT = re.compile(r"起施行|come into (force|effect)|take effect")
 OPENS_COMMENCEMENT = re.compile(
     r"\s*(?:第[^条\s]{1,8}条|\**Article \d+\**)?\s*(?:本(?:法|编|规定|办法|条例|措施|决定|解释)自[^。]{0,30}起施行"
     r"|Th(?:is|ese) (?:Law|Code|Provisions|Measures|Regulations?|Rules|Decision|Interpretation)s? shall (?:come into|take) "
-    r"(?:force|effect))")
-DEFINITIONS_ARTICLE = re.compile(r"下列用语的含义|用语含义|[Ff]or the purposes of this (?:Law|Regulation|Measures)")
+    r"(?:force|effect))"
+)
+DEFINITIONS_ARTICLE = re.compile(
+    r"下列用语的含义|用语含义|[Ff]or the purposes of this (?:Law|Regulation|Measures)"
+)
 DEFINES = re.compile(r"是指|含义|下列用语|refers? to|means\b")
 PERIOD = re.compile(
     r"(?:(?:不得?少于|不得?超过|至少|提前)[一二三四五六七八九十百\d]+个?(?:工作日|日|天|小时|月|年))"
     r"|[一二三四五六七八九十百\d]+个?(?:工作日|日|天|小时|月|年)(?:内|以内|之内|前|以上|以下)"
     r"|\b(?:\d+|one|two|three|four|five|six|seven|ten|twelve|fifteen|twenty|thirty|forty-five|sixty|ninety)"
-    r"\s+(?:working\s+)?(?:days?|hours?|weeks?|months?|years?)\b", re.I)
+    r"\s+(?:working\s+)?(?:days?|hours?|weeks?|months?|years?)\b",
+    re.I,
+)
 LIABILITY_HEADINGS = ("法律责任", "Legal Liabilit", "罚则")

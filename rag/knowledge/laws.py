@@ -28,13 +28,41 @@ KNOWN_SHORT_NAMES = {
 
 # Foreign laws people name by acronym: a question about one alone is not about Chinese law.
 FOREIGN_LAW_ACRONYMS = (
-    "GDPR", "CCPA", "CPRA", "HIPAA", "COPPA", "GLBA", "FCPA", "FERPA", "LGPD", "PIPEDA", "APPI",
-    "PDPA", "DMA", "DSA",
+    "GDPR",
+    "CCPA",
+    "CPRA",
+    "HIPAA",
+    "COPPA",
+    "GLBA",
+    "FCPA",
+    "FERPA",
+    "LGPD",
+    "PIPEDA",
+    "APPI",
+    "PDPA",
+    "DMA",
+    "DSA",
 )
 
 # Words ending in 法 that are not law names (合法 "lawful", 算法 "algorithm", 办法 "way").
-NOT_A_LAW = ("合法", "违法", "非法", "方法", "算法", "办法", "依法", "执法", "立法", "做法",
-             "说法", "无法", "守法", "想法", "用法", "看法")
+NOT_A_LAW = (
+    "合法",
+    "违法",
+    "非法",
+    "方法",
+    "算法",
+    "办法",
+    "依法",
+    "执法",
+    "立法",
+    "做法",
+    "说法",
+    "无法",
+    "守法",
+    "想法",
+    "用法",
+    "看法",
+)
 
 # Words of a law's English title that do not tell laws apart.
 GENERIC_TITLE_WORDS = frozenset(

@@ -22,7 +22,10 @@ SUBJECTS: list[tuple[str, tuple[str, ...]]] = [
     ("labour law", ("annual leave", "paid leave", "年休假", "带薪年假")),
     ("labour law", ("maternity leave", "产假")),
     ("labour law", ("retirement age", "退休年龄")),
-    ("labour law", ("labour dispute", "labor dispute", "labour arbitration", "劳动争议", "劳动仲裁")),
+    (
+        "labour law",
+        ("labour dispute", "labor dispute", "labour arbitration", "劳动争议", "劳动仲裁"),
+    ),
     ("social insurance law", ("social insurance", "社会保险", "社保")),
     ("social insurance law", ("pension insurance", "养老保险", "养老金")),
     ("social insurance law", ("housing provident fund", "住房公积金", "公积金")),

@@ -11,7 +11,23 @@ from .retriever import Retriever
 from .scope import Uncovered, uncovered_subjects, unknown_laws
 
 __all__ = [
-    "FILTER_KEYS", "Dictionary", "Glossary", "Index", "Reranker", "Retriever", "TermNeighbours", "Uncovered",
-    "allow_chinese", "build_index", "clean_filters", "english_terms", "get_reranker", "names_in",
-    "question_units", "rerank_hits", "same_law_refs", "uncovered_subjects", "unknown_laws",
+    "FILTER_KEYS",
+    "Dictionary",
+    "Glossary",
+    "Index",
+    "Reranker",
+    "Retriever",
+    "TermNeighbours",
+    "Uncovered",
+    "allow_chinese",
+    "build_index",
+    "clean_filters",
+    "english_terms",
+    "get_reranker",
+    "names_in",
+    "question_units",
+    "rerank_hits",
+    "same_law_refs",
+    "uncovered_subjects",
+    "unknown_laws",
 ]

@@ -31,8 +31,18 @@ MAX_WORDS = 8  # English stems kept per word
 _LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 _ASIDE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # Senses that are pointers or notes, not translations.
-_NOT_A_SENSE = ("CL:", "variant of", "old variant", "surname", "see ", "used in", "abbr. for",
-                "Taiwan pr.", "also pr.", "erhua")
+_NOT_A_SENSE = (
+    "CL:",
+    "variant of",
+    "old variant",
+    "surname",
+    "see ",
+    "used in",
+    "abbr. for",
+    "Taiwan pr.",
+    "also pr.",
+    "erhua",
+)
 # The dictionary's own shorthand in senses ("to do sth", "lit. …").
 _STOP = EN_STOP | frozenset("sth sb one someone something etc oneself lit fig esp".split())
 

@@ -14,7 +14,9 @@ def clean_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     unknown = set(filters) - set(FILTER_KEYS)
     if unknown:
-        raise RagError(f"unknown filter {sorted(unknown)}: expected one of {', '.join(FILTER_KEYS)}")
+        raise RagError(
+            f"unknown filter {sorted(unknown)}: expected one of {', '.join(FILTER_KEYS)}"
+        )
     cleaned = {k: v for k, v in filters.items() if v not in (None, "", [], ())}
     return cleaned or None
 

@@ -60,8 +60,12 @@ class Glossary:
         is "big-data price discrimination against existing customers", which holds "price
         discrimination", the glossary's rendering of the law's own 不合理的差别待遇."""
         english = self._english_of(query)
-        found = [zh for pattern, en, zh in self._en for said in english
-                 if en.casefold() != said.casefold() and zh not in query and pattern.search(said)]
+        found = [
+            zh
+            for pattern, en, zh in self._en
+            for said in english
+            if en.casefold() != said.casefold() and zh not in query and pattern.search(said)
+        ]
         return list(dict.fromkeys(found))
 
 

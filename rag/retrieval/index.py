@@ -44,7 +44,10 @@ def same_law_refs(text: str) -> list[int]:
     for m in _SAME_LAW_ZH.finditer(text):
         numbers += numbers_matched(ARTICLE_REF, m.group(1))
     for m in _SAME_LAW_EN.finditer(text):
-        numbers += [int(n) for n in re.findall(r"\d+", _EN_PARAGRAPHS.sub("", re.sub(r"\(\d+\)", "", m.group(1))))]
+        numbers += [
+            int(n)
+            for n in re.findall(r"\d+", _EN_PARAGRAPHS.sub("", re.sub(r"\(\d+\)", "", m.group(1))))
+        ]
     return list(dict.fromkeys(numbers))
 
 
@@ -66,21 +69,35 @@ class Bridge:
 class Index:
     """Everything derived from the store's records, rebuilt when the store changes."""
 
-    records: dict[str, tuple[str, dict]] = field(default_factory=dict)  # chunk -> (text, stored metadata)
+    records: dict[str, tuple[str, dict]] = field(
+        default_factory=dict
+    )  # chunk -> (text, stored metadata)
     passages: dict[str, PassageMeta] = field(default_factory=dict)  # chunk -> its metadata, typed
     bm25: BM25Index = field(default_factory=lambda: BM25Index([], []))
     aliases: dict[str, tuple[re.Pattern, set[str]]] = field(default_factory=dict)
     spelled: dict[str, str] = field(default_factory=dict)  # doc -> name the embedder understands
     by_article: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     partners: dict[str, list[str]] = field(default_factory=dict)  # doc -> other-language twins
-    cited_by: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # article -> citing chunks
+    cited_by: dict[tuple[str, int], list[str]] = field(
+        default_factory=dict
+    )  # article -> citing chunks
     older: dict[str, str] = field(default_factory=dict)  # doc -> year of an older version
     bridge: Bridge | None = None  # the dictionary bridge's indexes, when RAG_DICTIONARY is set
-    titles: list[tuple[set[str], str]] = field(default_factory=list)  # (English title words, Chinese title)
-    wording: dict[str, str] = field(default_factory=dict)  # chunk -> its text as `collapse` compares it
-    neighbours: TermNeighbours | None = None  # the Chinese vocabulary, embedded (rag.retrieval.neighbours)
-    with_articles: set[str] = field(default_factory=set)  # documents whose passages carry article numbers
-    subjects: dict[int, bool] = field(default_factory=dict)  # rag.knowledge.SUBJECTS row -> mentioned
+    titles: list[tuple[set[str], str]] = field(
+        default_factory=list
+    )  # (English title words, Chinese title)
+    wording: dict[str, str] = field(
+        default_factory=dict
+    )  # chunk -> its text as `collapse` compares it
+    neighbours: TermNeighbours | None = (
+        None  # the Chinese vocabulary, embedded (rag.retrieval.neighbours)
+    )
+    with_articles: set[str] = field(
+        default_factory=set
+    )  # documents whose passages carry article numbers
+    subjects: dict[int, bool] = field(
+        default_factory=dict
+    )  # rag.knowledge.SUBJECTS row -> mentioned
 
     @property
     def documents(self) -> int:
@@ -104,18 +121,22 @@ def build_index(
     sections = [section_title(meta.get("heading_path", "")) for meta in metas]
     index.bm25 = BM25Index(ids, texts, context=sections)
     if embed_terms is not None and neighbours > 0:
-        index.neighbours = TermNeighbours.build(index.bm25.postings, embed_terms, neighbours, term_cache)
+        index.neighbours = TermNeighbours.build(
+            index.bm25.postings, embed_terms, neighbours, term_cache
+        )
     if dictionary is not None:
         chinese = [i for i, meta in enumerate(metas) if meta.get("language") == "zh"]
         english = [i for i, meta in enumerate(metas) if meta.get("language") == "en"]
         index.bridge = Bridge(
             dictionary=dictionary,
             glosses=BM25Index(
-                [ids[i] for i in chinese], [dictionary.gloss(texts[i]) for i in chinese],
+                [ids[i] for i in chinese],
+                [dictionary.gloss(texts[i]) for i in chinese],
                 context=[dictionary.gloss(sections[i]) for i in chinese],
             ),
             english=BM25Index(
-                [ids[i] for i in english], [english_terms(texts[i]) for i in english],
+                [ids[i] for i in english],
+                [english_terms(texts[i]) for i in english],
                 context=[english_terms(sections[i]) for i in english],
             ),
         )
@@ -131,7 +152,8 @@ def build_index(
             index.cited_by.setdefault((meta["doc_id"], number), []).append(cid)
     docs = {m["doc_id"]: m for m in metas}
     index.titles = [
-        (title_words(m.get("title", "")), m.get("title_zh") or m.get("title", "")) for m in docs.values()
+        (title_words(m.get("title", "")), m.get("title_zh") or m.get("title", ""))
+        for m in docs.values()
     ]
     groups: dict[str, list[dict]] = defaultdict(list)
     for meta in docs.values():
@@ -146,7 +168,11 @@ def build_index(
                 if same_version and a.get("language") != b.get("language"):
                     index.partners.setdefault(a["doc_id"], []).append(b["doc_id"])
                 newer = (b.get("promulgated") or "") > (a.get("promulgated") or "")
-                if newer and a.get("language") == b.get("language") and a.get("doc_type") == b.get("doc_type"):
+                if (
+                    newer
+                    and a.get("language") == b.get("language")
+                    and a.get("doc_type") == b.get("doc_type")
+                ):
                     index.older[a["doc_id"]] = (a.get("promulgated") or "")[:4]
     return index
 
@@ -157,7 +183,9 @@ def name_pattern(name: str, plural: bool = False) -> re.Pattern:
     if not name.isascii():
         return re.compile(re.escape(name))
     ending = "(?:s|es)?" if plural else ""
-    return re.compile(rf"(?<![A-Za-z]){re.escape(name)}{ending}(?![A-Za-z])", 0 if name.isupper() else re.I)
+    return re.compile(
+        rf"(?<![A-Za-z]){re.escape(name)}{ending}(?![A-Za-z])", 0 if name.isupper() else re.I
+    )
 
 
 def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
@@ -187,7 +215,11 @@ def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
 def title_words(text: str) -> set[str]:
     """The stems of the words that tell one law's English title from another's."""
     words = re.findall(r"[a-z]+", re.sub(r"['’]s\b", "", text.lower()))
-    return {stem(w) for w in words if w not in GENERIC_TITLE_WORDS and stem(w) not in GENERIC_TITLE_WORDS}
+    return {
+        stem(w)
+        for w in words
+        if w not in GENERIC_TITLE_WORDS and stem(w) not in GENERIC_TITLE_WORDS
+    }
 
 
 def names_in(index: Index, query: str) -> tuple[str, str, list[set[str]]]:
@@ -239,7 +271,9 @@ def allow_chinese(index: Index, filters: dict[str, Any] | None) -> Callable[[int
     return allowed
 
 
-def allow(index: Index, filters: dict[str, Any] | None, bm25: BM25Index | None = None) -> Callable[[int], bool] | None:
+def allow(
+    index: Index, filters: dict[str, Any] | None, bm25: BM25Index | None = None
+) -> Callable[[int], bool] | None:
     if not filters:
         return None
     ids = (bm25 or index.bm25).ids

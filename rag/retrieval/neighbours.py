@@ -52,14 +52,20 @@ def question_units(text: str) -> list[str]:
     for i in range(len(words) - 1):
         if content[i] and content[i + 1]:
             units.append(f"{words[i]} {words[i + 1]}")
-        elif i + 2 < len(words) and content[i] and words[i + 1].lower() in _LINKS and content[i + 2]:
+        elif (
+            i + 2 < len(words) and content[i] and words[i + 1].lower() in _LINKS and content[i + 2]
+        ):
             units.append(f"{words[i]} {words[i + 1]} {words[i + 2]}")
     return list(dict.fromkeys(units))
 
 
 class TermNeighbours:
     def __init__(
-        self, words: list[str], vectors: np.ndarray, embed: Callable[[list[str]], np.ndarray], per_word: int
+        self,
+        words: list[str],
+        vectors: np.ndarray,
+        embed: Callable[[list[str]], np.ndarray],
+        per_word: int,
     ) -> None:
         self.words = words
         self.vectors = vectors
@@ -128,7 +134,9 @@ def _write(cache: Path | None, vectors: dict[str, np.ndarray]) -> None:
         return
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_name(f"{cache.stem}.{os.getpid()}.partial.npz")  # two processes, one dir
+        partial = cache.with_name(
+            f"{cache.stem}.{os.getpid()}.partial.npz"
+        )  # two processes, one dir
         np.savez(partial, words=np.array(list(vectors)), vectors=np.stack(list(vectors.values())))
         partial.replace(cache)
     except OSError as exc:  # read-only data dir: work from memory

@@ -90,11 +90,17 @@ class Retriever:
             key = (self.store.version, self.store.count())
             if key != self._key:
                 if self._dictionary is None and self.settings.dictionary:
-                    self._dictionary = Dictionary.load(self.settings.dictionary, self.glossary.pairs)
+                    self._dictionary = Dictionary.load(
+                        self.settings.dictionary, self.glossary.pairs
+                    )
                 self.index = build_index(
-                    *self.store.all_records(), dictionary=self._dictionary,
-                    embed_terms=self.embed_terms, neighbours=self.settings.term_neighbours,
-                    term_cache=self.settings.data_dir / "term-vectors" / f"{slug(self.settings.embedding_model)}.npz",
+                    *self.store.all_records(),
+                    dictionary=self._dictionary,
+                    embed_terms=self.embed_terms,
+                    neighbours=self.settings.term_neighbours,
+                    term_cache=self.settings.data_dir
+                    / "term-vectors"
+                    / f"{slug(self.settings.embedding_model)}.npz",
                 )
                 self._key = key
         return self.index
@@ -119,10 +125,17 @@ class Retriever:
             if passage.doc_id in index.older and passage.status == "in_force":
                 # Metadata says nothing, but a newer version of this law is indexed.
                 passage = dataclasses.replace(passage, status="amended")
-            hits.append(Hit(
-                chunk_id=cid, text=index.records[cid][0], score=fused.get(cid, 0.0),
-                meta=passage, dense_score=dense.get(cid), lexical_score=lexical.get(cid), rank=rank,
-            ))
+            hits.append(
+                Hit(
+                    chunk_id=cid,
+                    text=index.records[cid][0],
+                    score=fused.get(cid, 0.0),
+                    meta=passage,
+                    dense_score=dense.get(cid),
+                    lexical_score=lexical.get(cid),
+                    rank=rank,
+                )
+            )
         return rerank_hits(self.settings, query, hits, k)
 
     def _read(self, index: Index, query: str, k: int, filters: dict[str, Any] | None) -> _Query:
@@ -132,10 +145,16 @@ class Retriever:
         expansion = " ".join([self.glossary.expand(topic), *self.synonyms(index, topic)]).strip()
         bridged_english = index.bridge is not None and len(_ENGLISH_WORD.findall(topic)) >= 2
         return _Query(
-            text=query, topic=topic, named=named, expansion=expansion, bridged_english=bridged_english,
+            text=query,
+            topic=topic,
+            named=named,
+            expansion=expansion,
+            bridged_english=bridged_english,
             english=english_terms(topic) if bridged_english else "",
-            vector=self.embed_query(spelled), filters=filters,
-            named_filters={**(filters or {}), "doc_id": sorted(named)}, pool=max(k * 5, 40),
+            vector=self.embed_query(spelled),
+            filters=filters,
+            named_filters={**(filters or {}), "doc_id": sorted(named)},
+            pool=max(k * 5, 40),
         )
 
     def _legs(self, index: Index, q: _Query) -> list[tuple[float, list[tuple[str, float]]]]:
@@ -147,7 +166,9 @@ class Retriever:
             (1.0, index.bm25.search(lexical_query, pool, allow(index, filters))),
         ]
         if q.expansion:  # the question with its terms in the other language, for the embedder too
-            legs.append((1.0, self.store.query(self.embed_query(f"{q.topic} {q.expansion}"), pool, filters)))
+            legs.append(
+                (1.0, self.store.query(self.embed_query(f"{q.topic} {q.expansion}"), pool, filters))
+            )
         if index.bridge is not None:
             # An English question searched in the Chinese passages' English glosses; a Chinese
             # one, glossed, in the English passages.
@@ -158,7 +179,9 @@ class Retriever:
             if words:
                 legs.append((1.0, side.search(words, pool, allow(index, filters, side))))
                 if q.named:
-                    legs.append((1.0, side.search(words, pool, allow(index, q.named_filters, side))))
+                    legs.append(
+                        (1.0, side.search(words, pool, allow(index, q.named_filters, side)))
+                    )
         if index.neighbours is not None:
             # The corpus's Chinese words nearest the question's words (rag.retrieval.neighbours), searched
             # in the Chinese passages: lay words and the other language meet the law's terms.
@@ -170,7 +193,14 @@ class Retriever:
             # pull its most generic articles to the top.
             topic_vector = self.embed_query(q.topic) if q.topic.strip() else q.vector
             legs.append((1.0, self.store.query(topic_vector, pool, q.named_filters)))
-            legs.append((1.0, index.bm25.search(f"{q.topic} {q.expansion}", pool, allow(index, q.named_filters))))
+            legs.append(
+                (
+                    1.0,
+                    index.bm25.search(
+                        f"{q.topic} {q.expansion}", pool, allow(index, q.named_filters)
+                    ),
+                )
+            )
         return legs
 
     def _apply_rules(self, index: Index, q: _Query, fused: dict[str, float]) -> None:
@@ -197,12 +227,16 @@ class Retriever:
                     if not filters or matches(meta, filters):
                         fused[cid] = max(fused.get(cid, 0.0), floor)
         about_terms = bool(intents.TERM_QUESTION.search(query))
-        about_adoption = bool(intents.EFFECTIVE.search(query) or intents.ABOUT_ADOPTION.search(query))
+        about_adoption = bool(
+            intents.EFFECTIVE.search(query) or intents.ABOUT_ADOPTION.search(query)
+        )
         about_time = about_adoption or bool(intents.ABOUT_TIME.search(query))
         for cid in fused:
             text, meta = index.records[cid]
             preamble = meta.get("article", -1) < 0 and meta["doc_id"] in index.with_articles
-            if (preamble and not about_adoption) or (not about_time and intents.OPENS_COMMENCEMENT.match(text)):
+            if (preamble and not about_adoption) or (
+                not about_time and intents.OPENS_COMMENCEMENT.match(text)
+            ):
                 fused[cid] *= rules.DATES_WEIGHT
             fused[cid] *= rules.STATUS_WEIGHT.get(meta.get("status", "in_force"), 1.0)
             if meta["doc_id"] in index.older and index.older[meta["doc_id"]] not in years:
@@ -225,16 +259,21 @@ class Retriever:
         # English question, through the English side of the bridge: RRF only sees ranks.
         terms = set(tokenize(f"{q.topic} {q.expansion}"))
         english_tokens = set(tokenize(q.english))
-        for cid in sorted(fused, key=lambda c: -fused[c])[:rules.COVERAGE_DEPTH]:
-            fused[cid] *= 1 + rules.COVERAGE_WEIGHT * self._coverage(index, cid, terms, english_tokens)
+        for cid in sorted(fused, key=lambda c: -fused[c])[: rules.COVERAGE_DEPTH]:
+            fused[cid] *= 1 + rules.COVERAGE_WEIGHT * self._coverage(
+                index, cid, terms, english_tokens
+            )
 
     def synonyms(self, index: Index, topic: str) -> list[str]:
         """The glossary's other Chinese terms for the question's Chinese terms (`Glossary.pivot`),
         kept only when they can tell passages apart: "Anti-Monopoly Law" holds "law", whose
         法律 is in a third of the articles."""
         rare = len(index.bm25) * rules.PIVOT_MAX_SHARE
-        return [term for term in self.glossary.pivot(topic)
-                if min((len(index.bm25.postings.get(w, ())) for w in tokenize(term)), default=0) <= rare]
+        return [
+            term
+            for term in self.glossary.pivot(topic)
+            if min((len(index.bm25.postings.get(w, ())) for w in tokenize(term)), default=0) <= rare
+        ]
 
     def evidence(self, query: str, hits: list[Hit]) -> float:
         """How well the corpus covers `query`: the score refusals are decided on.
@@ -261,7 +300,9 @@ class Retriever:
         if bridge is not None and len(english) >= 2:
             # Known in either language: the English passages or the glosses of the Chinese ones.
             words = english
-            known_words = sum(1 for t in words if t in bridge.glosses.postings or t in bridge.english.postings)
+            known_words = sum(
+                1 for t in words if t in bridge.glosses.postings or t in bridge.english.postings
+            )
         else:
             words = terms
             known_words = sum(1 for t in words if t in index.bm25.postings)
@@ -275,7 +316,9 @@ class Retriever:
             covered = max(covered, index.bridge.side(cid).coverage(cid, english))
         return covered
 
-    def _with_related(self, index: Index, ordered: list[str], filters: dict[str, Any] | None) -> list[str]:
+    def _with_related(
+        self, index: Index, ordered: list[str], filters: dict[str, Any] | None
+    ) -> list[str]:
         """Insert the parallel-language twin and cross-referenced articles of the top 3 hits after
         them; a Chinese original goes before its translation (the Chinese text controls).
 
@@ -299,7 +342,11 @@ class Retriever:
                     for other in index.by_article.get((twin, article), [])[:1]:
                         twin_meta = index.records[other][1]
                         original = twin_meta.get("language") == "zh" != meta.get("language")
-                        if original and other not in seen and (not filters or matches(twin_meta, filters)):
+                        if (
+                            original
+                            and other not in seen
+                            and (not filters or matches(twin_meta, filters))
+                        ):
                             result.insert(len(result) - 1, other)
                             seen.add(other)
                         else:

@@ -34,7 +34,11 @@ ONE_ARTICLE = [
 ]
 # (question pattern, where the answer is: (passage text, its heading) -> bool, boost)
 INTENTS = [
-    (intents.PENALTY, lambda text, heading: any(h in heading for h in intents.LIABILITY_HEADINGS), 1.5),
+    (
+        intents.PENALTY,
+        lambda text, heading: any(h in heading for h in intents.LIABILITY_HEADINGS),
+        1.5,
+    ),
     (intents.DEFINITION, lambda text, heading: bool(intents.DEFINES.search(text)), 1.3),
     (intents.EFFECTIVE, lambda text, heading: bool(intents.COMMENCEMENT.search(text)), 1.5),
     (intents.DEADLINE, lambda text, heading: bool(intents.PERIOD.search(text)), 1.5),

@@ -22,7 +22,9 @@ from .index import Index, name_pattern, names_in, title_words
 _EN_LAW_NAME = re.compile(
     r"(?:(?<![\w(])\(?[A-Z][\w'’-]*\)?\s+){1,6}(?:Law|Act|Code|Regulations?|Ordinance)\b"
 )
-_SENTENCE_START = re.compile(r"^(?:(?:Under|According|To|Per|In|By|Does|Do|Is|Are|What|How|Can|Must|When|Which|Who)\s+)+")
+_SENTENCE_START = re.compile(
+    r"^(?:(?:Under|According|To|Per|In|By|Does|Do|Is|Are|What|How|Can|Must|When|Which|Who)\s+)+"
+)
 # A standard named by its number: GB/T 35273, GB 42590-2023, TC260-003.
 _STANDARD = re.compile(r"\bGB(?:/[TZ])?\s?\d{4,5}(?:[.-]\d+)*|\bTC\s?260[-‐]\d+", re.I)
 _FOREIGN_LAW_ACRONYM = re.compile(rf"\b(?:UK )?(?:{'|'.join(FOREIGN_LAW_ACRONYMS)})\b")
@@ -30,6 +32,8 @@ _ZH_LAW_NAME = re.compile(
     rf"《([^》]{{2,40}})》|([{HAN}]{{2,12}}?(?:法|条例))"
     r"(?=规定|中|里|第|的|对|下|要求|关于|有|是|怎|如何|？|\?|，|,|\s|$)"
 )
+
+
 @dataclass(frozen=True)
 class Uncovered:
     """A subject of the question that no indexed passage mentions."""
@@ -38,7 +42,9 @@ class Uncovered:
     field: str  # "tax law"
 
 
-_SUBJECT_PATTERNS = [(field, [name_pattern(name, plural=True) for name in names]) for field, names in SUBJECTS]
+_SUBJECT_PATTERNS = [
+    (field, [name_pattern(name, plural=True) for name in names]) for field, names in SUBJECTS
+]
 
 
 def unknown_laws(index: Index, query: str) -> list[str]:
@@ -58,7 +64,9 @@ def unknown_laws(index: Index, query: str) -> list[str]:
         words = title_words(name)
         if words and not any(words <= title for title, _ in index.titles):
             missing.append(name)
-    missing += [m.group(0) for m in _FOREIGN_LAW_ACRONYM.finditer(topic) if m.group(0) not in missing]
+    missing += [
+        m.group(0) for m in _FOREIGN_LAW_ACRONYM.finditer(topic) if m.group(0) not in missing
+    ]
     for m in _STANDARD.finditer(topic):
         # spaced or not, in any case: "GB/T 35273" is "GB/T35273-2020" in a passage
         code = re.compile(r"\s*".join(map(re.escape, re.sub(r"\s", "", m.group(0)))), re.I)
@@ -96,5 +104,7 @@ def _mentioned(index: Index, number: int) -> bool:
     """Whether any indexed passage holds a name of subject `number` (worked out once per index)."""
     if number not in index.subjects:
         patterns = _SUBJECT_PATTERNS[number][1]
-        index.subjects[number] = any(p.search(text) for text, _ in index.records.values() for p in patterns)
+        index.subjects[number] = any(
+            p.search(text) for text, _ in index.records.values() for p in patterns
+        )
     return index.subjects[number]

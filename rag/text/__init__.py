@@ -8,7 +8,21 @@ from .sentences import sentence_spans
 from .tokens import EN_STOP, ZH_STOP, cut, english_terms, stem, tokenize
 
 __all__ = [
-    "ARTICLE_REF", "EN_STOP", "HAN", "HAN_RUN", "NUMERAL_CHARS", "ZH_STOP",
-    "cut", "document_language", "english_terms", "han_count", "int_to_zh", "is_chinese", "numbers_matched",
-    "sentence_spans", "stem", "tokenize", "zh_to_int",
+    "ARTICLE_REF",
+    "EN_STOP",
+    "HAN",
+    "HAN_RUN",
+    "NUMERAL_CHARS",
+    "ZH_STOP",
+    "cut",
+    "document_language",
+    "english_terms",
+    "han_count",
+    "int_to_zh",
+    "is_chinese",
+    "numbers_matched",
+    "sentence_spans",
+    "stem",
+    "tokenize",
+    "zh_to_int",
 ]

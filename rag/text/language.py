@@ -23,7 +23,7 @@ def is_chinese(text: str) -> bool:
 
 
 def document_language(text: str) -> str:
-    """"zh" or "en" for a whole document, read from its first 5,000 characters."""
+    """ "zh" or "en" for a whole document, read from its first 5,000 characters."""
     sample = text[:5000]
     letters = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
     return "zh" if han_count(sample) * 2 > letters * 0.5 else "en"

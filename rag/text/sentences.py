@@ -10,15 +10,39 @@ from __future__ import annotations
 
 import re
 
-_ABBREVIATIONS = ("art", "arts", "no", "nos", "para", "paras", "e.g", "i.e", "etc", "vs", "cf", "p", "pp",
-                  "mr", "ms", "dr", "st", "fig", "sec", "ch", "u.s", "prc")
+_ABBREVIATIONS = (
+    "art",
+    "arts",
+    "no",
+    "nos",
+    "para",
+    "paras",
+    "e.g",
+    "i.e",
+    "etc",
+    "vs",
+    "cf",
+    "p",
+    "pp",
+    "mr",
+    "ms",
+    "dr",
+    "st",
+    "fig",
+    "sec",
+    "ch",
+    "u.s",
+    "prc",
+)
 _SENTENCE_END = re.compile(r"[。！？!?]+|\.(?=[\s\[【［]|$)|\n+")
 _CLAUSE_END = re.compile(r"[。！？!?]+|[；;]|\.(?=[\s\[【［]|$)|\n+")
 _TRAIL = re.compile(r"(?:\s*(?:\[\d+\])+|[”’\"')）」』*])+")
 _MARKUP = "#*>-|"  # Markdown a passage's sentence may start with: heading, bold, quote, list, table
 
 
-def sentence_spans(text: str, *, clauses: bool = True, markup: bool = True) -> list[tuple[int, int]]:
+def sentence_spans(
+    text: str, *, clauses: bool = True, markup: bool = True
+) -> list[tuple[int, int]]:
     """(start, end) of each sentence of `text`, white space trimmed.
 
     `clauses`: also end at ；/; — what a quote of a long article wants; an answer's sentence

@@ -74,4 +74,6 @@ def tokenize(text: str) -> list[str]:
 
 def english_terms(text: str, stop: frozenset[str] = EN_STOP) -> str:
     """The English words of `text`, letters only, stemmed, without `stop` words, space-separated."""
-    return " ".join(stem(w) for w in _EN_LETTERS.findall(text.lower()) if w not in stop and len(w) > 1)
+    return " ".join(
+        stem(w) for w in _EN_LETTERS.findall(text.lower()) if w not in stop and len(w) > 1
+    )

@@ -38,8 +38,6 @@ ANSWER_MS = 180_000  # first answer loads the embedding model on a shared machin
 PAGE_MS = 60_000
 
 
-
-
 @contextmanager
 def running_app(data_dir: Path, log_path: Path) -> Iterator[str]:
     """Start `python app.py` on a free port with its own data dir; yield its URL."""
@@ -157,7 +155,10 @@ def test_question_gets_a_cited_answer_with_sources(answered):
     labels = answered.locator("#pd-sources .pd-label").all_inner_texts()
     assert any("12" in label or "第十二条" in label for label in labels), labels
     sources = answered.locator("#pd-sources").inner_text()
-    assert "Data Export and Personal Data Protection Law" in sources or "数据出境与个人数据保护法" in sources
+    assert (
+        "Data Export and Personal Data Protection Law" in sources
+        or "数据出境与个人数据保护法" in sources
+    )
     assert "Effective 2027-01-01" in sources
     assert "50 million" in sources or "五千万" in sources  # the verbatim quote is shown
     answered.screenshot(path=str(SCREENSHOT), full_page=True)
@@ -165,7 +166,11 @@ def test_question_gets_a_cited_answer_with_sources(answered):
 
 def test_choosing_a_source_highlights_it_in_the_viewer(answered):
     number = fine_source(answered)
-    choice = next(t for t in answered.locator("label").all_inner_texts() if t.strip().startswith(f"[{number}]"))
+    choice = next(
+        t
+        for t in answered.locator("label").all_inner_texts()
+        if t.strip().startswith(f"[{number}]")
+    )
     answered.get_by_label(choice.strip()).check()
     mark = answered.locator("#pd-viewer mark").first
     mark.wait_for()

@@ -31,7 +31,17 @@ def test_search_json_shape(fixture_index):
     assert out.returncode == 0, out.stderr
     hits = json.loads(out.stdout)
     assert len(hits) == 3
-    assert set(hits[0]) == {"rank", "score", "source_path", "doc_id", "title", "label", "article", "heading_path", "text"}
+    assert set(hits[0]) == {
+        "rank",
+        "score",
+        "source_path",
+        "doc_id",
+        "title",
+        "label",
+        "article",
+        "heading_path",
+        "text",
+    }
     assert hits[0]["rank"] == 1 and Path(hits[0]["source_path"]).exists()
     assert all(h["article"] is None or isinstance(h["article"], int) for h in hits)
 
@@ -42,7 +52,17 @@ def test_ask_json_shape(fixture_index):
     answer = json.loads(out.stdout)
     assert set(answer) == {"answer", "refused", "citations"}
     citation = answer["citations"][0]
-    assert set(citation) == {"n", "source_path", "doc_id", "title", "label", "article", "quote", "url", "page"}
+    assert set(citation) == {
+        "n",
+        "source_path",
+        "doc_id",
+        "title",
+        "label",
+        "article",
+        "quote",
+        "url",
+        "page",
+    }
     assert citation["n"] == 1 and "[1]" in answer["answer"]
 
 
@@ -52,7 +72,10 @@ def test_batch_mode_reads_stdin_and_writes_json_lines(fixture_index):
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert [line["question"] for line in lines] == [
-        "What is the maximum fine under the PDPL-T?", "数据处理者是指什么？", "chocolate cake recipe"]
+        "What is the maximum fine under the PDPL-T?",
+        "数据处理者是指什么？",
+        "chocolate cake recipe",
+    ]
     assert lines[2]["refused"] is True and lines[2]["citations"] == []
 
 
@@ -65,13 +88,18 @@ def test_missing_index_is_a_clear_error(tmp_path):
 def test_ingest_reports_failures_with_exit_status_1(tmp_path, small_corpus):
     (small_corpus / "bad.pdf").write_bytes(b"not a pdf")
     out = subprocess.run(
-        [sys.executable, "ingest.py", "--corpus", str(small_corpus)], capture_output=True, text=True,
-        env={**os.environ, "HF_HUB_OFFLINE": "1", "RAG_DATA_DIR": str(tmp_path / "d")}, cwd=ROOT,
+        [sys.executable, "ingest.py", "--corpus", str(small_corpus)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "RAG_DATA_DIR": str(tmp_path / "d")},
+        cwd=ROOT,
         timeout=600,
     )
     assert out.returncode == 1
     assert "FAILED" in out.stderr and "bad.pdf" in out.stderr
-    assert out.stdout.strip().startswith("ingest: 2 added, 0 updated, 0 unchanged, 0 removed, 1 failed")
+    assert out.stdout.strip().startswith(
+        "ingest: 2 added, 0 updated, 0 unchanged, 0 removed, 1 failed"
+    )
 
 
 def test_config_lists_every_setting_without_secrets(tmp_path):

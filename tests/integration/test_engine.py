@@ -17,7 +17,9 @@ def cited_articles(answer) -> set[tuple[str, int | None]]:
 def test_english_question_on_maximum_pipl_fine_cites_article_66(policy_engine):
     answer = policy_engine.answer("What is the maximum fine under PIPL?")
     assert not answer.refused
-    assert any(c.article == 66 and "personal_information_protection" in c.doc_id for c in answer.citations)
+    assert any(
+        c.article == 66 and "personal_information_protection" in c.doc_id for c in answer.citations
+    )
     assert "[1]" in answer.text
     assert "50 million" in answer.text or "五千万" in answer.text
 
@@ -34,7 +36,7 @@ def test_every_quote_is_verbatim_in_its_source_file(policy_engine):
     assert answer.citations
     for c in answer.citations:
         source = policy_engine.get_document(c.doc_id).text
-        assert source[c.quote_start:c.quote_end] == c.quote
+        assert source[c.quote_start : c.quote_end] == c.quote
         assert f"[{c.n}]" in answer.text
 
 
@@ -44,7 +46,10 @@ def test_every_answer_sentence_carries_a_citation(policy_engine):
         if line.strip():
             assert line.rstrip().endswith("]"), line
     # the log duty is Art. 21 of the 2016 text and Art. 23 of the amended text in force
-    logs = {("zh_cybersecurity_law_2016", 21), ("zh_cybersecurity_law_2025_amended_consolidated", 23)}
+    logs = {
+        ("zh_cybersecurity_law_2016", 21),
+        ("zh_cybersecurity_law_2025_amended_consolidated", 23),
+    }
     assert cited_articles(answer) & logs
 
 
@@ -61,10 +66,15 @@ def test_far_outside_the_corpus_is_refused_without_citations(policy_engine, ques
 
 @pytest.mark.parametrize(
     ("question", "named"),
-    [("How long can a probation period be under the PRC Labour Contract Law?", "PRC Labour Contract Law"),
-     ("劳动合同法规定的试用期最长是多久？", "劳动合同法"),
-     # a foreign law by its acronym: "data protection officer" alone brought PIPL's articles
-     ("Under the GDPR, when must a controller appoint a data protection officer?", "GDPR")],
+    [
+        (
+            "How long can a probation period be under the PRC Labour Contract Law?",
+            "PRC Labour Contract Law",
+        ),
+        ("劳动合同法规定的试用期最长是多久？", "劳动合同法"),
+        # a foreign law by its acronym: "data protection officer" alone brought PIPL's articles
+        ("Under the GDPR, when must a controller appoint a data protection officer?", "GDPR"),
+    ],
 )
 def test_a_question_about_a_law_that_is_not_indexed_says_so(policy_engine, question, named):
     # Probation periods, fines and employers are all words the indexed laws use: without
@@ -75,8 +85,11 @@ def test_a_question_about_a_law_that_is_not_indexed_says_so(policy_engine, quest
 
 
 def test_a_named_indexed_law_is_not_mistaken_for_a_missing_one(policy_engine):
-    for question in ("根据个人信息保护法规定，罚款最高多少？", "Under China's Data Security Law, what is national core data?",
-                     "算法推荐服务提供者的备案期限是多少？"):
+    for question in (
+        "根据个人信息保护法规定，罚款最高多少？",
+        "Under China's Data Security Law, what is national core data?",
+        "算法推荐服务提供者的备案期限是多少？",
+    ):
         assert not policy_engine.answer(question).refused, question
 
 
@@ -87,7 +100,9 @@ def test_effective_date_question_finds_the_commencement_article(policy_engine):
 
 
 def test_filters_restrict_documents(policy_engine):
-    hits = policy_engine.search("personal information", k=5, filters={"language": "en", "short_name": "PIPL"})
+    hits = policy_engine.search(
+        "personal information", k=5, filters={"language": "en", "short_name": "PIPL"}
+    )
     assert hits and all(h.doc_id == "en_personal_information_protection_law_2021_npc" for h in hits)
     with pytest.raises(RagError, match="unknown filter"):
         policy_engine.search("x", filters={"colour": "red"})

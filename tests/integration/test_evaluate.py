@@ -17,12 +17,17 @@ GOLD = ROOT / "eval" / "policy_texts_qa.jsonl"
 
 
 SUBSET = ["pt-012", "pt-082", "pt-083", "pt-116", "pt-151", "pt-169"]
-SUBSET_DOCS = ["zh_personal_information_protection_law_2021", "en_personal_information_protection_law_2021_npc",
-               "zh_data_security_law_2021"]
+SUBSET_DOCS = [
+    "zh_personal_information_protection_law_2021",
+    "en_personal_information_protection_law_2021_npc",
+    "zh_data_security_law_2021",
+]
 
 
 @pytest.mark.slow
-def test_eval_end_to_end_with_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str], policy_texts: Path) -> None:
+def test_eval_end_to_end_with_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], policy_texts: Path
+) -> None:
     """Six questions (one out of scope) over three real texts, ours beside the plain recipe."""
     corpus = tmp_path / "docs"
     corpus.mkdir()

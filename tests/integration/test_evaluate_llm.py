@@ -33,7 +33,14 @@ SUBSET = ["pt-093", "pt-113", "pt-047", "pt-051"]  # PIPL Arts. 56, 66; E-Commer
 
 @pytest.fixture
 def no_proxies(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -43,18 +50,24 @@ def _write_subset(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
     corpus.mkdir()
     for stem in (PIPL, ECOMMERCE):
         shutil.copy(TEXTS / f"{stem}.md", corpus)
-    rows = {row["id"]: row for row in map(json.loads, GOLD.read_text(encoding="utf-8").splitlines())}
+    rows = {
+        row["id"]: row for row in map(json.loads, GOLD.read_text(encoding="utf-8").splitlines())
+    }
     subset = []
     for qid in SUBSET:
         row = dict(rows[qid])
         row["gold"] = [g for g in row["gold"] if g["doc_id"] in (PIPL, ECOMMERCE)]
         subset.append(row)
     path = tmp_path / "subset.jsonl"
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in subset), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in subset), encoding="utf-8"
+    )
     return path, corpus, subset
 
 
-def _source_numbers(data_dir: Path, corpus: Path, subset: list[dict], needles: list[str]) -> list[int]:
+def _source_numbers(
+    data_dir: Path, corpus: Path, subset: list[dict], needles: list[str]
+) -> list[int]:
     """For each question, the source number ([n]) of the gold chunk that contains the needle.
 
     The eval indexes the same folder into the same data dir, so the engine shows the model the
@@ -70,9 +83,13 @@ def _source_numbers(data_dir: Path, corpus: Path, subset: list[dict], needles: l
     for row, needle in zip(subset, needles, strict=True):
         hits = engine.search(row["question"])
         gold = {(g["doc_id"], g["article"]) for g in row["gold"]}
-        numbers.append(next(
-            n for n, h in enumerate(hits, 1) if (h.doc_id, h.article) in gold and needle in h.text
-        ))
+        numbers.append(
+            next(
+                n
+                for n, h in enumerate(hits, 1)
+                if (h.doc_id, h.article) in gold and needle in h.text
+            )
+        )
     return numbers
 
 
@@ -84,7 +101,10 @@ def test_eval_reports_mode_share_and_unsupported_rate(tmp_path, monkeypatch, cap
 
     path, corpus, subset = _write_subset(tmp_path)
     n93, n113, n47, _ = _source_numbers(
-        tmp_path / ".data" / "subset", corpus, subset, ["至少保存三年", "五千万元", "不少于三年", "七日"]
+        tmp_path / ".data" / "subset",
+        corpus,
+        subset,
+        ["至少保存三年", "五千万元", "不少于三年", "七日"],
     )
     with OpenAIStandin() as standin:
         standin.script(
@@ -108,7 +128,9 @@ def test_eval_reports_mode_share_and_unsupported_rate(tmp_path, monkeypatch, cap
         # figures leave refused answers out anyway; the unit test shows that.)
         monkeypatch.setenv("RAG_MIN_RELEVANCE", "0")
         out = tmp_path / "out.json"
-        assert main(argparse.Namespace(file=path, k=10, json=out, corpus=corpus, baseline=False)) == 0
+        assert (
+            main(argparse.Namespace(file=path, k=10, json=out, corpus=corpus, baseline=False)) == 0
+        )
         assert len(standin.requests) == 5  # one call per question, plus the retry after the 500
 
     result = json.loads(out.read_text(encoding="utf-8"))
@@ -120,7 +142,12 @@ def test_eval_reports_mode_share_and_unsupported_rate(tmp_path, monkeypatch, cap
 
     rows = {r["id"]: r["answer"] for r in result["per_question"]}
     assert [rows[q]["path"] for q in SUBSET] == ["llm", "llm", "llm", "fallback"]
-    assert [(rows[q]["checked"], rows[q]["unsupported"]) for q in SUBSET] == [(1, 0), (2, 1), (2, 1), (0, 0)]
+    assert [(rows[q]["checked"], rows[q]["unsupported"]) for q in SUBSET] == [
+        (1, 0),
+        (2, 1),
+        (2, 1),
+        (0, 0),
+    ]
     # the model cited the gold article and stated the gold facts (or its quotes did)
     for qid in SUBSET[:3]:
         assert rows[qid]["citation_precision"] == 1.0 and rows[qid]["fact_match"] == 1.0, rows[qid]

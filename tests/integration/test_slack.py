@@ -65,15 +65,27 @@ class Bot:
     thread: threading.Thread | None = None
     settled: bool = field(default=False)
 
-    def post(self, body: str, content_type: str, *, secret: str = SECRET,
-             timestamp: str | None = None, headers: dict | None = None) -> tuple[int, str]:
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        secret: str = SECRET,
+        timestamp: str | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, str]:
         timestamp = timestamp or str(int(time.time()))
-        request = urllib.request.Request(self.url, data=body.encode(), method="POST", headers={
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": sign(body, timestamp, secret),
-            **(headers or {}),
-        })
+        request = urllib.request.Request(
+            self.url,
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": sign(body, timestamp, secret),
+                **(headers or {}),
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, response.read().decode()
@@ -82,17 +94,35 @@ class Bot:
 
     def event(self, event: dict, *, event_id: str | None = None, **kw) -> tuple[int, str]:
         envelope = {
-            "token": "deprecated-verification-token", "team_id": TEAM_ID, "api_app_id": "A0001",
-            "type": "event_callback", "event_id": event_id or f"Ev{next(_ids):08d}",
-            "event_time": int(time.time()), "event": event,
+            "token": "deprecated-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0001",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_ids):08d}",
+            "event_time": int(time.time()),
+            "event": event,
             "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
         }
         return self.post(json.dumps(envelope), "application/json", **kw)
 
-    def mention(self, text: str = QUESTION, *, channel: str = "C0001", ts: str = "100.000001",
-                user: str = "U0001", thread_ts: str | None = None, **kw) -> tuple[int, str]:
-        event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER_ID}> {text}",
-                 "ts": ts, "channel": channel, "event_ts": ts}
+    def mention(
+        self,
+        text: str = QUESTION,
+        *,
+        channel: str = "C0001",
+        ts: str = "100.000001",
+        user: str = "U0001",
+        thread_ts: str | None = None,
+        **kw,
+    ) -> tuple[int, str]:
+        event = {
+            "type": "app_mention",
+            "user": user,
+            "text": f"<@{BOT_USER_ID}> {text}",
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+        }
         if thread_ts:
             event["thread_ts"] = thread_ts
         return self.event(event, **kw)
@@ -100,16 +130,39 @@ class Bot:
     def form(self, fields: dict, **kw) -> tuple[int, str]:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kw)
 
-    def click(self, action_id: str, value: str, *, channel: str = "C0001", user: str = "U0002",
-              ephemeral: bool = False, respond_to: str = "click") -> tuple[int, str]:
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        channel: str = "C0001",
+        user: str = "U0002",
+        ephemeral: bool = False,
+        respond_to: str = "click",
+    ) -> tuple[int, str]:
         payload = {
-            "type": "block_actions", "team": {"id": TEAM_ID}, "api_app_id": "A0001",
-            "user": {"id": user, "team_id": TEAM_ID}, "channel": {"id": channel},
-            "container": {"type": "message", "channel_id": channel, "is_ephemeral": ephemeral,
-                          "message_ts": "100.000002"},
-            "trigger_id": "1.2.3", "response_url": self.standin.response_url(respond_to),
-            "actions": [{"type": "button", "action_id": action_id, "value": value,
-                         "block_id": "policy_actions", "action_ts": str(time.time())}],
+            "type": "block_actions",
+            "team": {"id": TEAM_ID},
+            "api_app_id": "A0001",
+            "user": {"id": user, "team_id": TEAM_ID},
+            "channel": {"id": channel},
+            "container": {
+                "type": "message",
+                "channel_id": channel,
+                "is_ephemeral": ephemeral,
+                "message_ts": "100.000002",
+            },
+            "trigger_id": "1.2.3",
+            "response_url": self.standin.response_url(respond_to),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "value": value,
+                    "block_id": "policy_actions",
+                    "action_ts": str(time.time()),
+                }
+            ],
         }
         return self.form({"payload": json.dumps(payload)})
 
@@ -139,8 +192,15 @@ def start_bot(tmp_path, monkeypatch):
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         host, port = server.server_address[:2]
-        bot = Bot(f"http://{host}:{port}/slack/events", app, standin, engine,
-                  FeedbackStore.for_settings(config), server, thread)
+        bot = Bot(
+            f"http://{host}:{port}/slack/events",
+            app,
+            standin,
+            engine,
+            FeedbackStore.for_settings(config),
+            server,
+            thread,
+        )
         bots.append(bot)
         return bot
 
@@ -153,6 +213,7 @@ def start_bot(tmp_path, monkeypatch):
 
 
 # -- what a user sees -------------------------------------------------------------------------
+
 
 def section_texts(blocks: list[dict]) -> list[str]:
     return [b["text"]["text"] for b in blocks if b["type"] == "section"]
@@ -172,8 +233,9 @@ def source_lines(blocks: list[dict]) -> list[str]:
 
 
 def buttons(blocks: list[dict]) -> dict[str, str]:
-    return {e["action_id"]: e["value"] for b in blocks if b["type"] == "actions"
-            for e in b["elements"]}
+    return {
+        e["action_id"]: e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"]
+    }
 
 
 def markers(text: str) -> list[int]:
@@ -189,6 +251,7 @@ def assert_numbering_matches(blocks: list[dict]) -> list[str]:
 
 
 # -- tests ------------------------------------------------------------------------------------
+
 
 def test_mention_gets_one_cited_answer_in_the_thread(start_bot, caplog):
     caplog.set_level(logging.DEBUG)
@@ -216,8 +279,12 @@ def test_mention_gets_one_cited_answer_in_the_thread(start_bot, caplog):
     assert methods == ["reactions.add", "chat.postMessage", "reactions.remove"]
     for call in bot.standin.ok_calls("reactions.add") + bot.standin.ok_calls("reactions.remove"):
         assert call.params | {"team_id": TEAM_ID} == call.params
-        assert call.params == {"channel": "C0001", "timestamp": "100.000001", "name": "eyes",
-                               "team_id": TEAM_ID}
+        assert call.params == {
+            "channel": "C0001",
+            "timestamp": "100.000001",
+            "name": "eyes",
+            "team_id": TEAM_ID,
+        }
 
     assert bot.engine.calls == [(QUESTION, [])]  # the mention is not part of the question
     assert posts[0].authorization == f"Bearer {BOT_TOKEN}"
@@ -238,8 +305,16 @@ def test_work_happens_after_the_ack(start_bot):
 
 def test_direct_message_is_answered(start_bot):
     bot = start_bot()
-    bot.event({"type": "message", "channel_type": "im", "channel": "D0001", "user": "U0001",
-               "text": QUESTION, "ts": "200.000001"})
+    bot.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0001",
+            "user": "U0001",
+            "text": QUESTION,
+            "ts": "200.000001",
+        }
+    )
     bot.settle()
     (post,) = bot.standin.ok_calls("chat.postMessage")
     assert post.params["channel"] == "D0001" and post.params["thread_ts"] == "200.000001"
@@ -250,28 +325,54 @@ def test_thread_follow_up_uses_the_thread_as_history(start_bot):
     bot = start_bot()
     bot.standin.threads[("C0001", "100.000001")] = [
         {"ts": "100.000001", "user": "U0001", "text": f"<@{BOT_USER_ID}> {QUESTION}"},
-        {"ts": "100.000002", "user": BOT_USER_ID, "bot_id": BOT_ID,
-         "text": "Up to RMB 50 million or 5% of turnover [1]."},
+        {
+            "ts": "100.000002",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "text": "Up to RMB 50 million or 5% of turnover [1].",
+        },
         {"ts": "100.000003", "user": "U0001", "text": "and for minors?"},
     ]
-    bot.event({"type": "message", "channel_type": "channel", "channel": "C0001",
-               "user": "U0001", "text": "and for minors?", "ts": "100.000003",
-               "thread_ts": "100.000001"})
+    bot.event(
+        {
+            "type": "message",
+            "channel_type": "channel",
+            "channel": "C0001",
+            "user": "U0001",
+            "text": "and for minors?",
+            "ts": "100.000003",
+            "thread_ts": "100.000001",
+        }
+    )
     # A thread the bot has no part in: it stays quiet.
     bot.standin.threads[("C0001", "300.000001")] = [
         {"ts": "300.000001", "user": "U0003", "text": "lunch?"},
         {"ts": "300.000002", "user": "U0004", "text": "sure"},
     ]
-    bot.event({"type": "message", "channel_type": "channel", "channel": "C0001",
-               "user": "U0004", "text": "sure", "ts": "300.000002", "thread_ts": "300.000001"})
+    bot.event(
+        {
+            "type": "message",
+            "channel_type": "channel",
+            "channel": "C0001",
+            "user": "U0004",
+            "text": "sure",
+            "ts": "300.000002",
+            "thread_ts": "300.000001",
+        }
+    )
     bot.settle()
 
     (post,) = bot.standin.ok_calls("chat.postMessage")
     assert post.params["thread_ts"] == "100.000001"
-    assert bot.engine.calls == [("and for minors?", [
-        {"role": "user", "content": QUESTION},
-        {"role": "assistant", "content": "Up to RMB 50 million or 5% of turnover [1]."},
-    ])]
+    assert bot.engine.calls == [
+        (
+            "and for minors?",
+            [
+                {"role": "user", "content": QUESTION},
+                {"role": "assistant", "content": "Up to RMB 50 million or 5% of turnover [1]."},
+            ],
+        )
+    ]
 
 
 def test_retries_and_the_twin_message_event_get_one_answer(start_bot):
@@ -280,31 +381,72 @@ def test_retries_and_the_twin_message_event_get_one_answer(start_bot):
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     assert bot.mention(event_id="EvRETRY1", headers=retry)[0] == 200
     # Slack also sends message.channels for the same message, with its own event_id.
-    bot.event({"type": "message", "channel_type": "channel", "channel": "C0001",
-               "user": "U0001", "text": f"<@{BOT_USER_ID}> {QUESTION}", "ts": "100.000001"})
+    bot.event(
+        {
+            "type": "message",
+            "channel_type": "channel",
+            "channel": "C0001",
+            "user": "U0001",
+            "text": f"<@{BOT_USER_ID}> {QUESTION}",
+            "ts": "100.000001",
+        }
+    )
     # The same twins for a mention inside a thread the bot is already part of.
     bot.standin.threads[("C0001", "100.000001")] = [
         {"ts": "100.000001", "user": "U0001", "text": f"<@{BOT_USER_ID}> {QUESTION}"},
         {"ts": "100.000002", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": "RMB 50 million [1]."},
     ]
-    follow_up = {"user": "U0001", "text": f"<@{BOT_USER_ID}> and for minors?",
-                 "ts": "100.000003", "thread_ts": "100.000001", "channel": "C0001"}
+    follow_up = {
+        "user": "U0001",
+        "text": f"<@{BOT_USER_ID}> and for minors?",
+        "ts": "100.000003",
+        "thread_ts": "100.000001",
+        "channel": "C0001",
+    }
     bot.event({"type": "app_mention", **follow_up})
     bot.event({"type": "message", "channel_type": "channel", **follow_up})
     bot.settle()
     assert [p.params["thread_ts"] for p in bot.standin.ok_calls("chat.postMessage")] == [
-        "100.000001", "100.000001"]
+        "100.000001",
+        "100.000001",
+    ]
     assert [question for question, _ in bot.engine.calls] == [QUESTION, "and for minors?"]
 
 
 def test_bots_own_and_other_bots_messages_are_ignored(start_bot):
     bot = start_bot()
-    bot.event({"type": "message", "channel_type": "im", "channel": "D0001", "user": BOT_USER_ID,
-               "bot_id": BOT_ID, "text": "an answer [1]", "ts": "400.000001"})
-    bot.event({"type": "message", "subtype": "bot_message", "channel_type": "im",
-               "channel": "D0001", "bot_id": "BOTHER", "text": QUESTION, "ts": "400.000002"})
-    bot.event({"type": "message", "channel_type": "channel", "channel": "C0001",
-               "user": "U0001", "text": "no mention, no thread", "ts": "400.000003"})
+    bot.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0001",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "text": "an answer [1]",
+            "ts": "400.000001",
+        }
+    )
+    bot.event(
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "channel_type": "im",
+            "channel": "D0001",
+            "bot_id": "BOTHER",
+            "text": QUESTION,
+            "ts": "400.000002",
+        }
+    )
+    bot.event(
+        {
+            "type": "message",
+            "channel_type": "channel",
+            "channel": "C0001",
+            "user": "U0001",
+            "text": "no mention, no thread",
+            "ts": "400.000003",
+        }
+    )
     bot.settle()
     assert bot.engine.calls == []
     assert [m for m in bot.standin.methods() if m != "auth.test"] == []
@@ -314,9 +456,16 @@ def test_forged_signature_is_rejected_and_does_nothing(start_bot):
     bot = start_bot()
     status, _ = bot.mention(secret="not-the-signing-secret")
     assert status == 401
-    status, _ = bot.form({"command": "/policy", "text": QUESTION, "user_id": "U0001",
-                          "channel_id": "C0001", "response_url": bot.standin.response_url("x")},
-                         secret="not-the-signing-secret")
+    status, _ = bot.form(
+        {
+            "command": "/policy",
+            "text": QUESTION,
+            "user_id": "U0001",
+            "channel_id": "C0001",
+            "response_url": bot.standin.response_url("x"),
+        },
+        secret="not-the-signing-secret",
+    )
     assert status == 401
     bot.settle()
     assert bot.standin.calls == [] and bot.engine.calls == []
@@ -333,12 +482,21 @@ def test_stale_timestamp_is_rejected_and_does_nothing(start_bot):
 
 def test_slash_command_answers_privately_and_can_post_to_channel(start_bot):
     bot = start_bot()
-    status, body = bot.form({
-        "token": "deprecated", "team_id": TEAM_ID, "channel_id": "C0001", "channel_name": "policy",
-        "user_id": "U0001", "user_name": "ana", "command": "/policy", "text": QUESTION,
-        "api_app_id": "A0001", "response_url": bot.standin.response_url("slash"),
-        "trigger_id": "1.2.3",
-    })
+    status, body = bot.form(
+        {
+            "token": "deprecated",
+            "team_id": TEAM_ID,
+            "channel_id": "C0001",
+            "channel_name": "policy",
+            "user_id": "U0001",
+            "user_name": "ana",
+            "command": "/policy",
+            "text": QUESTION,
+            "api_app_id": "A0001",
+            "response_url": bot.standin.response_url("slash"),
+            "trigger_id": "1.2.3",
+        }
+    )
     assert status == 200 and "Looking up" in body
     (private,) = bot.standin.wait_for("respond")
     assert private.path == "/respond/slash"
@@ -409,14 +567,31 @@ def test_channel_allow_list(start_bot):
     bot = start_bot(slack_channels="C0ALLOWED, C0ALSO")
     bot.mention(channel="C0OTHER", ts="600.000001")
     bot.mention(channel="C0ALSO", ts="600.000002")
-    bot.event({"type": "message", "channel_type": "im", "channel": "D0001", "user": "U0001",
-               "text": QUESTION, "ts": "600.000003"})
-    status, body = bot.form({"command": "/policy", "text": QUESTION, "user_id": "U0001",
-                             "channel_id": "C0OTHER", "response_url": bot.standin.response_url("s")})
+    bot.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0001",
+            "user": "U0001",
+            "text": QUESTION,
+            "ts": "600.000003",
+        }
+    )
+    status, body = bot.form(
+        {
+            "command": "/policy",
+            "text": QUESTION,
+            "user_id": "U0001",
+            "channel_id": "C0OTHER",
+            "response_url": bot.standin.response_url("s"),
+        }
+    )
     assert status == 200 and "not enabled in this channel" in body
     bot.settle()
     assert sorted(c.params["channel"] for c in bot.standin.ok_calls("chat.postMessage")) == [
-        "C0ALSO", "D0001"]
+        "C0ALSO",
+        "D0001",
+    ]
     assert all(c.params.get("channel") != "C0OTHER" for c in bot.standin.calls)
 
 
@@ -425,8 +600,9 @@ def test_refusal_says_what_was_searched_and_uncited_answer_is_flagged(start_bot)
     bot.mention("what is the weather?", ts="700.000001")
     bot.mention("give me an uncited answer", ts="700.000002")
     bot.settle()
-    by_thread = {c.params["thread_ts"]: c.params["blocks"]
-                 for c in bot.standin.ok_calls("chat.postMessage")}
+    by_thread = {
+        c.params["thread_ts"]: c.params["blocks"] for c in bot.standin.ok_calls("chat.postMessage")
+    }
     refusal = by_thread["700.000001"]
     assert "Searched: 14 documents" in context_texts(refusal)
     assert "No supporting citation" not in context_texts(refusal)
@@ -448,11 +624,11 @@ def test_long_answer_is_split_under_the_block_limit_and_links_to_the_web_ui(star
 
 def test_url_verification_challenge_is_answered(start_bot):
     bot = start_bot()
-    status, body = bot.post(json.dumps({"type": "url_verification", "token": "t",
-                                        "challenge": "3eZbrw1aBm2rZgRNFdxV"}), "application/json")
+    status, body = bot.post(
+        json.dumps({"type": "url_verification", "token": "t", "challenge": "3eZbrw1aBm2rZgRNFdxV"}),
+        "application/json",
+    )
     assert status == 200 and "3eZbrw1aBm2rZgRNFdxV" in body
-
-
 
 
 def test_rag_slack_http_starts_without_calling_slack_and_shows_rag_errors(tmp_path):
@@ -461,13 +637,26 @@ def test_rag_slack_http_starts_without_calling_slack_and_shows_rag_errors(tmp_pa
     standin = SlackStandIn().start()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAG_"))}
-    env |= {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": standin.api_url, "RAG_DATA_DIR": str(tmp_path / "empty"),
-            "RAG_LOG_LEVEL": "DEBUG", "HF_HUB_OFFLINE": "1"}
-    code = ("import argparse, rag.interfaces.slack as s; s.main(argparse.Namespace("
-            f"http=True, host='127.0.0.1', port={port}))")
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env |= {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "RAG_DATA_DIR": str(tmp_path / "empty"),
+        "RAG_LOG_LEVEL": "DEBUG",
+        "HF_HUB_OFFLINE": "1",
+    }
+    code = (
+        "import argparse, rag.interfaces.slack as s; s.main(argparse.Namespace("
+        f"http=True, host='127.0.0.1', port={port}))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60  # hang guard only
         while True:

@@ -26,7 +26,10 @@ PASSAGES = [
     ("PIPL Art. 13", "personal information and privacy may be processed only with consent"),
     ("Data Security Law Art. 31", "important data for export is reported to the state council"),
     ("Enterprise Income Tax Law Art. 4", "the tax rate on the income of companies is 25 percent"),
-    ("Labour Contract Law Art. 10", "an employer shall sign a written labour contract within one month"),
+    (
+        "Labour Contract Law Art. 10",
+        "an employer shall sign a written labour contract within one month",
+    ),
     ("《劳动合同法》第十条", "建立劳动关系，应当订立书面劳动合同。"),
 ]
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -35,8 +38,12 @@ SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 def make_hits() -> list[Hit]:
     return [
         Hit(
-            chunk_id=f"c{i}", text=text, score=1.0 / (i + 1), rank=i + 1,
-            meta=PassageMeta(doc_id=f"d{i}", label=label, title=label.split(" Art.")[0]), dense_score=0.5 - i / 100,
+            chunk_id=f"c{i}",
+            text=text,
+            score=1.0 / (i + 1),
+            rank=i + 1,
+            meta=PassageMeta(doc_id=f"d{i}", label=label, title=label.split(" Art.")[0]),
+            dense_score=0.5 - i / 100,
         )
         for i, (label, text) in enumerate(PASSAGES)
     ]
@@ -73,9 +80,15 @@ def build_tiny_cross_encoder(path: Path, *, num_labels: int = 1, train: bool = F
     path.mkdir(parents=True)
     tokenizer = BertTokenizer(vocab=str(write_vocab(path / "vocab.txt")), model_max_length=128)
     config = BertConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=64, num_hidden_layers=2,
-        num_attention_heads=2, intermediate_size=128, max_position_embeddings=128,
-        num_labels=num_labels, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=128,
+        num_labels=num_labels,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
     )
     torch.manual_seed(0)
     model = BertForSequenceClassification(config)
@@ -92,8 +105,12 @@ def _fine_tune(model, tokenizer) -> None:
     word, until the logits separate them by a margin (about 80 full-batch steps, ~3 s)."""
     import torch
 
-    pairs = [(q, passage_as_reranked(*p), float(key in p[1])) for q, key in QUERIES for p in PASSAGES]
-    batch = tokenizer([q for q, _, _ in pairs], [p for _, p, _ in pairs], padding=True, return_tensors="pt")
+    pairs = [
+        (q, passage_as_reranked(*p), float(key in p[1])) for q, key in QUERIES for p in PASSAGES
+    ]
+    batch = tokenizer(
+        [q for q, _, _ in pairs], [p for _, p, _ in pairs], padding=True, return_tensors="pt"
+    )
     labels = torch.tensor([y for _, _, y in pairs])
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     threads = torch.get_num_threads()

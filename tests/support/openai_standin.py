@@ -56,7 +56,9 @@ class OpenAIStandin:
     def script(self, *replies: Reply | str) -> None:
         """Replace the queue of replies; strings are plain 200 replies."""
         with self._lock:
-            self._replies = [r if isinstance(r, Reply) else Reply(r) for r in replies] or [Reply("")]
+            self._replies = [r if isinstance(r, Reply) else Reply(r) for r in replies] or [
+                Reply("")
+            ]
             self._served = 0
 
     def next_reply(self) -> Reply:
@@ -92,7 +94,9 @@ def _handler(standin: OpenAIStandin) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             if self.path.rstrip("/") != "/v1/chat/completions":
-                self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+                self._json(
+                    404, {"error": {"message": f"no route {self.path}", "type": "not_found"}}
+                )
                 return
             request = json.loads(body or b"{}")
             standin.requests.append(request)
@@ -107,21 +111,35 @@ def _handler(standin: OpenAIStandin) -> type[BaseHTTPRequestHandler]:
 
         def _respond(self, request: dict[str, Any], reply: Reply) -> None:
             if reply.status != 200:
-                error = {"message": f"stand-in error {reply.status}",
-                         "type": ERROR_TYPES.get(reply.status, "error"), "code": reply.status}
+                error = {
+                    "message": f"stand-in error {reply.status}",
+                    "type": ERROR_TYPES.get(reply.status, "error"),
+                    "code": reply.status,
+                }
                 self._json(reply.status, {"error": error}, reply.headers)
             elif reply.raw is not None:
                 self._send(200, reply.raw.encode(), "application/json", reply.headers)
             elif request.get("stream"):
                 self._stream(reply)
             else:
-                self._json(200, {
-                    "id": "chatcmpl-standin", "object": "chat.completion",
-                    "created": int(time.time()), "model": standin.model,
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": reply.text}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                }, reply.headers)
+                self._json(
+                    200,
+                    {
+                        "id": "chatcmpl-standin",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": standin.model,
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": reply.text},
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                    },
+                    reply.headers,
+                )
 
         def _stream(self, reply: Reply) -> None:
             self.send_response(200)
@@ -135,10 +153,17 @@ def _handler(standin: OpenAIStandin) -> type[BaseHTTPRequestHandler]:
                 if i == 0:
                     delta["role"] = "assistant"
                 event = {
-                    "id": "chatcmpl-standin", "object": "chat.completion.chunk",
-                    "created": int(time.time()), "model": standin.model,
-                    "choices": [{"index": 0, "delta": delta,
-                                 "finish_reason": "stop" if piece is None else None}],
+                    "id": "chatcmpl-standin",
+                    "object": "chat.completion.chunk",
+                    "created": int(time.time()),
+                    "model": standin.model,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "delta": delta,
+                            "finish_reason": "stop" if piece is None else None,
+                        }
+                    ],
                 }
                 self._chunk(f"data: {json.dumps(event, ensure_ascii=False)}\n\n")
             self._chunk("data: [DONE]\n\n")
@@ -151,9 +176,16 @@ def _handler(standin: OpenAIStandin) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
 
         def _json(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
-            self._send(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json", headers)
+            self._send(
+                status,
+                json.dumps(payload, ensure_ascii=False).encode(),
+                "application/json",
+                headers,
+            )
 
-        def _send(self, status: int, data: bytes, kind: str, headers: dict[str, str] | None) -> None:
+        def _send(
+            self, status: int, data: bytes, kind: str, headers: dict[str, str] | None
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))

@@ -28,7 +28,9 @@ def article_span(path: Path, n: int) -> tuple[str, int]:
     require_policy_texts()
     text = path.read_text(encoding="utf-8")
     if path.name.startswith("zh_"):
-        m = re.search(rf"^第{_zh_number(n)}条 .*?(?=^第[{ZH_NUMERALS}]+条 |^#|\Z)", text, re.M | re.S)
+        m = re.search(
+            rf"^第{_zh_number(n)}条 .*?(?=^第[{ZH_NUMERALS}]+条 |^#|\Z)", text, re.M | re.S
+        )
     else:
         m = re.search(rf"^\*\*Article {n}\*\*\n.*?(?=^\*\*Article |^#|\Z)", text, re.M | re.S)
     assert m, f"article {n} not found in {path.name}"
@@ -40,13 +42,26 @@ def pipl_hit(n: int, lang: str = "en", text: str | None = None) -> Hit:
     body, start = article_span(path, n)
     label = f"PIPL Art. {n}" if lang == "en" else f"《个人信息保护法》第{_zh_number(n)}条"
     return Hit(
-        chunk_id=f"pipl-{lang}-{n}", text=text or body, score=1.0,
+        chunk_id=f"pipl-{lang}-{n}",
+        text=text or body,
+        score=1.0,
         meta=PassageMeta(
-            doc_id=f"pipl-{lang}", title="Personal Information Protection Law of the PRC",
-            title_zh="中华人民共和国个人信息保护法", short_name="PIPL", doc_type="law",
-            status="in_force", promulgated="2021-08-20", effective="2021-11-01",
-            issuer="NPC Standing Committee", source_url="", source_path=str(path),
-            label=label, article=n, heading_path="", start=start, language=lang,
+            doc_id=f"pipl-{lang}",
+            title="Personal Information Protection Law of the PRC",
+            title_zh="中华人民共和国个人信息保护法",
+            short_name="PIPL",
+            doc_type="law",
+            status="in_force",
+            promulgated="2021-08-20",
+            effective="2021-11-01",
+            issuer="NPC Standing Committee",
+            source_url="",
+            source_path=str(path),
+            label=label,
+            article=n,
+            heading_path="",
+            start=start,
+            language=lang,
         ),
     )
 
@@ -58,9 +73,19 @@ HOSTILE = (
 
 
 def hostile_hit() -> Hit:
-    return Hit(chunk_id="hostile", text=HOSTILE, score=0.5,
-               meta=PassageMeta(doc_id="blog", title="A blog post", status="in_force", label="A blog post",
-                                start=0, source_path="corpus/blog.md"))
+    return Hit(
+        chunk_id="hostile",
+        text=HOSTILE,
+        score=0.5,
+        meta=PassageMeta(
+            doc_id="blog",
+            title="A blog post",
+            status="in_force",
+            label="A blog post",
+            start=0,
+            source_path="corpus/blog.md",
+        ),
+    )
 
 
 def minors_and_fines(lang: str = "en") -> list[Hit]:

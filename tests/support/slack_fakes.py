@@ -13,10 +13,19 @@ BOT_TOKEN = "xoxb-1111-2222-test-bot-token"
 def citation(n: int, article: int) -> Citation:
     quote = f"Quoted text of Article {article}."
     return Citation(
-        n=n, chunk_id=f"pipl-{article}", doc_id="pipl-en", source_path="docs/pipl.md",
-        title="Personal Information Protection Law", label=f"PIPL Art. {article}",
-        article=article, quote=quote, quote_start=10, quote_end=10 + len(quote),
-        promulgated="2021-08-20", effective="2021-11-01", status="in_force",
+        n=n,
+        chunk_id=f"pipl-{article}",
+        doc_id="pipl-en",
+        source_path="docs/pipl.md",
+        title="Personal Information Protection Law",
+        label=f"PIPL Art. {article}",
+        article=article,
+        quote=quote,
+        quote_start=10,
+        quote_end=10 + len(quote),
+        promulgated="2021-08-20",
+        effective="2021-11-01",
+        status="in_force",
         url=f"http://www.npc.gov.cn/pipl#{article}",
     )
 
@@ -33,18 +42,25 @@ class FakeEngine:
         if self.gate is not None and not self.gate.wait(60):
             raise RuntimeError("gate never opened")
         if "weather" in question:
-            return Answer(question=question, text="The documents do not answer this.",
-                          refused=True, searched="14 documents (PIPL, DSL, CSL, …) for 'weather'")
+            return Answer(
+                question=question,
+                text="The documents do not answer this.",
+                refused=True,
+                searched="14 documents (PIPL, DSL, CSL, …) for 'weather'",
+            )
         if "uncited" in question:
             return Answer(question=question, text="Probably a large fine.")
         if "long" in question:
             paragraph = "Personal information handlers must keep processing records [1]. " * 40
-            return Answer(question=question, text="\n\n".join([paragraph] * 3),
-                          citations=[citation(1, 54)])
+            return Answer(
+                question=question, text="\n\n".join([paragraph] * 3), citations=[citation(1, 54)]
+            )
         # The citations list is deliberately not in n order: Sources must follow n.
         return Answer(
             question=question,
-            text=("Serious violations can be fined up to RMB 50 million or 5% of the previous "
-                  "year's turnover [1]. Violations are also entered in credit records [2]."),
+            text=(
+                "Serious violations can be fined up to RMB 50 million or 5% of the previous "
+                "year's turnover [1]. Violations are also entered in credit records [2]."
+            ),
             citations=[citation(2, 67), citation(1, 66)],
         )

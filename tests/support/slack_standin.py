@@ -94,13 +94,28 @@ class SlackStandIn:
 
     def _reply(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": TEAM_ID,
-                    "user": "policy-desk", "team": "Test", "url": f"{self.base}/"}
+            return {
+                "ok": True,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "team_id": TEAM_ID,
+                "user": "policy-desk",
+                "team": "Test",
+                "url": f"{self.base}/",
+            }
         if method == "chat.postMessage":
             ts = self._next_ts()
-            return {"ok": True, "channel": params.get("channel"), "ts": ts,
-                    "message": {"ts": ts, "user": BOT_USER_ID, "bot_id": BOT_ID,
-                                "text": params.get("text", "")}}
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": ts,
+                "message": {
+                    "ts": ts,
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "text": params.get("text", ""),
+                },
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method in ("chat.update", "reactions.add", "reactions.remove"):
@@ -136,8 +151,15 @@ class SlackStandIn:
                         headers["Content-Type"] = "text/plain"
                     else:
                         body = standin._reply(method, params)
-                    standin.calls.append(Call(method, params, path, status,
-                                              authorization=self.headers.get("Authorization", "")))
+                    standin.calls.append(
+                        Call(
+                            method,
+                            params,
+                            path,
+                            status,
+                            authorization=self.headers.get("Authorization", ""),
+                        )
+                    )
                     standin._cond.notify_all()
                 data = (body if isinstance(body, str) else json.dumps(body)).encode()
                 self.send_response(status)

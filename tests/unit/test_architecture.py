@@ -47,12 +47,23 @@ def violations(path: Path, source: str | None = None) -> list[str]:
             continue
         if parts[1] in PACKAGES and len(parts) > 2:
             wrong.append(f"line {line}: from {module} import … (use rag.{parts[1]})")
-        wrong += [f"line {line}: private name {n} from {module}" for n in names if n.startswith("_")]
+        wrong += [
+            f"line {line}: private name {n} from {module}" for n in names if n.startswith("_")
+        ]
     return wrong
 
 
 def test_the_stages_are_packages():
-    assert {"text", "knowledge", "ingest", "index", "retrieval", "answer", "interfaces", "evaluation"} <= set(PACKAGES)
+    assert {
+        "text",
+        "knowledge",
+        "ingest",
+        "index",
+        "retrieval",
+        "answer",
+        "interfaces",
+        "evaluation",
+    } <= set(PACKAGES)
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -97,7 +108,11 @@ ONE_OF_EACH = {
 @pytest.mark.parametrize("what", sorted(ONE_OF_EACH))
 def test_each_text_tool_exists_once_in_rag_text(what):
     pattern = ONE_OF_EACH[what]
-    outside = [str(p.relative_to(ROOT)) for p in MODULES if _package(p) != "text" and pattern.search(p.read_text())]
+    outside = [
+        str(p.relative_to(ROOT))
+        for p in MODULES
+        if _package(p) != "text" and pattern.search(p.read_text())
+    ]
     inside = [p for p in MODULES if _package(p) == "text" and pattern.search(p.read_text())]
     assert not outside, f"{what} outside rag/text: {outside}"
     assert inside, f"no {what} in rag/text: the check itself is stale"

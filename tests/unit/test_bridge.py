@@ -37,7 +37,10 @@ def test_a_gloss_carries_every_word_and_the_official_terms():
 
 
 def test_english_questions_are_stemmed_the_same_way():
-    assert english_terms("When I deleted my accounts, was the data erased?") == "delet account data eras"
+    assert (
+        english_terms("When I deleted my accounts, was the data erased?")
+        == "delet account data eras"
+    )
 
 
 def test_loading(tmp_path):

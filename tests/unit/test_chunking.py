@@ -45,8 +45,12 @@ def test_every_article_is_its_own_chunk(path):
     assert sorted(first_chunk_of) == sorted(expected)
     for number, chunk in first_chunk_of.items():
         # the chunk starts with that article's own marker, so no neighbour was merged in
-        assert re.match(rf"(\*\*)?(第{int_to_zh(number)}条|Article {number}\b)", chunk.text), chunk.text[:40]
-        others = [n for n in (ZH_ARTICLE.findall(chunk.text[1:]) + EN_ARTICLE.findall(chunk.text[1:]))]
+        assert re.match(rf"(\*\*)?(第{int_to_zh(number)}条|Article {number}\b)", chunk.text), (
+            chunk.text[:40]
+        )
+        others = [
+            n for n in (ZH_ARTICLE.findall(chunk.text[1:]) + EN_ARTICLE.findall(chunk.text[1:]))
+        ]
         assert not others, f"article {number} chunk contains another article marker"
 
 
@@ -55,7 +59,7 @@ def test_every_article_is_its_own_chunk(path):
 def test_chunks_are_verbatim_slices_within_budget(path):
     doc = load(path)
     for chunk in chunk_document(doc, max_tokens=200):
-        assert doc.text[chunk.start:chunk.end] == chunk.text
+        assert doc.text[chunk.start : chunk.end] == chunk.text
         assert estimate_tokens(chunk.text) <= 200 * 1.5
 
 
@@ -86,7 +90,10 @@ def test_civil_code_four_digit_article_numbers():
 
 
 def test_long_article_splits_by_paragraph_never_merges():
-    paragraphs = [f"（{int_to_zh(i)}）" + "个人信息处理者应当履行安全保护义务并记录处理活动。" * 6 for i in range(1, 6)]
+    paragraphs = [
+        f"（{int_to_zh(i)}）" + "个人信息处理者应当履行安全保护义务并记录处理活动。" * 6
+        for i in range(1, 6)
+    ]
     text = "## 第一章 总则\n\n第一条 " + "\n\n".join(paragraphs) + "\n\n第二条 短条文。\n"
     doc = Document(doc_id="t", source_path="t.md", text=text, meta=DocMeta(), content_hash="x")
     chunks = chunk_document(doc, max_tokens=80)
@@ -107,7 +114,9 @@ def test_summary_article_headings_and_ranges():
     chunks = chunk_document(doc)
     assert [(c.article, c.article_end) for c in chunks] == [(13, None), (28, 32)]
     assert chunks[0].heading_path == ["Chapter II Rules (第二章)"]
-    assert chunks[1].text.startswith("Articles 28–32") and chunks[1].text.endswith("consent is needed.")
+    assert chunks[1].text.startswith("Articles 28–32") and chunks[1].text.endswith(
+        "consent is needed."
+    )
 
 
 def test_plain_article_reference_does_not_open_an_article():

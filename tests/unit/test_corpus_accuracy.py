@@ -50,23 +50,62 @@ MAX_SECTION_WORDS = 135
 # Numerals
 # ---------------------------------------------------------------------------------------
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_BIG = {"万": 10**4, "亿": 10**8}
 CN_NUM_CHARS = "".join(CN_DIGITS) + "".join(CN_UNITS) + "".join(CN_BIG)
 
 EN_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 EN_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 EN_FRACTIONS = {
-    "one half": 1 / 2, "half": 1 / 2, "one third": 1 / 3, "two thirds": 2 / 3,
-    "one quarter": 1 / 4, "three quarters": 3 / 4, "one tenth": 1 / 10,
+    "one half": 1 / 2,
+    "half": 1 / 2,
+    "one third": 1 / 3,
+    "two thirds": 2 / 3,
+    "one quarter": 1 / 4,
+    "three quarters": 3 / 4,
+    "one tenth": 1 / 10,
 }
 
 
@@ -150,7 +189,7 @@ CN_PATTERNS = [  # order matters: each match is blanked before the next pattern 
 
 
 def _blank(text: str, span: tuple[int, int]) -> str:
-    return text[: span[0]] + " " * (span[1] - span[0]) + text[span[1]:]
+    return text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
 
 
 def cn_figures(text: str, *, with_bare: bool = False) -> tuple[list[Figure], str]:
@@ -197,8 +236,11 @@ _UNITS = [  # (kind, regex for the unit that follows the number)
     ("age", r"[- ]years?[- ]old\b|\s+years?\s+of\s+age\b"),
     ("years", r"[- ]years?\b"),
     ("times", r"\s*(?:times\b|×|-fold\b)"),
-    ("people", r"\s+(?:or more\s+|or above\s+)?(?:(?:registered|monthly[- ]active|active)\s+)?"
-               r"(?:people|persons|individuals|users|officials|officers)\b"),
+    (
+        "people",
+        r"\s+(?:or more\s+|or above\s+)?(?:(?:registered|monthly[- ]active|active)\s+)?"
+        r"(?:people|persons|individuals|users|officials|officers)\b",
+    ),
 ]
 
 
@@ -221,8 +263,7 @@ def en_figures(text: str) -> tuple[list[Figure], str]:
         figures.append(Figure("fraction", int(m.group(1)) / int(m.group(2)), m.group(0)))
         text = _blank(text, m.span())
     # "RMB 10,000 to 100,000", "RMB 1 million", "¥5,000"
-    for m in re.finditer(rf"(?:RMB|CNY|¥)\s*({_EN})(?:{_RANGE}(?:RMB|CNY|¥)?\s*({_EN}))?",
-                         text):
+    for m in re.finditer(rf"(?:RMB|CNY|¥)\s*({_EN})(?:{_RANGE}(?:RMB|CNY|¥)?\s*({_EN}))?", text):
         take("yuan", m, m.group(1), m.group(2))
     for kind, unit in _UNITS:
         # a range with the unit once at the end: "5 to 15 days", "10,000–100,000 yuan"
@@ -231,8 +272,9 @@ def en_figures(text: str) -> tuple[list[Figure], str]:
             take(kind, m, m.group(1), m.group(2))
         for m in re.finditer(rf"\b({_EN}){unit}", text, flags=re.I):
             take(kind, m, m.group(1))
-    for m in re.finditer(rf"\b(?:aged|age of|under|over)\s+({_EN})\b(?!\s*[%,.]?\d)", text,
-                         flags=re.I):
+    for m in re.finditer(
+        rf"\b(?:aged|age of|under|over)\s+({_EN})\b(?!\s*[%,.]?\d)", text, flags=re.I
+    ):
         take("age", m, m.group(1))
     return figures, text
 
@@ -274,7 +316,7 @@ def primary_articles(text: str) -> dict[int, str]:
     starts = list(_CN_ARTICLE_START.finditer(text))
     for i, m in enumerate(starts):
         end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
-        body = text[m.start(): end]
+        body = text[m.start() : end]
         body = re.split(r"^#", body, maxsplit=1, flags=re.M)[0]  # stop at a heading
         articles[int(cn_to_number(m.group(1)))] = body
     return articles
@@ -288,16 +330,14 @@ class Section:
     line: int
 
 
-_ARTICLE_HEADING = re.compile(
-    r"^###\s+Articles?\s+(\d+)(?:\s*(–|-|—|to|and|,)\s*(\d+))?\b(.*)$"
-)
+_ARTICLE_HEADING = re.compile(r"^###\s+Articles?\s+(\d+)(?:\s*(–|-|—|to|and|,)\s*(\d+))?\b(.*)$")
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
     m = re.match(r"^---\n(.*?)\n---\n", text, flags=re.S)
     if not m:
         return {}, text
-    return yaml.safe_load(m.group(1)) or {}, text[m.end():]
+    return yaml.safe_load(m.group(1)) or {}, text[m.end() :]
 
 
 def summary_sections(text: str) -> tuple[list[Section], list[str]]:
@@ -352,13 +392,12 @@ def check_summary(summary: Path, primary: Path) -> list[str]:
     articles = primary_articles(primary.read_text(encoding="utf-8"))
     sections, bad_headings = summary_sections(summary.read_text(encoding="utf-8"))
     name = summary.name
-    problems = [f"{name}: heading is not '### Article N' / '### Articles N–M': {h!r}"
-                for h in bad_headings]
+    problems = [
+        f"{name}: heading is not '### Article N' / '### Articles N–M': {h!r}" for h in bad_headings
+    ]
     if not sections:
         problems.append(f"{name}: no '### Article N' sections found")
-    primary_figures = {
-        n: cn_figures(t, with_bare=True)[0] for n, t in articles.items()
-    }
+    primary_figures = {n: cn_figures(t, with_bare=True)[0] for n, t in articles.items()}
     for sec in sections:
         where = f"{name} line {sec.line} ({sec.heading.strip()})"
         missing = [n for n in sec.articles if n not in articles]
@@ -369,8 +408,9 @@ def check_summary(summary: Path, primary: Path) -> list[str]:
         zh = re.findall(rf"第([{CN_NUM_CHARS}]+)条", sec.heading)
         zh_nums = {int(cn_to_number(z)) for z in zh}
         if zh_nums and not zh_nums <= set(sec.articles):
-            problems.append(f"{where}: Chinese article number(s) {sorted(zh_nums)} "
-                            f"disagree with {sec.articles}")
+            problems.append(
+                f"{where}: Chinese article number(s) {sorted(zh_nums)} disagree with {sec.articles}"
+            )
         words = len(sec.body.split()) + len(re.findall(r"[\u4e00-\u9fff]", sec.body)) // 3
         if words > MAX_SECTION_WORDS:
             problems.append(f"{where}: section too long ({words} words > {MAX_SECTION_WORDS})")
@@ -378,26 +418,29 @@ def check_summary(summary: Path, primary: Path) -> list[str]:
             problems.append(f"{where}: empty section")
         # references to other articles of the same instrument must exist too
         for m in _BODY_REF.finditer(sec.body):
-            if _EXTERNAL_CONTEXT.search(sec.body[max(0, m.start() - 60): m.start()]):
+            if _EXTERNAL_CONTEXT.search(sec.body[max(0, m.start() - 60) : m.start()]):
                 continue
             refs = [int(n) for n in re.findall(r"(?<!\()\b\d+\b(?!\))", m.group(0))]
             for ref in refs:
                 if ref not in articles:
-                    problems.append(f"{where}: refers to Article {ref}, "
-                                    f"not in {primary.name}")
+                    problems.append(f"{where}: refers to Article {ref}, not in {primary.name}")
         allowed = [f for n in sec.articles for f in primary_figures[n]]
         figures, stray = section_figures(sec.body)
         for fig in figures:
             kinds = COMPATIBLE.get(fig.kind, {fig.kind})
-            if not any(a.kind in kinds and abs(a.value - fig.value) < 1e-6 * max(1, fig.value)
-                       for a in allowed):
+            if not any(
+                a.kind in kinds and abs(a.value - fig.value) < 1e-6 * max(1, fig.value)
+                for a in allowed
+            ):
                 problems.append(
                     f"{where}: figure {fig.text!r} ({fig.kind} {fig.value:g}) not found in "
                     f"Article(s) {sec.articles} of {primary.name}"
                 )
         for s in stray:
-            problems.append(f"{where}: unrecognised number {s!r} (write it as a figure "
-                            f"with its unit, or as an article reference)")
+            problems.append(
+                f"{where}: unrecognised number {s!r} (write it as a figure "
+                f"with its unit, or as an article reference)"
+            )
     return problems
 
 
@@ -435,7 +478,8 @@ def test_known_figures_found_in_primary_text() -> None:
     assert Figure("percent", 5, "百分之五") in figs
     assert ("age", 14) in {(f.kind, f.value) for f in cn_figures(pipl[31])[0]}
     civil = primary_articles(
-        (TEXTS / PRIMARY["civil_code_personality_rights_summary.md"]).read_text("utf-8"))
+        (TEXTS / PRIMARY["civil_code_personality_rights_summary.md"]).read_text("utf-8")
+    )
     assert min(civil) == 989 and max(civil) == 1039
 
 
@@ -447,10 +491,22 @@ def test_known_figures_found_in_primary_text() -> None:
 @pytest.mark.parametrize(
     ("numeral", "value"),
     [
-        ("十", 10), ("十四", 14), ("二十", 20), ("一百", 100), ("一百零五", 105),
-        ("九百八十九", 989), ("一千零三十二", 1032), ("一千零三十九", 1039),
-        ("一万", 10_000), ("十万", 100_000), ("一百万", 1_000_000), ("五千万", 50_000_000),
-        ("一千万", 10_000_000), ("二〇二一", 2021), ("1000万", 10_000_000), ("5亿", 5e8),
+        ("十", 10),
+        ("十四", 14),
+        ("二十", 20),
+        ("一百", 100),
+        ("一百零五", 105),
+        ("九百八十九", 989),
+        ("一千零三十二", 1032),
+        ("一千零三十九", 1039),
+        ("一万", 10_000),
+        ("十万", 100_000),
+        ("一百万", 1_000_000),
+        ("五千万", 50_000_000),
+        ("一千万", 10_000_000),
+        ("二〇二一", 2021),
+        ("1000万", 10_000_000),
+        ("5亿", 5e8),
         ("两", 2),
     ],
 )
@@ -497,12 +553,22 @@ def test_english_and_chinese_figures_normalise_to_the_same_number(
 
 
 def test_ranges_and_ages_are_read() -> None:
-    got = {(f.kind, f.value) for f in en_figures(
-        "a fine of RMB 10,000 to 100,000; detention of 5 to 15 days; minors under 14; "
-        "1% to 10% of turnover"
-    )[0]}
-    assert got == {("yuan", 10_000), ("yuan", 100_000), ("days", 5), ("days", 15),
-                   ("age", 14), ("percent", 1), ("percent", 10)}
+    got = {
+        (f.kind, f.value)
+        for f in en_figures(
+            "a fine of RMB 10,000 to 100,000; detention of 5 to 15 days; minors under 14; "
+            "1% to 10% of turnover"
+        )[0]
+    }
+    assert got == {
+        ("yuan", 10_000),
+        ("yuan", 100_000),
+        ("days", 5),
+        ("days", 15),
+        ("age", 14),
+        ("percent", 1),
+        ("percent", 10),
+    }
 
 
 def test_working_days_are_not_calendar_days() -> None:
@@ -558,13 +624,15 @@ def _write_pair(tmp_path: Path, article_2: str, extra: str = "") -> tuple[Path, 
 
 def test_checker_accepts_a_correct_summary(tmp_path: Path) -> None:
     summary, primary = _write_pair(
-        tmp_path, "Fines reach 50 million yuan or 5% of the previous year's turnover.")
+        tmp_path, "Fines reach 50 million yuan or 5% of the previous year's turnover."
+    )
     assert check_summary(summary, primary) == []
 
 
 def test_checker_catches_a_wrong_amount(tmp_path: Path) -> None:
     summary, primary = _write_pair(
-        tmp_path, "Fines reach 5 million yuan or 5% of the previous year's turnover.")
+        tmp_path, "Fines reach 5 million yuan or 5% of the previous year's turnover."
+    )
     problems = check_summary(summary, primary)
     assert len(problems) == 1
     assert "sample_summary.md" in problems[0]
@@ -573,7 +641,8 @@ def test_checker_catches_a_wrong_amount(tmp_path: Path) -> None:
 
 def test_checker_catches_a_wrong_percentage_and_a_wrong_chinese_figure(tmp_path: Path) -> None:
     summary, primary = _write_pair(
-        tmp_path, "Fines reach 50 million yuan (五千万元) or 4% (百分之十) of turnover.")
+        tmp_path, "Fines reach 50 million yuan (五千万元) or 4% (百分之十) of turnover."
+    )
     problems = check_summary(summary, primary)
     assert any("'4%'" in p for p in problems)
     assert any("百分之十" in p for p in problems)

@@ -14,8 +14,16 @@ from tests.support.paths import CORPUS
 
 CORPUS_FILES = sorted(CORPUS.glob("*.md"))
 
-REQUIRED = ("title", "short_name", "doc_type", "issuer", "status", "language", "source_url",
-            "as_of")
+REQUIRED = (
+    "title",
+    "short_name",
+    "doc_type",
+    "issuer",
+    "status",
+    "language",
+    "source_url",
+    "as_of",
+)
 DATE_FIELDS = ("promulgated", "effective", "as_of")
 LANGUAGES = ("en", "zh")
 
@@ -53,18 +61,28 @@ def test_corpus_is_not_empty() -> None:
 def test_front_matter_problems_are_reported(tmp_path: Path) -> None:
     """The checks below can fail: a bad file is caught field by field."""
     bad = tmp_path / "bad.md"
-    bad.write_text("---\ntitle: x\ndoc_type: memo\nstatus: live\npromulgated: '2021-13-01'\n"
-                   "supersedes: nowhere\n---\nbody\n", encoding="utf-8")
+    bad.write_text(
+        "---\ntitle: x\ndoc_type: memo\nstatus: live\npromulgated: '2021-13-01'\n"
+        "supersedes: nowhere\n---\nbody\n",
+        encoding="utf-8",
+    )
     problems = meta_problems(bad, known_stems={"bad"})
     text = "\n".join(problems)
-    for needle in ("short_name", "doc_type 'memo'", "status 'live'", "promulgated",
-                   "supersedes 'nowhere'"):
+    for needle in (
+        "short_name",
+        "doc_type 'memo'",
+        "status 'live'",
+        "promulgated",
+        "supersedes 'nowhere'",
+    ):
         assert needle in text, (needle, problems)
     good = tmp_path / "good.md"
-    good.write_text("---\ntitle: T\nshort_name: T\ndoc_type: summary\nissuer: NPC\n"
-                    "status: in_force\nlanguage: en\nsource_url: https://flk.npc.gov.cn/\n"
-                    "as_of: 2026-11-26\npromulgated: 2021-08-20\nsupersedes: ''\n---\nx\n",
-                    encoding="utf-8")
+    good.write_text(
+        "---\ntitle: T\nshort_name: T\ndoc_type: summary\nissuer: NPC\n"
+        "status: in_force\nlanguage: en\nsource_url: https://flk.npc.gov.cn/\n"
+        "as_of: 2026-11-26\npromulgated: 2021-08-20\nsupersedes: ''\n---\nx\n",
+        encoding="utf-8",
+    )
     assert meta_problems(good, known_stems={"good"}) == []
     broken = tmp_path / "broken.md"
     broken.write_text('---\ntitle_zh: "十四五"规划\n---\nx\n', encoding="utf-8")

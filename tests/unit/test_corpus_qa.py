@@ -15,7 +15,9 @@ GOLD = ROOT / "eval" / "corpus_qa.jsonl"
 
 @pytest.fixture(scope="module")
 def questions() -> list[dict]:
-    return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def test_enough_questions_of_each_kind(questions):
@@ -48,7 +50,11 @@ def test_every_gold_reference_exists_in_the_corpus(questions):
             chunks = chunks_of[ref["doc_id"]]
             if "article" in ref:
                 n = ref["article"]
-                found = [c for c in chunks if c.article is not None and c.article <= n <= (c.article_end or c.article)]
+                found = [
+                    c
+                    for c in chunks
+                    if c.article is not None and c.article <= n <= (c.article_end or c.article)
+                ]
             else:
                 found = [c for c in chunks if any(ref["section"] in h for h in c.heading_path)]
             if not found:

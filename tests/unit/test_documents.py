@@ -29,7 +29,9 @@ Fines reach 50 million yuan or 5% of turnover.
 
 def simple_pdf(lines: list[str]) -> bytes:
     """A valid one-page PDF whose text pypdf can extract (built by hand, no extra library)."""
-    content = "BT /F1 12 Tf 72 720 Td " + " ".join(f"({line}) Tj 0 -16 Td" for line in lines) + " ET"
+    content = (
+        "BT /F1 12 Tf 72 720 Td " + " ".join(f"({line}) Tj 0 -16 Td" for line in lines) + " ET"
+    )
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -66,13 +68,17 @@ def test_metadata_inferred_without_front_matter_with_warning():
     doc = load_document(POLICY_TEXTS / "zh_personal_information_protection_law_2021.md", doc_id="p")
     assert doc.meta.title == "中华人民共和国个人信息保护法"
     assert doc.meta.promulgated == "2021-08-20" and doc.meta.effective == "2021-11-01"
-    assert doc.meta.language == "zh" and doc.meta.doc_type == "law" and doc.meta.short_name == "PIPL"
+    assert (
+        doc.meta.language == "zh" and doc.meta.doc_type == "law" and doc.meta.short_name == "PIPL"
+    )
     assert any("inferred" in w for w in doc.warnings)
 
 
 @pytest.mark.usefixtures("policy_texts")
 def test_english_dates_inferred():
-    doc = load_document(POLICY_TEXTS / "en_personal_information_protection_law_2021_npc.md", doc_id="e")
+    doc = load_document(
+        POLICY_TEXTS / "en_personal_information_protection_law_2021_npc.md", doc_id="e"
+    )
     assert doc.meta.language == "en"
     assert (doc.meta.promulgated, doc.meta.effective) == ("2021-08-20", "2021-11-01")
 
@@ -114,8 +120,12 @@ def test_oversized_file_is_refused_before_reading(tmp_path):
 
 def test_pdf_with_sidecar_metadata_and_pages(tmp_path):
     path = tmp_path / "rules.pdf"
-    path.write_bytes(simple_pdf(["Article 1 These rules protect data.", "Article 2 Operators keep logs."]))
-    (tmp_path / "rules.meta.yaml").write_text("title: Data Rules\nshort_name: DR\ndoc_type: guideline\n")
+    path.write_bytes(
+        simple_pdf(["Article 1 These rules protect data.", "Article 2 Operators keep logs."])
+    )
+    (tmp_path / "rules.meta.yaml").write_text(
+        "title: Data Rules\nshort_name: DR\ndoc_type: guideline\n"
+    )
     doc = load_document(path, doc_id="rules")
     assert doc.meta.title == "Data Rules" and doc.meta.short_name == "DR"
     assert "Operators keep logs" in doc.text

@@ -46,6 +46,7 @@ def art(doc: str, *numbers: int) -> Ranked:
 
 # ---- metrics ----------------------------------------------------------------------------
 
+
 def test_gold_found_at_rank_two() -> None:
     m = retrieval_metrics([art("a", 1), art("a", 5), art("b", 5)], [GoldItem("a", 5)])
     assert (m["hit@1"], m["hit@3"], m["hit@10"]) == (0.0, 1.0, 1.0)
@@ -84,7 +85,10 @@ def test_nothing_found_and_rank_beyond_ten() -> None:
 
 
 def test_other_document_same_article_is_a_miss() -> None:
-    m = retrieval_metrics([art("zh_cybersecurity_law_2016", 21)], [GoldItem("zh_cybersecurity_law_2025_amended_consolidated", 21)])
+    m = retrieval_metrics(
+        [art("zh_cybersecurity_law_2016", 21)],
+        [GoldItem("zh_cybersecurity_law_2025_amended_consolidated", 21)],
+    )
     assert m["hit@10"] == 0.0
 
 
@@ -95,17 +99,32 @@ def test_section_gold_matches_heading_path() -> None:
 
 
 def test_hit_with_article_range_covers_every_article() -> None:
-    hit = Hit(chunk_id="c", text="", score=1.0,
-              meta=PassageMeta(doc_id="pipl_summary", article=13, article_end=18, heading_path="Articles 13–18"))
+    hit = Hit(
+        chunk_id="c",
+        text="",
+        score=1.0,
+        meta=PassageMeta(
+            doc_id="pipl_summary", article=13, article_end=18, heading_path="Articles 13–18"
+        ),
+    )
     assert ranked_from_hit(hit).articles == frozenset(range(13, 19))
-    plain = Hit(chunk_id="d", text="", score=1.0, meta=PassageMeta(doc_id="x", heading_path="Preamble"))
-    assert ranked_from_hit(plain).articles == frozenset() and ranked_from_hit(plain).sections == ("Preamble",)
+    plain = Hit(
+        chunk_id="d", text="", score=1.0, meta=PassageMeta(doc_id="x", heading_path="Preamble")
+    )
+    assert ranked_from_hit(plain).articles == frozenset() and ranked_from_hit(plain).sections == (
+        "Preamble",
+    )
 
 
 def test_directions_score_each_language_separately() -> None:
     """An English question that finds only the English PIPL article fails EN→ZH."""
-    q = GoldQuestion(id="q", question="max fine?", lang="en", in_scope=True,
-                     gold=(GoldItem("zh_pipl", 66), GoldItem("en_pipl", 66)))
+    q = GoldQuestion(
+        id="q",
+        question="max fine?",
+        lang="en",
+        in_scope=True,
+        gold=(GoldItem("zh_pipl", 66), GoldItem("en_pipl", 66)),
+    )
     scores = score_question([art("en_pipl", 66)], q, {"zh_pipl": "zh", "en_pipl": "en"})
     assert set(scores) == {"all", "en", "EN→EN", "EN→ZH"}
     assert scores["EN→EN"]["hit@1"] == 1.0 and scores["EN→ZH"]["hit@10"] == 0.0
@@ -113,18 +132,39 @@ def test_directions_score_each_language_separately() -> None:
 
 
 def _citation(doc: str, article: int | None, quote: str) -> Citation:
-    return Citation(n=1, chunk_id="c", doc_id=doc, source_path="", title="", label="",
-                    article=article, quote=quote, quote_start=0, quote_end=len(quote))
+    return Citation(
+        n=1,
+        chunk_id="c",
+        doc_id=doc,
+        source_path="",
+        title="",
+        label="",
+        article=article,
+        quote=quote,
+        quote_start=0,
+        quote_end=len(quote),
+    )
 
 
 def test_answer_metrics() -> None:
-    q = GoldQuestion(id="q", question="max fine?", lang="en", in_scope=True,
-                     gold=(GoldItem("pipl", 66),), facts=("五千万元", "five percent"))
-    answer = Answer(question=q.question, text="Up to RMB 50 million or Five  Percent of turnover [1][2].",
-                    citations=[_citation("pipl", 66, "处五千万元以下"), _citation("pipl", 65, "…")])
+    q = GoldQuestion(
+        id="q",
+        question="max fine?",
+        lang="en",
+        in_scope=True,
+        gold=(GoldItem("pipl", 66),),
+        facts=("五千万元", "five percent"),
+    )
+    answer = Answer(
+        question=q.question,
+        text="Up to RMB 50 million or Five  Percent of turnover [1][2].",
+        citations=[_citation("pipl", 66, "处五千万元以下"), _citation("pipl", 65, "…")],
+    )
     m = answer_metrics(answer, q)
     assert m["cited_gold"] is True and m["citation_precision"] == 0.5 and m["fact_match"] == 1.0
-    refused = answer_metrics(Answer(question=q.question, text="The corpus does not cover this.", refused=True), q)
+    refused = answer_metrics(
+        Answer(question=q.question, text="The corpus does not cover this.", refused=True), q
+    )
     assert refused["refused"] and not refused["cited_gold"]
     assert refused["citation_precision"] is None and refused["fact_match"] == 0.0
 
@@ -137,33 +177,45 @@ def test_percentile_nearest_rank() -> None:
 
 def test_bad_gold_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "gold.jsonl"
-    path.write_text('{"id": "a", "question": "q", "lang": "en", "in_scope": true, "gold": [{"doc_id": "x", "article": 1}]}\n'
-                    '{"id": "b", "question": "q", "lang": "fr", "gold": []}\n', encoding="utf-8")
+    path.write_text(
+        '{"id": "a", "question": "q", "lang": "en", "in_scope": true, "gold": [{"doc_id": "x", "article": 1}]}\n'
+        '{"id": "b", "question": "q", "lang": "fr", "gold": []}\n',
+        encoding="utf-8",
+    )
     with pytest.raises(RagError, match=r"gold.jsonl:2: lang"):
         load_gold(path)
-    path.write_text('{"id": "a", "question": "q", "lang": "en", "in_scope": true, "gold": []}\n', encoding="utf-8")
+    path.write_text(
+        '{"id": "a", "question": "q", "lang": "en", "in_scope": true, "gold": []}\n',
+        encoding="utf-8",
+    )
     with pytest.raises(RagError, match="needs gold items"):
         load_gold(path)
 
 
 # ---- article parser and baseline mapping ---------------------------------------------------
 
+
 def test_article_parser_reads_chinese_numerals_and_ignores_cross_references() -> None:
-    text = ("## 第一章 总则\n\n第九百八十九条 本编调整……\n\n第一千条 依照本法第四十条的规定。\n\n"
-            "第一千零三十四条 个人信息\n\n第一百零一条 测试\n\n## 第二章\n\n**Article 12**\n\nText.\n")
+    text = (
+        "## 第一章 总则\n\n第九百八十九条 本编调整……\n\n第一千条 依照本法第四十条的规定。\n\n"
+        "第一千零三十四条 个人信息\n\n第一百零一条 测试\n\n## 第二章\n\n**Article 12**\n\nText.\n"
+    )
     assert [s.number for s in article_spans(text)] == [989, 1000, 1034, 101, 12]
     first = article_spans(text)[0]
-    assert text[first.start:first.end] == "第九百八十九条 本编调整……"
-    assert "## 第二章" not in text[article_spans(text)[3].start:article_spans(text)[3].end]
+    assert text[first.start : first.end] == "第九百八十九条 本编调整……"
+    assert "## 第二章" not in text[article_spans(text)[3].start : article_spans(text)[3].end]
 
 
-@pytest.mark.parametrize(("stem", "first", "last"), [
-    ("zh_personal_information_protection_law_2021", 1, 74),
-    ("en_personal_information_protection_law_2021_npc", 1, 74),
-    ("zh_civil_code_book4_personality_rights", 989, 1039),
-    ("zh_cybersecurity_law_2025_amended_consolidated", 1, 81),
-    ("zh_e_commerce_law_2018", 1, 89),
-])
+@pytest.mark.parametrize(
+    ("stem", "first", "last"),
+    [
+        ("zh_personal_information_protection_law_2021", 1, 74),
+        ("en_personal_information_protection_law_2021_npc", 1, 74),
+        ("zh_civil_code_book4_personality_rights", 989, 1039),
+        ("zh_cybersecurity_law_2025_amended_consolidated", 1, 81),
+        ("zh_e_commerce_law_2018", 1, 89),
+    ],
+)
 @pytest.mark.usefixtures("policy_texts")
 def test_every_article_of_the_real_texts_is_found(stem: str, first: int, last: int) -> None:
     assert sorted(article_texts(TEXTS / f"{stem}.md")) == list(range(first, last + 1))
@@ -181,6 +233,7 @@ def test_chunk_overlapping_two_articles_maps_to_both() -> None:
 
 # ---- the policy-texts gold sets --------------------------------------------------------------
 
+
 @pytest.fixture(scope="module", params=[GOLD, HELD_OUT, SCOPE], ids=lambda p: p.stem)
 def gold(request) -> list[GoldQuestion]:
     return load_gold(request.param)
@@ -194,7 +247,9 @@ def articles(policy_texts: Path) -> dict[str, dict[int, str]]:
 def test_gold_set_shape() -> None:
     gold = load_gold(GOLD)
     inside = [q for q in gold if q.in_scope]
-    en_to_zh_only = [q for q in inside if q.lang == "en" and all(g.doc_id.startswith("zh_") for g in q.gold)]
+    en_to_zh_only = [
+        q for q in inside if q.lang == "en" and all(g.doc_id.startswith("zh_") for g in q.gold)
+    ]
     assert len(inside) >= 110
     assert len([q for q in gold if not q.in_scope]) >= 12
     assert len(en_to_zh_only) >= 50
@@ -224,14 +279,24 @@ def test_scope_set_is_half_out_of_scope_and_asks_new_questions() -> None:
     assert all(not q.gold and not q.facts for q in outside)
 
 
-def test_every_gold_article_exists(gold: list[GoldQuestion], articles: dict[str, dict[int, str]]) -> None:
-    missing = [(q.id, g) for q in gold for g in q.gold if g.article not in articles.get(g.doc_id, {})]
+def test_every_gold_article_exists(
+    gold: list[GoldQuestion], articles: dict[str, dict[int, str]]
+) -> None:
+    missing = [
+        (q.id, g) for q in gold for g in q.gold if g.article not in articles.get(g.doc_id, {})
+    ]
     assert not missing
 
 
-def test_every_fact_is_in_a_gold_article(gold: list[GoldQuestion], articles: dict[str, dict[int, str]]) -> None:
-    lost = [(q.id, fact) for q in gold for fact in q.facts
-            if not any(fact in articles[g.doc_id][g.article] for g in q.gold)]
+def test_every_fact_is_in_a_gold_article(
+    gold: list[GoldQuestion], articles: dict[str, dict[int, str]]
+) -> None:
+    lost = [
+        (q.id, fact)
+        for q in gold
+        for fact in q.facts
+        if not any(fact in articles[g.doc_id][g.article] for g in q.gold)
+    ]
     assert not lost
     assert all(q.facts for q in gold if q.in_scope)
 

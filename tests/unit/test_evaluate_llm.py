@@ -15,20 +15,48 @@ def _check(supported: bool) -> Check:
 
 
 def test_llm_metrics_count_the_checks_of_discarded_replies() -> None:
-    q = GoldQuestion(id="q", question="max fine?", lang="en", in_scope=True,
-                     gold=(GoldItem("pipl", 66),), facts=("50 million",))
+    q = GoldQuestion(
+        id="q",
+        question="max fine?",
+        lang="en",
+        in_scope=True,
+        gold=(GoldItem("pipl", 66),),
+        facts=("50 million",),
+    )
     quote = "处五千万元以下"
-    cite = Citation(n=1, chunk_id="c", doc_id="pipl", source_path="", title="", label="",
-                    article=66, quote=quote, quote_start=0, quote_end=len(quote))
+    cite = Citation(
+        n=1,
+        chunk_id="c",
+        doc_id="pipl",
+        source_path="",
+        title="",
+        label="",
+        article=66,
+        quote=quote,
+        quote_start=0,
+        quote_end=len(quote),
+    )
     answers = [
         # the model's answer, one of its three sentences flagged
-        Answer(question="q", text="…", citations=[cite], mode="llm",
-               checks=[_check(True), _check(True), _check(False)]),
+        Answer(
+            question="q",
+            text="…",
+            citations=[cite],
+            mode="llm",
+            checks=[_check(True), _check(True), _check(False)],
+        ),
         # nothing held up: the extractive answer, the two failed verdicts kept
-        Answer(question="q", text="…", citations=[cite], notice=NOTICE_UNGROUNDED,
-               checks=[_check(False), _check(False)]),
+        Answer(
+            question="q",
+            text="…",
+            citations=[cite],
+            notice=NOTICE_UNGROUNDED,
+            checks=[_check(False), _check(False)],
+        ),
         # the model never answered: no sentence to check
-        Answer(question="q", text="…", citations=[cite], notice=NOTICE_SERVER.format(detail="HTTP 500")),
+        Answer(
+            question="q", text="…", citations=[cite], notice=NOTICE_SERVER.format(detail="HTTP 500")
+        ),
         # refused before the model was asked: not part of the model's figures
         Answer(question="q", text="The corpus does not cover this.", refused=True),
     ]
@@ -37,6 +65,11 @@ def test_llm_metrics_count_the_checks_of_discarded_replies() -> None:
     m = llm_metrics(rows, "openai/x")
     assert m["asked"] == 3
     assert m["mode_share"] == {"llm": pytest.approx(1 / 3), "fallback": pytest.approx(2 / 3)}
-    assert (m["checked"], m["unsupported"]) == (5, 3) and m["unsupported_rate"] == pytest.approx(0.6)
-    assert m["fallback_notices"] == {NOTICE_UNGROUNDED: 1, NOTICE_SERVER.format(detail="HTTP 500"): 1}
+    assert (m["checked"], m["unsupported"]) == (5, 3) and m["unsupported_rate"] == pytest.approx(
+        0.6
+    )
+    assert m["fallback_notices"] == {
+        NOTICE_UNGROUNDED: 1,
+        NOTICE_SERVER.format(detail="HTTP 500"): 1,
+    }
     assert llm_metrics(rows[3:], "openai/x")["unsupported_rate"] is None

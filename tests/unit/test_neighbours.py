@@ -10,7 +10,17 @@ from rag.config import Settings
 from rag.errors import ConfigError
 from rag.retrieval import TermNeighbours, question_units
 
-VOCABULARY = ["举证责任", "节约能源", "电话号码", "境外", "天气", "罚款", "删除", "营业执照", "合同"]
+VOCABULARY = [
+    "举证责任",
+    "节约能源",
+    "电话号码",
+    "境外",
+    "天气",
+    "罚款",
+    "删除",
+    "营业执照",
+    "合同",
+]
 
 
 def test_question_units_are_words_and_word_pairs():
@@ -57,4 +67,6 @@ def test_a_question_survives_another_thread_forgetting_the_remembered_words():
 
     vocabulary.embed = embed
     assert vocabulary.expand("罚款") == "罚款"
-    assert vocabulary.expand("罚款 fines") == "罚款"  # 罚款 remembered, "fines" new: the clear hits mid-question
+    assert (
+        vocabulary.expand("罚款 fines") == "罚款"
+    )  # 罚款 remembered, "fines" new: the clear hits mid-question

@@ -14,7 +14,10 @@ def test_glossary_reads_the_corpus_tables_and_expands_both_ways():
     glossary = Glossary.load(CORPUS / "glossary_en_zh.md")
     assert len(glossary.pairs) > 400
     assert "罚款" in glossary.expand("What is the fine for a data leak?").split()
-    assert "critical information infrastructure" in glossary.expand("关键信息基础设施运营者的义务").lower()
+    assert (
+        "critical information infrastructure"
+        in glossary.expand("关键信息基础设施运营者的义务").lower()
+    )
     # whole words only: "define" does not contain the term "fine"
     assert "罚款" not in glossary.expand("How does the law define personal information?").split()
 
@@ -24,7 +27,9 @@ def test_glossary_pivots_a_chinese_lay_term_to_the_law_s_term_through_english():
     # 大数据杀熟 = "big-data price discrimination …" ⊃ "price discrimination" = 不合理的差别待遇
     assert "不合理的差别待遇" in glossary.pivot("算法推荐能不能大数据杀熟？")
     assert "大数据杀熟" not in glossary.pivot("算法推荐能不能大数据杀熟？")  # not its own synonym
-    assert glossary.pivot("What is big-data price discrimination?") == []  # English goes through expand()
+    assert (
+        glossary.pivot("What is big-data price discrimination?") == []
+    )  # English goes through expand()
 
 
 def test_glossary_tolerates_a_missing_file(tmp_path):
@@ -32,22 +37,31 @@ def test_glossary_tolerates_a_missing_file(tmp_path):
 
 
 def test_same_law_references_are_read_as_lists_in_both_languages():
-    assert same_law_refs("违反本条例第二十九条第二款、第三十条第二款和第三款、第三十一条、第三十二条规定的") == [29, 30, 31, 32]
+    assert same_law_refs(
+        "违反本条例第二十九条第二款、第三十条第二款和第三款、第三十一条、第三十二条规定的"
+    ) == [29, 30, 31, 32]
     assert same_law_refs("除本法第九条第二款规定的服务外") == [9]
     assert same_law_refs("依照民法典第一千一百八十二条主张") == []  # another law's article
     assert same_law_refs(
         "Where anyone violates the provisions of paragraph 2 of Article 29, paragraphs 2 and 3 of Article 30, "
-        "Article 31, or Article 32 of these Regulations, ...") == [29, 30, 31, 32]
+        "Article 31, or Article 32 of these Regulations, ..."
+    ) == [29, 30, 31, 32]
     assert same_law_refs("as provided in Articles 30 and 32 of these Regulations") == [30, 32]
     assert same_law_refs("in accordance with Article 1182 of the Civil Code") == []
 
 
 def test_term_questions_are_told_from_questions_about_china():
-    for question in ("What is the Chinese legal term for 'separate consent'?", "个人信息处理者的英文怎么说？",
-                     "What is the official Chinese term for CII operator?", "How is 数据出境 translated?"):
+    for question in (
+        "What is the Chinese legal term for 'separate consent'?",
+        "个人信息处理者的英文怎么说？",
+        "What is the official Chinese term for CII operator?",
+        "How is 数据出境 translated?",
+    ):
         assert TERM_QUESTION.search(question), question
-    for question in ("What are the rules of the Chinese market for data trading?",
-                     "Which Chinese companies were fined for data leaks?"):
+    for question in (
+        "What are the rules of the Chinese market for data trading?",
+        "Which Chinese companies were fined for data leaks?",
+    ):
         assert not TERM_QUESTION.search(question), question
 
 
@@ -55,10 +69,17 @@ def test_a_law_is_known_by_its_usual_names_whatever_its_short_name():
     # The corpus summary is short-named "Generative AI Measures", the statute "GenAI Measures":
     # both answer to "Generative AI" and 生成式人工智能, and a Chinese question naming the
     # technology searches inside that law as an English one does.
-    summary = {"doc_id": "genai_summary", "short_name": "Generative AI Measures", "language": "en",
-               "title": "Interim Measures for the Management of Generative Artificial Intelligence Services"}
+    summary = {
+        "doc_id": "genai_summary",
+        "short_name": "Generative AI Measures",
+        "language": "en",
+        "title": "Interim Measures for the Management of Generative Artificial Intelligence Services",
+    }
     index = build_index(["g1"], ["Providers shall label generated content."], [summary])
-    for question in ("What must Generative AI providers label?", "生成式人工智能服务提供者要做哪些标识？"):
+    for question in (
+        "What must Generative AI providers label?",
+        "生成式人工智能服务提供者要做哪些标识？",
+    ):
         assert names_in(index, question)[2] == [{"genai_summary"}], question
 
 
@@ -72,23 +93,45 @@ def test_coverage_weighs_the_question_terms_a_passage_holds_by_rarity():
 
 
 def test_deadline_questions_and_the_periods_laws_state():
-    for question in ("How long must logs be kept?", "How many working days does the CAC have?",
-                     "网络日志至少要保存多长时间？", "修改交易规则要提前几天公示？"):
+    for question in (
+        "How long must logs be kept?",
+        "How many working days does the CAC have?",
+        "网络日志至少要保存多长时间？",
+        "修改交易规则要提前几天公示？",
+    ):
         assert DEADLINE.search(question), question
     assert not DEADLINE.search("Who must keep network logs?")
-    for clause in ("留存相关的网络日志不少于六个月", "于三十个工作日内", "within 15 working days",
-                   "for at least six months", "应当提前三十日在首页显著位置持续公示"):
+    for clause in (
+        "留存相关的网络日志不少于六个月",
+        "于三十个工作日内",
+        "within 15 working days",
+        "for at least six months",
+        "应当提前三十日在首页显著位置持续公示",
+    ):
         assert PERIOD.search(clause), clause
     assert not PERIOD.search("本法自二〇二一年十一月一日起施行。")  # a date is not a period
 
 
 def test_a_passage_is_found_by_its_section_heading_which_does_not_count_as_its_own_words():
-    texts = ["确需向中华人民共和国境外提供个人信息的，应当具备下列条件之一。", "处理个人信息应当取得个人同意。"]
+    texts = [
+        "确需向中华人民共和国境外提供个人信息的，应当具备下列条件之一。",
+        "处理个人信息应当取得个人同意。",
+    ]
     metas = [
-        {"doc_id": "pipl", "language": "zh", "heading_path": "中华人民共和国个人信息保护法 › 第三章 个人信息跨境提供的规则"},
-        {"doc_id": "pipl", "language": "zh", "heading_path": "中华人民共和国个人信息保护法 › 第二章 个人信息处理规则"},
+        {
+            "doc_id": "pipl",
+            "language": "zh",
+            "heading_path": "中华人民共和国个人信息保护法 › 第三章 个人信息跨境提供的规则",
+        },
+        {
+            "doc_id": "pipl",
+            "language": "zh",
+            "heading_path": "中华人民共和国个人信息保护法 › 第二章 个人信息处理规则",
+        },
     ]
     index = build_index(["a", "b"], texts, metas)
     assert [cid for cid, _ in index.bm25.search("个人信息跨境", 2)][0] == "a"
-    assert "跨境" not in index.bm25.terms["a"]  # coverage and the refusal score see the article only
+    assert (
+        "跨境" not in index.bm25.terms["a"]
+    )  # coverage and the refusal score see the article only
     assert index.bm25.coverage("a", {"跨境"}) == 0.0

@@ -7,31 +7,51 @@ from __future__ import annotations
 from rag.knowledge import SUBJECTS
 from rag.retrieval import Uncovered, build_index, uncovered_subjects, unknown_laws
 
-CONSUMER = {"doc_id": "consumer", "title": "Law of the People's Republic of China on the Protection of "
-            "Consumer Rights and Interests", "title_zh": "中华人民共和国消费者权益保护法", "language": "en",
-            "short_name": "Consumer Law"}
+CONSUMER = {
+    "doc_id": "consumer",
+    "title": "Law of the People's Republic of China on the Protection of "
+    "Consumer Rights and Interests",
+    "title_zh": "中华人民共和国消费者权益保护法",
+    "language": "en",
+    "short_name": "Consumer Law",
+}
 
 
 def test_unknown_laws_are_told_from_indexed_ones_by_their_titles():
     index = build_index(["c1"], ["Consumers have the right to know."], [CONSUMER])
-    assert unknown_laws(index, "Under the Consumer Rights Protection Law, can I return goods?") == []
+    assert (
+        unknown_laws(index, "Under the Consumer Rights Protection Law, can I return goods?") == []
+    )
     assert unknown_laws(index, "根据消费者权益保护法规定，七天无理由退货怎么算？") == []
-    assert unknown_laws(index, "Under the Consumer Law, can I return goods?") == []  # its short name
-    assert unknown_laws(index, "How long is probation under the Labour Contract Law?") == ["Labour Contract Law"]
+    assert (
+        unknown_laws(index, "Under the Consumer Law, can I return goods?") == []
+    )  # its short name
+    assert unknown_laws(index, "How long is probation under the Labour Contract Law?") == [
+        "Labour Contract Law"
+    ]
     assert unknown_laws(index, "公司法规定的注册资本缴纳期限是多久？") == ["公司法"]
     assert unknown_laws(index, "《反不正当竞争法》对虚假宣传怎么处罚？") == ["反不正当竞争法"]
     # everyday words ending in 法 are not laws; a question naming an indexed law may compare
     assert unknown_laws(index, "这种算法是否合法？") == []
     assert unknown_laws(index, "Does the Consumer Law or the Labour Contract Law apply?") == []
     assert unknown_laws(index, "Under the GDPR, when must a controller appoint a DPO?") == ["GDPR"]
-    assert unknown_laws(index, "Is the Consumer Law stricter than the GDPR on refunds?") == []  # a comparison
-    assert unknown_laws(index, "Does the gdpr-style consent banner work here?") == []  # not the acronym
+    assert (
+        unknown_laws(index, "Is the Consumer Law stricter than the GDPR on refunds?") == []
+    )  # a comparison
+    assert (
+        unknown_laws(index, "Does the gdpr-style consent banner work here?") == []
+    )  # not the acronym
     # a Hong Kong ordinance, a title in 《》 whatever it ends with, a standard by its number
-    assert unknown_laws(index, "Under Hong Kong's Personal Data (Privacy) Ordinance, must we notify?") == [
-        "Hong Kong's Personal Data (Privacy) Ordinance"]
-    assert unknown_laws(index, "《个人信息保护合规审计管理办法》要求多久审计一次？") == ["个人信息保护合规审计管理办法"]
+    assert unknown_laws(
+        index, "Under Hong Kong's Personal Data (Privacy) Ordinance, must we notify?"
+    ) == ["Hong Kong's Personal Data (Privacy) Ordinance"]
+    assert unknown_laws(index, "《个人信息保护合规审计管理办法》要求多久审计一次？") == [
+        "个人信息保护合规审计管理办法"
+    ]
     assert unknown_laws(index, "退货有什么办法？") == []
-    assert unknown_laws(index, "Which clause of GB/T 35273 covers privacy policies?") == ["GB/T 35273"]
+    assert unknown_laws(index, "Which clause of GB/T 35273 covers privacy policies?") == [
+        "GB/T 35273"
+    ]
 
 
 def test_a_standard_is_known_when_an_indexed_passage_holds_its_number():
@@ -41,13 +61,19 @@ def test_a_standard_is_known_when_an_indexed_passage_holds_its_number():
 
 
 def test_a_subject_no_passage_mentions_is_found_in_either_language():
-    index = build_index(["c1"], ["Consumers have the right to know the price of goods."], [CONSUMER])
+    index = build_index(
+        ["c1"], ["Consumers have the right to know the price of goods."], [CONSUMER]
+    )
     assert uncovered_subjects(index, "What is the standard corporate income tax rate?") == [
-        Uncovered("corporate income tax", "tax law")]
+        Uncovered("corporate income tax", "tax law")
+    ]
     assert uncovered_subjects(index, "公司解除劳动合同时，经济补偿金怎么计算？") == [
-        Uncovered("劳动合同", "labour law"), Uncovered("经济补偿金", "labour law")]
+        Uncovered("劳动合同", "labour law"),
+        Uncovered("经济补偿金", "labour law"),
+    ]
     assert uncovered_subjects(index, "Which tariffs apply to imported cars?") == [
-        Uncovered("tariffs", "customs and trade law")]
+        Uncovered("tariffs", "customs and trade law")
+    ]
     # "VAT" is the acronym, not three letters inside a word; price and goods are covered
     assert uncovered_subjects(index, "Can a shop raise the price of goods in private?") == []
     assert uncovered_subjects(index, "Is the output of a vatted process taxed?") == []
@@ -56,10 +82,18 @@ def test_a_subject_no_passage_mentions_is_found_in_either_language():
 
 
 def test_a_subject_counts_as_covered_once_any_passage_names_it_in_any_language():
-    tax_law = {"doc_id": "eit", "title": "Enterprise Income Tax Law", "title_zh": "中华人民共和国企业所得税法",
-               "language": "zh", "short_name": "EIT Law"}
-    index = build_index(["c1", "t1"], ["Consumers have the right to know.", "第四条 企业所得税的税率为25%。"],
-                        [CONSUMER, tax_law])
+    tax_law = {
+        "doc_id": "eit",
+        "title": "Enterprise Income Tax Law",
+        "title_zh": "中华人民共和国企业所得税法",
+        "language": "zh",
+        "short_name": "EIT Law",
+    }
+    index = build_index(
+        ["c1", "t1"],
+        ["Consumers have the right to know.", "第四条 企业所得税的税率为25%。"],
+        [CONSUMER, tax_law],
+    )
     # the English name of the subject is not in any passage, its Chinese name is
     assert uncovered_subjects(index, "What is the standard corporate income tax rate?") == []
     assert uncovered_subjects(index, "增值税的税率是多少？") == [Uncovered("增值税", "tax law")]
@@ -67,4 +101,6 @@ def test_a_subject_counts_as_covered_once_any_passage_names_it_in_any_language()
 
 def test_every_subject_has_names_in_both_languages():
     for field, names in SUBJECTS:
-        assert any(name.isascii() for name in names) and any(not name.isascii() for name in names), (field, names)
+        assert any(name.isascii() for name in names) and any(
+            not name.isascii() for name in names
+        ), (field, names)

@@ -27,8 +27,15 @@ def test_missing_credentials_are_reported(tmp_path, monkeypatch):
 
 
 def test_tokens_and_secrets_are_redacted_from_log_records():
-    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "token %s, %s, secret %s", (
-        BOT_TOKEN, "xapp-1-A0001-123-abcdef", SECRET), None)
+    record = logging.LogRecord(
+        "x",
+        logging.ERROR,
+        __file__,
+        1,
+        "token %s, %s, secret %s",
+        (BOT_TOKEN, "xapp-1-A0001-123-abcdef", SECRET),
+        None,
+    )
     assert RedactTokens((SECRET,)).filter(record)
     message = record.getMessage()
     assert BOT_TOKEN not in message and "abcdef" not in message and SECRET not in message

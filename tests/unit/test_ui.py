@@ -250,8 +250,14 @@ def test_stream_reply_hides_bugs_and_logs_them(caplog):
 
 
 def test_sources_show_what_kind_of_text_each_citation_rests_on():
-    html = ui.sources_html(Answer(question="q", text="x [1] y [2]", citations=[
-        make_citation(1, doc_type="summary"),
-        make_citation(2, doc_type="judicial_interpretation"),
-    ]))
+    html = ui.sources_html(
+        Answer(
+            question="q",
+            text="x [1] y [2]",
+            citations=[
+                make_citation(1, doc_type="summary"),
+                make_citation(2, doc_type="judicial_interpretation"),
+            ],
+        )
+    )
     assert ">summary</span>" in html and ">judicial interpretation</span>" in html

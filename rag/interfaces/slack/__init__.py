@@ -4,4 +4,13 @@ from .bot import SlackBot, create_app, main
 from .feedback import FeedbackStore, print_summary
 from .runtime import QuestionLimiter, RedactTokens, serve_http
 
-__all__ = ["FeedbackStore", "QuestionLimiter", "RedactTokens", "SlackBot", "create_app", "main", "print_summary", "serve_http"]
+__all__ = [
+    "FeedbackStore",
+    "QuestionLimiter",
+    "RedactTokens",
+    "SlackBot",
+    "create_app",
+    "main",
+    "print_summary",
+    "serve_http",
+]

@@ -89,8 +89,14 @@ def _engine_answer_fn(settings: Settings) -> AnswerFn:
 class SlackBot:
     """The listeners; each translates one Slack interaction around `answer_fn`."""
 
-    def __init__(self, settings: Settings, answer_fn: AnswerFn, feedback: FeedbackStore,
-                 limiter: QuestionLimiter, concurrency: int = 2) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        answer_fn: AnswerFn,
+        feedback: FeedbackStore,
+        limiter: QuestionLimiter,
+        concurrency: int = 2,
+    ) -> None:
         self.public_url = settings.public_url
         self.channels = {c.strip() for c in settings.slack_channels.split(",") if c.strip()}
         self.answer_fn, self.feedback, self.limiter = answer_fn, feedback, limiter
@@ -105,7 +111,9 @@ class SlackBot:
 
     # -- events ---------------------------------------------------------------------------
 
-    def skip_retried_events(self, body: dict, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+    def skip_retried_events(
+        self, body: dict, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
         """Global middleware: a redelivered event_id is acknowledged and dropped."""
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and event_id and not self.seen.claim(event_id):
@@ -157,15 +165,17 @@ class SlackBot:
             self._react(client, "reactions_add", channel, ts)
             try:
                 answer = self._answer(question, history)
-                self._post(client, answer, source=source, channel=channel, user=user,
-                           thread_ts=thread_ts)
+                self._post(
+                    client, answer, source=source, channel=channel, user=user, thread_ts=thread_ts
+                )
             finally:
                 self._react(client, "reactions_remove", channel, ts)
         finally:
             self.limiter.release()
 
-    def _thread_history(self, client: WebClient, context: Any, channel: str, thread_ts: str,
-                        current_ts: str) -> tuple[list[dict[str, str]], bool]:
+    def _thread_history(
+        self, client: WebClient, context: Any, channel: str, thread_ts: str, current_ts: str
+    ) -> tuple[list[dict[str, str]], bool]:
         """The thread as chat history, and whether the bot has spoken in it."""
         try:
             replies = client.conversations_replies(channel=channel, ts=thread_ts, limit=100)
@@ -178,8 +188,9 @@ class SlackBot:
         for message in messages:
             if message.get("ts") == current_ts:
                 continue
-            mine = (message.get("user") == context.bot_user_id
-                    or (message.get("bot_id") and message.get("bot_id") == context.bot_id))
+            mine = message.get("user") == context.bot_user_id or (
+                message.get("bot_id") and message.get("bot_id") == context.bot_id
+            )
             bot_in_thread = bot_in_thread or bool(mine)
             if mine:
                 history.append({"role": "assistant", "content": unescape(message.get("text", ""))})
@@ -213,21 +224,39 @@ class SlackBot:
             log.exception("could not store the answer for feedback")
             return ""
 
-    def _post(self, client: WebClient, answer: Answer | str, *, source: str, channel: str,
-              user: str, thread_ts: str) -> None:
+    def _post(
+        self,
+        client: WebClient,
+        answer: Answer | str,
+        *,
+        source: str,
+        channel: str,
+        user: str,
+        thread_ts: str,
+    ) -> None:
         if isinstance(answer, str):
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=answer)
             return
-        answer_id = self._record(answer, source=source, channel=channel, user=user,
-                                 thread_ts=thread_ts)
+        answer_id = self._record(
+            answer, source=source, channel=channel, user=user, thread_ts=thread_ts
+        )
         blocks = answer_blocks(answer, public_url=self.public_url, answer_id=answer_id)
         try:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, blocks=blocks,
-                                    text=fallback_text(answer), unfurl_links=False,
-                                    unfurl_media=False)
+            client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                blocks=blocks,
+                text=fallback_text(answer),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except SlackApiError as err:
-            log.error("posting the answer failed (%s); posting plain text", err.response.get("error"))
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=fallback_text(answer))
+            log.error(
+                "posting the answer failed (%s); posting plain text", err.response.get("error")
+            )
+            client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=fallback_text(answer)
+            )
 
     # -- /policy and buttons --------------------------------------------------------------
 
@@ -251,11 +280,19 @@ class SlackBot:
                 respond(text=answer, response_type="ephemeral", replace_original=False)
                 return
             answer_id = self._record(answer, source="slash", channel=channel, user=user)
-            blocks = answer_blocks(answer, public_url=self.public_url, answer_id=answer_id,
-                                   post_button=bool(answer_id),
-                                   header=f"You asked: {escape(question)}")
-            respond(text=fallback_text(answer), blocks=blocks, response_type="ephemeral",
-                    replace_original=False)
+            blocks = answer_blocks(
+                answer,
+                public_url=self.public_url,
+                answer_id=answer_id,
+                post_button=bool(answer_id),
+                header=f"You asked: {escape(question)}",
+            )
+            respond(
+                text=fallback_text(answer),
+                blocks=blocks,
+                response_type="ephemeral",
+                replace_original=False,
+            )
         finally:
             self.limiter.release()
 
@@ -263,30 +300,49 @@ class SlackBot:
         ack()
         vote = 1 if action["action_id"] == ACTION_VOTE_UP else -1
         stored = self.feedback.record_vote(action["value"], body["user"]["id"], vote)
-        text = ("Thanks for the feedback." if stored
-                else "That answer is no longer on record, so the vote was not stored.")
+        text = (
+            "Thanks for the feedback."
+            if stored
+            else "That answer is no longer on record, so the vote was not stored."
+        )
         respond(text=text, response_type="ephemeral", replace_original=False)
 
-    def on_post(self, ack: Callable, body: dict, action: dict, respond: Callable,
-                client: WebClient) -> None:
-        """"Post to channel" under an ephemeral /policy answer: repost it for everyone."""
+    def on_post(
+        self, ack: Callable, body: dict, action: dict, respond: Callable, client: WebClient
+    ) -> None:
+        """ "Post to channel" under an ephemeral /policy answer: repost it for everyone."""
         ack()
         answer = self.feedback.load_answer(action["value"])
         if answer is None:
-            respond(text="That answer is no longer available; please ask again.",
-                    response_type="ephemeral", replace_original=False)
+            respond(
+                text="That answer is no longer available; please ask again.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
         user = body["user"]["id"]
         channel = body.get("channel", {}).get("id") or body["container"]["channel_id"]
-        blocks = answer_blocks(answer, public_url=self.public_url, answer_id=action["value"],
-                               header=f"<@{user}> asked: {escape(answer.question)}")
+        blocks = answer_blocks(
+            answer,
+            public_url=self.public_url,
+            answer_id=action["value"],
+            header=f"<@{user}> asked: {escape(answer.question)}",
+        )
         try:
-            client.chat_postMessage(channel=channel, blocks=blocks, text=fallback_text(answer),
-                                    unfurl_links=False, unfurl_media=False)
+            client.chat_postMessage(
+                channel=channel,
+                blocks=blocks,
+                text=fallback_text(answer),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except SlackApiError as err:
-            respond(text=f"I couldn't post here ({err.response.get('error')}); invite me to the "
-                         "channel with `/invite @Policy Desk` and try again.",
-                    response_type="ephemeral", replace_original=False)
+            respond(
+                text=f"I couldn't post here ({err.response.get('error')}); invite me to the "
+                "channel with `/invite @Policy Desk` and try again.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
         respond(delete_original=True)
 
@@ -309,12 +365,19 @@ def create_app(
     if client is None:
         client = build_client(os.environ.get("SLACK_BOT_TOKEN", ""))
     if not client.token:
-        raise ConfigError("SLACK_BOT_TOKEN is not set: export the bot token (xoxb-…) of your Slack app.")
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is not set: export the bot token (xoxb-…) of your Slack app."
+        )
     if signing_secret is None:
         signing_secret = os.environ.get("SLACK_SIGNING_SECRET", "")
     limiter = limiter or QuestionLimiter()
-    bot = SlackBot(settings, answer_fn or _engine_answer_fn(settings),
-                   feedback or FeedbackStore.for_settings(settings), limiter, concurrency)
+    bot = SlackBot(
+        settings,
+        answer_fn or _engine_answer_fn(settings),
+        feedback or FeedbackStore.for_settings(settings),
+        limiter,
+        concurrency,
+    )
     bolt_log = logging.getLogger("slack_bolt.App")
     bolt_log.addFilter(_not_token_unused_warning)  # the client carries SLACK_BOT_TOKEN
     try:
@@ -347,11 +410,15 @@ def main(args: Any) -> None:
     app_token = os.environ.get("SLACK_APP_TOKEN", "")
     use_http = bool(getattr(args, "http", False)) or not app_token
     if use_http and not os.environ.get("SLACK_SIGNING_SECRET"):
-        raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request "
-                          "with it (or set SLACK_APP_TOKEN to use Socket Mode).")
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request "
+            "with it (or set SLACK_APP_TOKEN to use Socket Mode)."
+        )
     configure_logging(settings.log_level)  # before the app: Bolt copies the root level
     app = create_app(settings)
     if use_http:
-        run_http(app, getattr(args, "host", None) or "127.0.0.1", getattr(args, "port", None) or 3000)
+        run_http(
+            app, getattr(args, "host", None) or "127.0.0.1", getattr(args, "port", None) or 3000
+        )
     else:
         run_socket_mode(app, app_token)

@@ -82,8 +82,15 @@ class FeedbackStore:
             conn.execute(
                 "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    answer_id, _now(), source, channel, user, thread_ts or None,
-                    answer.question, answer.text, int(answer.refused),
+                    answer_id,
+                    _now(),
+                    source,
+                    channel,
+                    user,
+                    thread_ts or None,
+                    answer.question,
+                    answer.text,
+                    int(answer.refused),
                     json.dumps(citations, ensure_ascii=False),
                     json.dumps(payload, ensure_ascii=False),
                 ),
@@ -133,8 +140,13 @@ class FeedbackStore:
                 "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM votes"
             ).fetchone()
         downvoted = [v for v in self.votes() if v["vote"] < 0][:recent]
-        return {"answers": answers, "refused": refused, "up": up, "down": down,
-                "recent_down": downvoted}
+        return {
+            "answers": answers,
+            "refused": refused,
+            "up": up,
+            "down": down,
+            "recent_down": downvoted,
+        }
 
 
 def print_summary(settings: Settings) -> None:

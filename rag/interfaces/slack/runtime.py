@@ -52,12 +52,20 @@ class QuestionLimiter:
     def __init__(
         self, per_user: int = 5, overall: int = 30, window: float = 60.0, in_progress: int = 8
     ) -> None:
-        for name, value in (("per_user", per_user), ("overall", overall),
-                            ("window", window), ("in_progress", in_progress)):
+        for name, value in (
+            ("per_user", per_user),
+            ("overall", overall),
+            ("window", window),
+            ("in_progress", in_progress),
+        ):
             if value <= 0:
                 raise ValueError(f"{name} must be greater than 0, got {value}")
         self.per_user, self.overall, self.window, self.max_in_progress = (
-            per_user, overall, window, in_progress)
+            per_user,
+            overall,
+            window,
+            in_progress,
+        )
         self._users: dict[str, deque[float]] = {}
         self._all: deque[float] = deque()
         self._in_progress = 0
@@ -74,11 +82,12 @@ class QuestionLimiter:
             mine = self._users.setdefault(user, deque())
             if len(mine) >= self.per_user:
                 wait = math.ceil(self.window - (now - mine[0]))
-                return (f"You've asked {self.per_user} questions in the last "
-                        f"{self.window:.0f} seconds; please wait about {wait} seconds and ask again.")
+                return (
+                    f"You've asked {self.per_user} questions in the last "
+                    f"{self.window:.0f} seconds; please wait about {wait} seconds and ask again."
+                )
             if self._in_progress >= self.max_in_progress or len(self._all) >= self.overall:
-                return ("I'm answering a lot of questions right now; "
-                        "please try again in a minute.")
+                return "I'm answering a lot of questions right now; please try again in a minute."
             mine.append(now)
             self._all.append(now)
             self._in_progress += 1
@@ -89,8 +98,9 @@ class QuestionLimiter:
             self._in_progress = max(0, self._in_progress - 1)
 
 
-def serve_http(app: App, host: str = "127.0.0.1", port: int = 3000,
-               path: str = "/slack/events") -> ThreadingHTTPServer:
+def serve_http(
+    app: App, host: str = "127.0.0.1", port: int = 3000, path: str = "/slack/events"
+) -> ThreadingHTTPServer:
     """An HTTP server (not yet serving) that hands POSTs on `path` to Bolt, which verifies
     the signature and timestamp and answers 401 to anything forged or stale."""
 
@@ -152,7 +162,9 @@ class RedactTokens(logging.Filter):
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     names = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "RAG_LLM_API_KEY")
     redact = RedactTokens(tuple(os.environ.get(name, "") for name in names))
     for handler in logging.getLogger().handlers:
@@ -164,8 +176,9 @@ def configure_logging(level: str) -> None:
 def run_http(app: App, host: str, port: int) -> None:
     """Serve /slack/events until interrupted."""
     server = serve_http(app, host, port)
-    log.info("Slack bot (HTTP mode) listening on http://%s:%s/slack/events",
-             *server.server_address[:2])
+    log.info(
+        "Slack bot (HTTP mode) listening on http://%s:%s/slack/events", *server.server_address[:2]
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

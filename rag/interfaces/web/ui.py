@@ -161,7 +161,11 @@ def sources_html(answer: Answer | None) -> str:
     if answer is None:
         return '<div class="pd-empty">Sources for each answer appear here.</div>'
     if answer.refused:
-        why = _esc(answer.searched) if answer.searched else "No passage was relevant enough to answer."
+        why = (
+            _esc(answer.searched)
+            if answer.searched
+            else "No passage was relevant enough to answer."
+        )
         return f'<div class="pd-empty">Nothing to cite. {why}</div>'
     if not answer.citations:
         return '<div class="pd-empty">This answer cites no source.</div>'
@@ -181,7 +185,7 @@ def sources_html(answer: Answer | None) -> str:
             f'<div class="pd-source" id="pd-source-{c.n}">'
             f'<div class="pd-source-head"><span class="pd-n">[{c.n}]</span>'
             f'<span class="pd-label">{_esc(c.label)}</span>{kind_badge(c.doc_type)}'
-            f'{status_badge(c.status)}</div>'
+            f"{status_badge(c.status)}</div>"
             f'<div class="pd-meta">{title}</div>'
             f'<div class="pd-meta">{_esc(date_line(c.promulgated, c.effective, c.page))}</div>'
             f"{heading}"
@@ -331,7 +335,12 @@ def stream_reply(
 
 
 def open_document(
-    engine: Engine, doc_id: str, chunk_id: str = "", start: int | None = None, end: int | None = None, full: bool = False
+    engine: Engine,
+    doc_id: str,
+    chunk_id: str = "",
+    start: int | None = None,
+    end: int | None = None,
+    full: bool = False,
 ) -> str:
     """Viewer HTML for a document; the passage comes from offsets or else the chunk's span."""
     if not doc_id:
