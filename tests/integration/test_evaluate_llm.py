@@ -31,19 +31,6 @@ ECOMMERCE = "zh_e_commerce_law_2018"
 SUBSET = ["pt-093", "pt-113", "pt-047", "pt-051"]  # PIPL Arts. 56, 66; E-Commerce Law Arts. 31, 34
 
 
-@pytest.fixture
-def no_proxies(monkeypatch):
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def _write_subset(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
     """The four questions over a folder of the two Chinese laws; gold kept to those two."""
     corpus = tmp_path / "docs"
@@ -96,7 +83,9 @@ def _source_numbers(
 @pytest.mark.slow
 @pytest.mark.server
 @pytest.mark.usefixtures("policy_texts")
-def test_eval_reports_mode_share_and_unsupported_rate(tmp_path, monkeypatch, capsys, no_proxies):
+def test_eval_reports_mode_share_and_unsupported_rate(
+    tmp_path, monkeypatch, capsys, no_client_environ
+):
     from rag.evaluation.evaluate import main
 
     path, corpus, subset = _write_subset(tmp_path)

@@ -114,22 +114,9 @@ def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-@pytest.fixture
-def no_proxies(monkeypatch):
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.mark.usefixtures("policy_texts")
 def test_real_model_answer_is_checked_and_cited_or_falls_back(
-    llama_server, tmp_path, monkeypatch, no_proxies
+    llama_server, tmp_path, monkeypatch, no_client_environ
 ):
     from rag.engine import PolicyEngine
     from rag.ingest import ingest

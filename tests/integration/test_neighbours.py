@@ -8,18 +8,7 @@ from rag.config import Settings
 from rag.engine import PolicyEngine
 from rag.index import get_embedder
 from rag.retrieval import TermNeighbours, allow_chinese
-
-VOCABULARY = [
-    "举证责任",
-    "节约能源",
-    "电话号码",
-    "境外",
-    "天气",
-    "罚款",
-    "删除",
-    "营业执照",
-    "合同",
-]
+from tests.support.vocabulary import VOCABULARY
 
 
 @pytest.fixture(scope="module")

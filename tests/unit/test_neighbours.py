@@ -9,18 +9,7 @@ import pytest
 from rag.config import Settings
 from rag.errors import ConfigError
 from rag.retrieval import TermNeighbours, question_units
-
-VOCABULARY = [
-    "举证责任",
-    "节约能源",
-    "电话号码",
-    "境外",
-    "天气",
-    "罚款",
-    "删除",
-    "营业执照",
-    "合同",
-]
+from tests.support.vocabulary import VOCABULARY
 
 
 def test_question_units_are_words_and_word_pairs():
