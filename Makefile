@@ -45,6 +45,7 @@ eval: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_heldout.jsonl --corpus ../shared/policy-texts/docs --baseline --exact --json eval/results/policy_texts_heldout.json
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_scope.jsonl --corpus ../shared/policy-texts/docs --baseline --exact --json eval/results/policy_texts_scope.json
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/corpus_qa.jsonl --corpus corpus --baseline --exact --json eval/results/corpus_qa.json
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/staff_qa.jsonl --corpus corpus --baseline --exact --json eval/results/staff_qa.json
 
 bench: install
 	HF_HUB_OFFLINE=1 $(PY) bench/run.py --out bench/results/latest.json

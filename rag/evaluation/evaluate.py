@@ -51,12 +51,14 @@ KS = (1, 3, 5, 10)
 METRICS = [f"hit@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr@10", "ndcg@10"]
 GROUPS = ("all", "en", "zh", "EN→EN", "EN→ZH", "ZH→ZH", "ZH→EN")
 ROOT = Path(__file__).resolve().parents[2]
+_MARKER = re.compile(r"\[\d+\]")
 EXACT_SEARCH_EF = 100_000  # more candidates than an index holds: `--exact` search is exhaustive
 # Documents each known gold set refers to (relative to the project root); --corpus wins.
 DEFAULT_CORPUS = {
     "policy_texts_qa": "../shared/policy-texts/docs",
     "policy_texts_heldout": "../shared/policy-texts/docs",
     "corpus_qa": "corpus",
+    "staff_qa": "corpus",
 }
 
 
@@ -75,6 +77,8 @@ class GoldQuestion:
     in_scope: bool
     gold: tuple[GoldItem, ...] = ()
     facts: tuple[str, ...] = ()
+    kind: str | None = None  # the kind of answer asked for: date, amount, who, yesno …
+    names_doc: str | None = None  # the document the question names, which should answer it
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,8 @@ def load_gold(path: Path) -> list[GoldQuestion]:
                 in_scope=bool(row.get("in_scope", True)),
                 gold=gold,
                 facts=tuple(row.get("facts", [])),
+                kind=row.get("kind"),
+                names_doc=row.get("names_doc"),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise RagError(f"{path}:{n}: not a gold question ({exc})") from exc
@@ -230,17 +236,28 @@ def answer_metrics(answer: Answer, q: GoldQuestion) -> dict[str, Any]:
     on_gold = [any(matches(g, c) for g in q.gold) for c in cited]
     said = _norm(answer.text + " ".join(c.quote for c in answer.citations))
     found = [f for f in q.facts if _norm(f) in said]
+    first = _norm(lead(answer.text)) if not answer.refused else ""
+    in_lead = [f for f in q.facts if _norm(f) in first]
+    lead_doc = answer.citations[0].doc_id if answer.citations and not answer.refused else None
     return {
         "refused": bool(answer.refused),
         "cited_gold": any(on_gold),
         "citation_precision": sum(on_gold) / len(on_gold) if on_gold else None,
         "fact_match": len(found) / len(q.facts) if q.facts else None,
+        "fact_first": len(in_lead) / len(q.facts) if q.facts else None,
+        "named_lead": (lead_doc == q.names_doc) if q.names_doc else None,
         "citations": [f"{c.doc_id}#{c.article}" for c in answer.citations],
         "path": answer_path(answer),
         "notice": answer.notice,
         "checked": len(answer.checks),
         "unsupported": sum(not c.supported for c in answer.checks),
     }
+
+
+def lead(text: str) -> str:
+    """The answer up to its first citation marker: the sentence a reader takes as the answer."""
+    m = _MARKER.search(text)
+    return text[: m.start()] if m else text
 
 
 def answer_path(answer: Answer) -> str:
@@ -358,6 +375,10 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
             "citation_hit_rate": _mean(float(a["cited_gold"]) for a in inside),
             "citation_precision": _mean(a["citation_precision"] for a in inside),
             "fact_match": _mean(a["fact_match"] for a in inside),
+            "fact_first": _mean(a["fact_first"] for a in inside),
+            "named_lead": _mean(
+                float(a["named_lead"]) for a in inside if a["named_lead"] is not None
+            ),
             "out_of_scope_refused": _mean(float(a["refused"]) for a in outside),
             "in_scope_refused": _mean(float(a["refused"]) for a in inside),
             "llm": llm_metrics([r["answer"] for r in rows], settings.llm) if settings.llm else None,

@@ -37,6 +37,8 @@ def format_report(result: dict[str, Any]) -> str:
         f"  citation hit rate    {_cell(a['citation_hit_rate'])}   (in-scope answers citing a gold article)",
         f"  citation precision   {_cell(a['citation_precision'])}   (share of citations on a gold article)",
         f"  fact match           {_cell(a['fact_match'])}   (share of gold facts in answer or quotes)",
+        f"  fact in lead         {_cell(a.get('fact_first'))}   (share of gold facts before the first [n])",
+        f"  named-document lead  {_cell(a.get('named_lead'))}   (first source is the document the question names)",
         f"  out-of-scope refused {_cell(a['out_of_scope_refused'])}",
         f"  in-scope refused     {_cell(a['in_scope_refused'])}   (wrongly)",
     ]

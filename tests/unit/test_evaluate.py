@@ -169,6 +169,49 @@ def test_answer_metrics() -> None:
     assert refused["citation_precision"] is None and refused["fact_match"] == 0.0
 
 
+def test_the_lead_is_scored_apart_from_the_rest_of_the_answer() -> None:
+    # "fact in lead": what a reader takes as the answer is the text before the first [n].
+    q = GoldQuestion(
+        id="q",
+        question="When did PIPL take effect?",
+        lang="en",
+        in_scope=True,
+        gold=(GoldItem("pipl", 74),),
+        facts=("2021-11-01",),
+        kind="date",
+        names_doc="pipl",
+    )
+    late = Answer(
+        question=q.question,
+        text="The fine is up to 50 million yuan. [1] It took effect on 2021-11-01. [2]",
+        citations=[_citation("aml", 63, "fine"), _citation("pipl", 74, "2021-11-01")],
+    )
+    m = answer_metrics(late, q)
+    assert m["fact_match"] == 1.0 and m["fact_first"] == 0.0 and m["named_lead"] is False
+    first = Answer(
+        question=q.question,
+        text="PIPL took effect on 2021-11-01. [1]",
+        citations=[_citation("pipl", 74, "2021-11-01")],
+    )
+    m = answer_metrics(first, q)
+    assert m["fact_first"] == 1.0 and m["named_lead"] is True
+    unnamed = GoldQuestion(
+        id="u", question="?", lang="en", in_scope=True, gold=q.gold, facts=q.facts
+    )
+    assert answer_metrics(first, unnamed)["named_lead"] is None
+
+
+def test_kind_and_named_document_are_read_from_a_gold_line(tmp_path: Path) -> None:
+    path = tmp_path / "gold.jsonl"
+    path.write_text(
+        '{"id": "s1", "question": "When?", "lang": "en", "in_scope": true, "kind": "date", '
+        '"names_doc": "pipl", "gold": [{"doc_id": "pipl", "article": 74}], "facts": ["2021"]}\n',
+        encoding="utf-8",
+    )
+    (q,) = load_gold(path)
+    assert q.kind == "date" and q.names_doc == "pipl"
+
+
 def test_percentile_nearest_rank() -> None:
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 50) == 50.0 and percentile(values, 95) == 95.0
