@@ -17,7 +17,7 @@ from .config import Settings
 from .errors import RagError
 from .index import Embedder, Store, get_embedder
 from .ingest import load_document
-from .retrieval import Retriever, clean_filters, uncovered_subjects, unknown_laws
+from .retrieval import Retriever, clean_filters, names_in, uncovered_subjects, unknown_laws
 from .text import is_chinese
 from .types import Answer, Chunk, Document, Hit
 
@@ -178,6 +178,7 @@ class PolicyEngine:
                 return extractive_answer(
                     question,
                     usable,
+                    named=set().union(*names_in(index, standalone)[2]),
                     embed=self.embedder.embed_documents,
                     idf=self.retriever.index.bm25.idf,
                 )

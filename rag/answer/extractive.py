@@ -8,14 +8,16 @@ what it searched.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..knowledge import intents
 from ..text import is_chinese, sentence_spans, tokenize
 from ..types import Answer, Citation, Hit
 from .citations import make_citation
+from .figures import figures
 
 if TYPE_CHECKING:
     from ..retrieval import Uncovered
@@ -25,6 +27,7 @@ REFUSAL_ZH = "资料库中没有涉及这个问题的内容。"
 MAX_SENTENCES = 4
 MAX_PASSAGES = 4
 MAX_LIST_CHARS = 400  # list items quoted after a sentence that introduces them
+LEAD_FLOOR = 0.5  # a lead holding the value asked for must score at least this share of the best
 _MARKER_ONLY = re.compile(r"^(?:第[^条]{1,8}条|Articles?\s+\d+.*|Art\.\s*\d+)$")
 
 
@@ -68,8 +71,14 @@ def extractive_answer(
     embed: Callable[[list[str]], np.ndarray] | None = None,
     idf: Callable[[str], float] | None = None,
     max_sentences: int = MAX_SENTENCES,
+    named: Collection[str] = (),
 ) -> Answer:
-    """Pick the sentences of the top passages that best answer `question`, cite each."""
+    """Pick the sentences of the top passages that best answer `question`, cite each.
+
+    The lead, what a reader takes as the answer, is the best sentence that holds the kind of
+    value the question asks for (a date for "when", an amount for "how much"), from the
+    document the question names (`named`, doc ids) when one of its passages is here.
+    """
     passages = hits[:MAX_PASSAGES]
     candidates: list[tuple[int, int, int]] = []  # (passage index, start, end) in hit.text
     for p, hit in enumerate(passages):
@@ -101,13 +110,20 @@ def extractive_answer(
             chosen.append(int(i))
             seen.add(key)  # the same sentence in two versions of a law is quoted once
             per_passage[p] = per_passage.get(p, 0) + 1
+    first = _lead(question, passages, candidates, texts, scores, named)
+    if first is not None and first not in chosen:
+        chosen.insert(0, first)
+        if len(chosen) > max_sentences:
+            chosen.pop()
     _complete_lists(passages, candidates, texts, chosen)
-    # Passages in order of their best sentence, so [1] is the strongest evidence;
-    # sentences of one passage in reading order.
-    lead: dict[int, float] = {}
+    # Passages in order of their best sentence, so [1] is the strongest evidence, the lead's
+    # passage first and the lead first in it; other sentences of a passage in reading order.
+    rank: dict[int, float] = {}
+    if first is not None:
+        rank[candidates[first][0]] = -np.inf
     for i in chosen:
-        lead.setdefault(candidates[i][0], -scores[i])
-    chosen.sort(key=lambda i: (lead[candidates[i][0]], candidates[i][1]))
+        rank.setdefault(candidates[i][0], -scores[i])
+    chosen.sort(key=lambda i: (rank[candidates[i][0]], i != first, candidates[i][1]))
 
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
@@ -127,6 +143,43 @@ def extractive_answer(
         sentences = [texts[i] for i in chosen if candidates[i][0] == p]
         lines.append(" ".join(f"{sentence} [{numbers[p]}]" for sentence in sentences))
     return Answer(question=question, text="\n\n".join(lines), citations=citations, hits=hits)
+
+
+def _lead(
+    question: str,
+    passages: list[Hit],
+    candidates: list[tuple[int, int, int]],
+    texts: list[str],
+    scores: np.ndarray,
+    named: Collection[str],
+) -> int | None:
+    """The candidate to open the answer with, or None to keep the best-scoring order."""
+    kind = next((k for k, pattern in intents.ANSWER_KINDS if pattern.search(question)), None)
+    here = {passages[p].doc_id for p, _, _ in candidates} & set(named)
+    if kind is None and not here:
+        return None
+    floor = float(scores.max()) * LEAD_FLOOR
+    for i in np.argsort(-scores):
+        if scores[i] < floor:
+            break
+        from_named = not here or passages[candidates[i][0]].doc_id in here
+        if from_named and (kind is None or _holds(kind, texts[i])):
+            return int(i)
+    return None
+
+
+def _holds(kind: str, text: str) -> bool:
+    """Whether `text` states a value of the kind asked for."""
+    if kind == "duration":
+        return bool(intents.PERIOD.search(text))
+    found = figures(text)
+    if kind == "date":
+        return any(f.kind == "date" for f in found)
+    if kind == "percentage":
+        return any(f.kind == "pct" for f in found)
+    if kind == "amount":
+        return bool(intents.MONEY.search(text)) and any(f.kind == "num" for f in found)
+    return any(f.kind == "num" and f.strong for f in found)  # count
 
 
 def _complete_lists(

@@ -54,3 +54,37 @@ PERIOD = re.compile(
     re.I,
 )
 LIABILITY_HEADINGS = ("法律责任", "Legal Liabilit", "罚则")
+
+# --- the kind of value an answer must hold -----------------------------------------------
+# (kind, what the question says): the first that matches is the kind asked for.
+ANSWER_KINDS = [
+    ("duration", DEADLINE),
+    (
+        "date",
+        re.compile(
+            r"\bwhen (?:did|was|were|will|does|do|is|are)\b.*\b(?:effect|force|adopt|pass|issu|promulgat|"
+            r"publish|enact|approv|releas|start|begin|launch|announc|fined|impos)"
+            r"|\b(?:what|which) (?:date|day|year|month)\b|\beffective date\b"
+            r"|什么时候|何时|哪天|哪一天|哪一年|哪年|几月|日期",
+            re.I,
+        ),
+    ),
+    (
+        "percentage",
+        re.compile(
+            r"\bwhat (?:share|percentage|proportion|percent)|\bper ?cent|%|百分之|比例|占比|比重",
+            re.I,
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"\bhow (?:much|large|big|high)\b|\b(?:maximum|minimum|largest|highest) (?:fine|penalty|amount)"
+            r"|罚款?多少|罚了多少|多少钱|多少元|金额|最高罚款|罚款上限|罚款幅度",
+            re.I,
+        ),
+    ),
+    ("count", re.compile(r"\bhow many\b|多少个|几个|几项|多少项|多少家|多少条|多少部", re.I)),
+]
+# What a passage's sentence must hold to answer each kind (with `figures` for numbers).
+MONEY = re.compile(r"yuan|元|RMB|CNY|US\$|USD|dollars?", re.I)
