@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..knowledge import intents
-from ..text import is_chinese, sentence_spans, tokenize
+from ..text import ARTICLE_REF, is_chinese, numbers_matched, sentence_spans, tokenize
 from ..types import Answer, Citation, Hit
 from .citations import make_citation
 from .figures import figures
@@ -110,11 +110,19 @@ def extractive_answer(
             chosen.append(int(i))
             seen.add(key)  # the same sentence in two versions of a law is quoted once
             per_passage[p] = per_passage.get(p, 0) + 1
-    first = _lead(question, passages, candidates, texts, scores, named)
-    if first is not None and first not in chosen:
-        chosen.insert(0, first)
-        if len(chosen) > max_sentences:
-            chosen.pop()
+    article = _named_article(question, passages, named)
+    whole = [i for i, (p, _, _) in enumerate(candidates) if p == article]
+    if whole:
+        # "What does PIPL Article 38 require?": that article, whole, then the best of the rest.
+        others = [i for i in chosen if candidates[i][0] != article]
+        chosen = whole + others[: max(0, max_sentences - len(whole))]
+        first: int | None = whole[0]
+    else:
+        first = _lead(question, passages, candidates, texts, scores, named)
+        if first is not None and first not in chosen:
+            chosen.insert(0, first)
+            if len(chosen) > max_sentences:
+                chosen.pop()
     _complete_lists(passages, candidates, texts, chosen)
     # Passages in order of their best sentence, so [1] is the strongest evidence, the lead's
     # passage first and the lead first in it; other sentences of a passage in reading order.
@@ -143,6 +151,21 @@ def extractive_answer(
         sentences = [texts[i] for i in chosen if candidates[i][0] == p]
         lines.append(" ".join(f"{sentence} [{numbers[p]}]" for sentence in sentences))
     return Answer(question=question, text="\n\n".join(lines), citations=citations, hits=hits)
+
+
+def _named_article(question: str, passages: list[Hit], named: Collection[str]) -> int | None:
+    """The passage holding the article the question names ("Article 38", 第三十八条), from the
+    document it names when it names one: the first such passage, or None."""
+    numbers = set(numbers_matched(ARTICLE_REF, question))
+    if not numbers:
+        return None
+    for p, hit in enumerate(passages):
+        start = hit.meta.article
+        if start is None or (named and hit.doc_id not in named):
+            continue
+        if numbers & set(range(start, (hit.meta.article_end or start) + 1)):
+            return p
+    return None
 
 
 def _lead(

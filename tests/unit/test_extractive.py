@@ -66,3 +66,46 @@ def test_no_lead_is_forced_from_a_sentence_far_below_the_best():
     ]
     answer = extractive_answer("When must network operators keep network logs?", hits)
     assert "six months" in lead(answer.text)
+
+
+def test_a_named_article_is_quoted_whole_and_first():
+    art38 = "Handlers sending personal information abroad must meet one condition. They pass a security assessment, obtain certification or sign the standard contract."
+    hits = [
+        _hit(
+            "pipl", "State organs may process personal information only within their duties.", 1, 36
+        ),
+        _hit("pipl", art38, 2, 38),
+    ]
+    answer = extractive_answer(
+        "What does PIPL Article 38 require for sending personal information abroad?", hits
+    )
+    assert answer.citations[0].article == 38
+    assert answer.text.startswith(
+        "Handlers sending personal information abroad must meet one condition. [1] "
+        "They pass a security assessment, obtain certification or sign the standard contract. [1]"
+    )
+
+
+def test_a_summary_section_counts_for_every_article_it_covers():
+    ranged = _hit(
+        "pipl_summary", "State organs keep the data they process in China (Arts. 36–37).", 2, 36
+    )
+    ranged = Hit(
+        chunk_id="r",
+        text=ranged.text,
+        score=0.5,
+        rank=2,
+        meta=PassageMeta(doc_id="pipl_summary", article=36, article_end=37),
+    )
+    hits = [_hit("pipl", "Personal information is protected by law.", 1, 2), ranged]
+    assert extractive_answer("第三十七条规定了什么？", hits).citations[0].doc_id == "pipl_summary"
+    assert extractive_answer("What does Article 38 say?", hits).citations[0].doc_id == "pipl"
+
+
+def test_a_named_article_with_nothing_quotable_falls_back_to_the_best_sentences():
+    hits = [
+        _hit("pipl", "Article 38", 1, 38),
+        _hit("pipl", "Transfers abroad need a legal basis.", 2, 39),
+    ]
+    answer = extractive_answer("What does Article 38 say about transfers abroad?", hits)
+    assert lead(answer.text) == "Transfers abroad need a legal basis."
