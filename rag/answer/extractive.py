@@ -28,7 +28,11 @@ MAX_SENTENCES = 4
 MAX_PASSAGES = 4
 MAX_LIST_CHARS = 400  # list items quoted after a sentence that introduces them
 LEAD_FLOOR = 0.5  # a lead holding the value asked for must score at least this share of the best
-_MARKER_ONLY = re.compile(r"^(?:第[^条]{1,8}条|Articles?\s+\d+.*|Art\.\s*\d+)$")
+# A bare article marker or a summary's heading line ("Article 66 (第六十六条) Penalties"), not a
+# sentence that starts with an article ("Articles 17, 18(1) and 19 do not apply if …").
+_MARKER_ONLY = re.compile(
+    r"^(?:第[^条]{1,8}条|Articles?\s+\d+(?:\s*[–-]\s*\d+)?(?:\s*[（(]第[^)）]*[)）].*)?|Art\.\s*\d+)$"
+)
 
 
 def refusal(question: str, searched: str) -> Answer:

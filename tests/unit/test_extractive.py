@@ -109,3 +109,14 @@ def test_a_named_article_with_nothing_quotable_falls_back_to_the_best_sentences(
     ]
     answer = extractive_answer("What does Article 38 say about transfers abroad?", hits)
     assert lead(answer.text) == "Transfers abroad need a legal basis."
+
+
+def test_a_sentence_that_starts_with_an_article_is_quoted_but_a_heading_is_not():
+    text = (
+        "Article 20 (第二十条) Exemptions\n"
+        "Articles 17, 18(1) and 19 do not apply if the agreement serves technical improvement."
+    )
+    hits = [_hit("aml", text, 1, 20)]
+    answer = extractive_answer("When do Articles 17 and 19 not apply to an agreement?", hits)
+    assert lead(answer.text).startswith("Articles 17, 18(1) and 19 do not apply")
+    assert "Exemptions" not in answer.text
