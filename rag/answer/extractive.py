@@ -181,7 +181,7 @@ def _lead(
     named: Collection[str],
 ) -> int | None:
     """The candidate to open the answer with, or None to keep the best-scoring order."""
-    kind = next((k for k, pattern in intents.ANSWER_KINDS if pattern.search(question)), None)
+    kind = intents.answer_kind(question)
     here = {passages[p].doc_id for p, _, _ in candidates} & set(named)
     if kind is None and not here:
         return None

@@ -86,5 +86,12 @@ ANSWER_KINDS = [
     ),
     ("count", re.compile(r"\bhow many\b|多少个|几个|几项|多少项|多少家|多少条|多少部", re.I)),
 ]
+
+
+def answer_kind(question: str) -> str | None:
+    """The kind of value the question asks for (the first of `ANSWER_KINDS` it matches), or None."""
+    return next((kind for kind, pattern in ANSWER_KINDS if pattern.search(question)), None)
+
+
 # What a passage's sentence must hold to answer each kind (with `figures` for numbers).
 MONEY = re.compile(r"yuan|元|RMB|CNY|US\$|USD|dollars?", re.I)

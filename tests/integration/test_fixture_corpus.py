@@ -101,3 +101,14 @@ def test_the_fixture_gold_set_is_found_in_the_top_5(fixture_index):
     result = run_eval(FIXTURE_QUESTIONS, settings, k=10)
     assert result["documents"] == 6 and result["retrieval"]["all"]["n"] == 20
     assert result["retrieval"]["all"]["hit@5"] >= 0.85, result["retrieval"]["all"]
+
+
+def test_when_a_named_document_was_issued_is_answered_from_the_passage_stating_its_date(
+    fixture_engine,
+):
+    # The plan's front matter says 2026-03-18; its text says "18 March 2026" in the opening
+    # paragraph, which shares no word with the question but "issued".
+    answer = fixture_engine.answer("When was the DIP-T issued?")
+    assert not answer.refused
+    assert "18 March 2026" in answer.text.split("[")[0], answer.text
+    assert answer.citations[0].doc_id == "fx_digital_infrastructure_plan_2026_2030"
