@@ -153,7 +153,14 @@ class Store:
             ids.extend(page["ids"])
             metas.extend(page["metadatas"])
             texts.extend(page["documents"] if include_text else [""] * len(page["ids"]))
-        return ids, texts, metas
+        # Chroma returns records in no promised order, and the order leaks into every table built
+        # from them (which chunk of an article is its first, BM25's tie-breaks, which alias of a law
+        # is tried first): in reading order, two processes build the same index.
+        order = sorted(
+            range(len(ids)),
+            key=lambda i: (metas[i].get("doc_id", ""), metas[i].get("start", 0), ids[i]),
+        )
+        return [ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order]
 
     def query(
         self, vector: np.ndarray, n: int, filters: dict | None = None

@@ -209,7 +209,10 @@ def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
             if name not in table:
                 table[name] = (name_pattern(name), set())
             table[name][1].add(meta["doc_id"])
-    return table
+    # Longest first: a question naming 人脸识别技术应用安全管理办法 is about that document, not
+    # every text whose alias is 人脸识别. (The names came from sets, so the order used to change
+    # with Python's string hashing from one process to the next, and with it the answers.)
+    return dict(sorted(table.items(), key=lambda item: (-len(item[0]), item[0])))
 
 
 def title_words(text: str) -> set[str]:

@@ -3,6 +3,11 @@ intent patterns, BM25 coverage. Their effect on real rankings is in tests/integr
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 from rag.index import BM25Index
 from rag.knowledge.intents import DEADLINE, PERIOD, TERM_QUESTION
 from rag.retrieval import Glossary, build_index, names_in, same_law_refs
@@ -135,3 +140,46 @@ def test_a_passage_is_found_by_its_section_heading_which_does_not_count_as_its_o
         "跨境" not in index.bm25.terms["a"]
     )  # coverage and the refusal score see the article only
     assert index.bm25.coverage("a", {"跨境"}) == 0.0
+
+
+def test_a_question_naming_a_document_by_its_full_title_is_about_that_document_in_any_process():
+    # 人脸识别 is an alias of the SPC's facial-recognition rules; the 2025 measures' title holds it.
+    # The longer name is tried first, so the question names the measures; the order used to come
+    # from a set and change with Python's string hashing from one process to the next.
+    metas = [
+        {
+            "doc_id": "spc_rules",
+            "short_name": "SPC Facial Recognition Provisions",
+            "language": "en",
+            "title": "SPC Provisions on Facial Recognition (人脸识别) Cases",
+        },
+        {
+            "doc_id": "measures_2025",
+            "short_name": "Facial Recognition Measures",
+            "language": "en",
+            "title": "Measures",
+            "title_zh": "人脸识别技术应用安全管理办法",
+        },
+    ]
+    question = "人脸识别技术应用安全管理办法对未成年人有什么要求？"
+    found = names_in(build_index(["a", "b"], ["x", "y"], metas), question)[2]
+    assert found[0] == {"measures_2025"}
+    assert list(build_index(["a", "b"], ["x", "y"], metas[::-1]).aliases) == list(
+        build_index(["a", "b"], ["x", "y"], metas).aliases
+    )
+    script = (
+        "from rag.retrieval import build_index; import json, sys; "
+        f"metas = json.loads({json.dumps(json.dumps(metas))}); "
+        "print(list(build_index(['a', 'b'], ['x', 'y'], metas).aliases))"
+    )
+    orders = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(orders) == 1, orders
