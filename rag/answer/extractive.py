@@ -122,7 +122,7 @@ def extractive_answer(
         chosen = whole + others[: max(0, max_sentences - len(whole))]
         first: int | None = whole[0]
     else:
-        first = _lead(question, passages, candidates, texts, scores, named)
+        first = _lead(question, passages, candidates, texts, scores, order, named)
         if first is not None and first not in chosen:
             chosen.insert(0, first)
             if len(chosen) > max_sentences:
@@ -178,15 +178,17 @@ def _lead(
     candidates: list[tuple[int, int, int]],
     texts: list[str],
     scores: np.ndarray,
+    order: np.ndarray,
     named: Collection[str],
 ) -> int | None:
-    """The candidate to open the answer with, or None to keep the best-scoring order."""
+    """The candidate to open the answer with, or None to keep the best-scoring order
+    (`order`: the candidates by descending score)."""
     kind = intents.answer_kind(question)
     here = {passages[p].doc_id for p, _, _ in candidates} & set(named)
     if kind is None and not here:
         return None
-    floor = float(scores.max()) * LEAD_FLOOR
-    for i in np.argsort(-scores):
+    floor = float(scores[order[0]]) * LEAD_FLOOR
+    for i in order:
         if scores[i] < floor:
             break
         from_named = not here or passages[candidates[i][0]].doc_id in here
