@@ -77,7 +77,9 @@ class Document:
 class Chunk:
     chunk_id: str
     doc_id: str
-    text: str  # verbatim slice of Document.text[start:end]
+    # Document.text[start:end] verbatim; for a Markdown table row, the row stated as one
+    # sentence with its column names (rag.text.row_sentence), start/end being the row's line.
+    text: str
     start: int
     end: int
     heading_path: list[str] = field(default_factory=list)
@@ -184,8 +186,8 @@ class Citation:
     title: str
     label: str
     article: int | None
-    quote: str  # verbatim substring of the source document
-    quote_start: int  # offsets of `quote` in Document.text
+    quote: str  # verbatim part of the chunk: of the document too, unless a table row's
+    quote_start: int  # offsets of `quote` in Document.text (a table row: the row's line)
     quote_end: int
     heading_path: str = ""
     issuer: str = ""

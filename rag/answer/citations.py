@@ -48,12 +48,19 @@ def section_title(heading_path: str) -> str:
 
 
 def make_citation(n: int, hit: Hit, quote: str) -> Citation:
-    """A citation of `hit` quoting `quote`, which must be a verbatim part of the chunk."""
+    """A citation of `hit` quoting `quote`, which must be a verbatim part of the chunk.
+
+    The quote's offsets in the document are those of its span in the chunk, except for a
+    table row stated as a sentence (its text is not a slice of the document, so it is not as
+    long as its span): there the quote points at the row's line.
+    """
     offset = hit.text.find(quote)
     if not quote or offset < 0:
         raise ValueError(f"quote is not a verbatim part of chunk {hit.chunk_id}: {quote[:60]!r}")
     meta = hit.meta
-    start = meta.start + offset
+    start, end = meta.start + offset, meta.start + offset + len(quote)
+    if meta.end > meta.start and len(hit.text) != meta.end - meta.start:
+        start, end = meta.start, meta.end
     return Citation(
         n=n,
         chunk_id=hit.chunk_id,
@@ -64,7 +71,7 @@ def make_citation(n: int, hit: Hit, quote: str) -> Citation:
         article=meta.article,
         quote=quote,
         quote_start=start,
-        quote_end=start + len(quote),
+        quote_end=end,
         heading_path=meta.heading_path,
         issuer=meta.issuer,
         promulgated=meta.promulgated,

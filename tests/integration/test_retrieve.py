@@ -163,6 +163,29 @@ def test_glossary_rows_answer_term_questions_only(corpus_index):
 
 
 @pytest.mark.slow
+def test_a_plan_target_is_found_and_cited_as_its_table_row_in_words(corpus_index):
+    from rag.engine import PolicyEngine
+
+    engine = PolicyEngine(corpus_index)
+    question = "What forest coverage rate does the 14th Five-Year Plan target for 2025?"
+    top = engine.search(question, k=3)
+    row = next((h for h in top if "森林覆盖率" in h.text), None)
+    assert row is not None, [h.text[:80] for h in top]
+    assert row.text == (
+        "Forest coverage (森林覆盖率, %): 2020 baseline 23.2, 2025 target 24.1, Type binding."
+    )
+    # Cited, the row opens the viewer on its own line of the document.
+    answer = engine.answer(question)
+    cited = [c for c in answer.citations if c.chunk_id == row.chunk_id]
+    assert cited, answer.text
+    body = engine.get_document("fyp14_overview").text
+    assert body[cited[0].quote_start : cited[0].quote_end] == (
+        "| Forest coverage (森林覆盖率, %) | 23.2 | 24.1 | binding |"
+    )
+    assert "24.1" in answer.text and "|" not in answer.text
+
+
+@pytest.mark.slow
 def test_a_definition_question_finds_the_named_law_s_definitions_article(policy_engine):
     # "define" leaves few topic words; the 用语含义 article of the law in force comes first.
     hits = policy_engine.search("How does the Cybersecurity Law define a 'network operator'?", k=5)

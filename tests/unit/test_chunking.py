@@ -1,4 +1,5 @@
-"""Chunking of the real policy texts: one chunk per article, right numbers and headings."""
+"""Chunking of the real policy texts: one chunk per article, right numbers and headings; a
+Markdown table's rows as sentences, one chunk each."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from rag.ingest import chunk_document, estimate_tokens, load_document
-from rag.text import int_to_zh, zh_to_int
+from rag.retrieval import Glossary
+from rag.text import int_to_zh, sentence_spans, zh_to_int
 from rag.types import DocMeta, Document
-from tests.support.paths import POLICY_TEXTS, policy_text_files
+from tests.support.paths import CORPUS, POLICY_TEXTS, policy_text_files
 
 DOCS = policy_text_files()
 ZH_ARTICLE = re.compile(r"^第([零一二三四五六七八九十百千]+)条", re.M)
@@ -136,3 +138,112 @@ def test_chinese_numeral_amounts():
     assert zh_to_int("五千万") == 50_000_000
     assert zh_to_int("一百万") == 1_000_000
     assert int_to_zh(66) == "六十六" and int_to_zh(1032) == "一千零三十二"
+
+
+# ------------------------------------------------------------------ Markdown tables
+
+
+def corpus_doc(name: str) -> Document:
+    return load_document(CORPUS / f"{name}.md", doc_id=name)
+
+
+def test_a_table_row_is_its_own_chunk_stated_with_its_column_names():
+    doc = corpus_doc("fyp14_overview")
+    chunks = chunk_document(doc)
+    forest = [c for c in chunks if "24.1" in c.text]
+    assert [c.text for c in forest] == [
+        "Forest coverage (森林覆盖率, %): 2020 baseline 23.2, 2025 target 24.1, Type binding."
+    ]
+    assert len(sentence_spans(forest[0].text)) == 1  # quoted whole, as one sentence
+    # The viewer highlights the row itself; the section heading stays with the row.
+    assert doc.text[forest[0].start : forest[0].end] == (
+        "| Forest coverage (森林覆盖率, %) | 23.2 | 24.1 | binding |"
+    )
+    assert forest[0].heading_path == [
+        "Main indicators (主要指标)",
+        "Green ecology and security indicators",
+    ]
+    # "—" (no baseline) is left out rather than stated.
+    grain = next(c for c in chunks if "grain production" in c.text)
+    assert grain.text == (
+        "Comprehensive grain production capacity (粮食综合生产能力): "
+        "2025 target above 650 million tonnes, Type binding."
+    )
+
+
+def test_every_body_row_is_one_chunk_and_header_and_separator_are_none():
+    doc = corpus_doc("fyp14_overview")
+    chunks = chunk_document(doc)
+    rows = [c for c in chunks if doc.text[c.start : c.end].startswith("|")]
+    assert len(rows) == 20  # the outline's 20 main indicators, one chunk each
+    assert all(doc.text[c.start : c.end].count("\n") == 0 for c in rows)  # one line each
+    assert not any("|" in c.text for c in chunks)
+    assert not any("Indicator" in c.text or "---" in c.text for c in chunks)
+    # The prose between the tables is chunked verbatim, as before.
+    prose = [c for c in chunks if c not in rows]
+    assert all(doc.text[c.start : c.end] == c.text for c in prose)
+    assert any(c.text.startswith("For the first time in a five-year plan") for c in prose)
+
+
+def test_percent_figures_are_kept_verbatim():
+    doc = corpus_doc("informatization_plan_14th")
+    texts = [c.text for c in chunk_document(doc)]
+    assert "5G user penetration rate (5G用户普及率): 2020 15%, 2025 target 56%." in texts
+    # The sentence introducing the table is a chunk of its own, without the rows.
+    intro = next(t for t in texts if t.startswith("The plan quantifies its goals"))
+    assert intro.endswith("Selected rows:")
+
+
+def test_prose_around_a_table_is_not_merged_with_its_rows():
+    text = (
+        "# Plan\n\n## Targets\n\nThe targets are below.\n"
+        "| Indicator | 2025 | 2030 target | Note |\n"
+        "|:---|---:|:---:|---|\n"
+        "| Data centres | — | 45 |  |\n"
+        "| — | | — | |\n"
+        "| Computing power | 280 | 600 | binding |\n"
+        "Binding targets must be met.\n"
+    )
+    doc = Document(doc_id="t", source_path="t.md", text=text, meta=DocMeta(), content_hash="x")
+    chunks = chunk_document(doc)
+    assert [c.text for c in chunks] == [
+        "The targets are below.",
+        "Data centres: 2030 target 45.",
+        "Computing power: 2025 280, 2030 target 600, Note binding.",
+        "Binding targets must be met.",
+    ]
+    assert all(c.heading_path == ["Targets"] for c in chunks)
+    assert text[chunks[2].start : chunks[2].end] == "| Computing power | 280 | 600 | binding |"
+
+
+def test_a_chinese_table_row_reads_as_a_chinese_sentence():
+    text = (
+        "第三条 主要指标如下：\n\n| 指标 | 2020年 | 2025年目标 |\n| --- | --- | --- |\n"
+        "| 森林覆盖率（%） | 23.2 | 24.1 |\n\n指标按年度分解落实。\n\n第四条 本规划自发布之日起实施。\n"
+    )
+    doc = Document(doc_id="z", source_path="z.md", text=text, meta=DocMeta(), content_hash="x")
+    chunks = chunk_document(doc)
+    assert [(c.article, c.text) for c in chunks] == [
+        (3, "第三条 主要指标如下："),
+        (3, "森林覆盖率（%）：2020年 23.2，2025年目标 24.1。"),
+        (3, "指标按年度分解落实。"),  # the article goes on after its table
+        (4, "第四条 本规划自发布之日起实施。"),
+    ]
+
+
+def test_pipes_without_a_header_separator_are_chunked_as_before():
+    text = "## Data\n\n| a | 1 |\n| b | 2 |\n"
+    doc = Document(doc_id="n", source_path="n.md", text=text, meta=DocMeta(), content_hash="x")
+    assert [c.text for c in chunk_document(doc)] == ["| a | 1 |\n| b | 2 |"]
+
+
+def test_a_glossary_of_term_pairs_stays_grouped_and_its_pairs_still_load():
+    doc = corpus_doc("glossary_en_zh")
+    texts = [c.text for c in chunk_document(doc)]
+    # A two-language term list is not a table of facts: rows stay together, as written.
+    assert any("| Critical information infrastructure | 关键信息基础设施 |" in t for t in texts)
+    assert len(texts) < 100
+    # The retriever's glossary reads the file itself, not the chunks.
+    pairs = Glossary.load(CORPUS / "glossary_en_zh.md").pairs
+    assert ("Critical information infrastructure", "关键信息基础设施") in pairs
+    assert len(pairs) > 400

@@ -10,6 +10,8 @@ from rag.text import (
     document_language,
     english_terms,
     is_chinese,
+    markdown_tables,
+    row_sentence,
     sentence_spans,
     stem,
     tokenize,
@@ -97,3 +99,22 @@ def test_chinese_is_told_from_english_with_chinese_terms_in_it():
     assert (
         document_language("# Personal Information Protection Law\n\nArticle 1 This Law …") == "en"
     )
+
+
+def test_a_markdown_table_needs_a_separator_row_with_one_cell_per_column():
+    text = "| a | b |\n| --- | --- |\n| 1 | x \\| y |\n\n| c | d |\n| --- |\n| 2 | 3 |\n"
+    (table,) = markdown_tables(text)  # the second one's separator has a cell too few
+    assert table.header.cells == ("a", "b")
+    assert [r.cells for r in table.rows] == [("1", "x | y")]  # an escaped pipe is a character
+    assert text[table.rows[0].start : table.rows[0].end] == "| 1 | x \\| y |"
+
+
+def test_a_row_sentence_is_one_sentence_that_keeps_every_value():
+    header = ["Indicator", "2020", "2025 target", "Type"]
+    row = ["GDP growth (%)", "2.3", "kept in a reasonable range, set year by year", "—"]
+    said = row_sentence(header, row)
+    assert said == (
+        "GDP growth (%): 2020 2.3, 2025 target kept in a reasonable range, set year by year."
+    )
+    assert sentences(said) == [said]
+    assert row_sentence(header, ["—", "", "—", " "]) == ""  # nothing to state

@@ -6,9 +6,11 @@ import logging
 
 import pytest
 
+from rag.answer import make_citation as cite
 from rag.errors import IndexNotBuilt, ModelUnavailable
+from rag.ingest import chunk_document
 from rag.interfaces.web import ui
-from rag.types import Answer, Check, Citation, DocMeta, Document
+from rag.types import Answer, Check, Citation, DocMeta, Document, Hit, PassageMeta
 
 PIPL_66 = (
     "Where personal information is processed in violation of this Law, ... a fine of not more "
@@ -180,6 +182,53 @@ def test_viewer_shows_a_window_around_a_passage_in_a_long_document():
 def test_viewer_ignores_offsets_outside_the_text():
     html = ui.document_html(make_document("short text"), 5, 500)
     assert "<mark>" not in html and "short text" in html
+
+
+TABLE_DOC = (
+    "## Green targets\n\nThe targets are set out below.\n\n"
+    "| Indicator | 2020 | 2025 target |\n| --- | --- | --- |\n"
+    "| Air quality (**good** days, %) | 87 | 87.5 |\n"
+    "| Forest coverage | 23.2 | 24.1 |\n"
+    "| <script>alert(1)</script> | — | <img src=x onerror=alert(2)> |\n\n"
+    "Targets are binding.\n"
+)
+
+
+def cited_row(doc: Document, needle: str) -> Citation:
+    """The citation an answer quoting the table row holding `needle` carries."""
+    chunk = next(c for c in chunk_document(doc) if needle in c.text)
+    meta = PassageMeta(doc_id=doc.doc_id, start=chunk.start, end=chunk.end)
+    hit = Hit(chunk_id=chunk.chunk_id, text=chunk.text, score=1.0, meta=meta)
+    return cite(1, hit, chunk.text)
+
+
+def test_viewer_shows_a_table_as_a_table_with_the_cited_row_highlighted():
+    doc = make_document(TABLE_DOC)
+    citation = cited_row(doc, "24.1")
+    assert citation.quote == "Forest coverage: 2020 23.2, 2025 target 24.1."
+    html = ui.document_html(doc, citation.quote_start, citation.quote_end)
+    assert '<table class="pd-table"><thead><tr><th>Indicator</th><th>2020</th>' in html
+    assert '<tr class="pd-hit"><td>Forest coverage</td><td>23.2</td><td>24.1</td></tr>' in html
+    assert html.count("pd-hit") == 1 and "<mark>" not in html  # the row, nothing else
+    assert "|" not in html and "---" not in html
+    assert "<td>Air quality (<strong>good</strong> days, %)</td>" in html
+    assert "The targets are set out below." in html and "Targets are binding." in html
+
+
+def test_a_table_cell_is_shown_as_text_never_as_html():
+    html = ui.document_html(make_document(TABLE_DOC), full=True)
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<script" not in html and "<img" not in html
+
+
+def test_viewer_shows_a_table_near_a_passage_whole():
+    rows = "".join(f"| Row {i} | {i} |\n" for i in range(60))
+    text = "| Name | Value |\n| --- | --- |\n" + rows + "\nTHE PASSAGE\n" + "more filler\n" * 500
+    start = text.index("THE PASSAGE")
+    html = ui.document_html(make_document(text), start, start + 11, context=100)
+    assert "<th>Name</th>" in html and "<td>Row 0</td>" in html  # not cut mid-table
+    assert "<mark>THE PASSAGE</mark>" in html and "characters before]" not in html
 
 
 def test_open_document_reports_unknown_ids():

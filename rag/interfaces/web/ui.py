@@ -4,6 +4,7 @@ Everything here is layout and formatting. Retrieval, answering and citation buil
 in the engine; this module only turns `Answer`/`Citation`/`Document` into HTML and Markdown.
 The formatting helpers are pure functions (tested in `tests/unit/test_ui.py`); every string that
 comes from a document or its metadata is HTML-escaped, because documents may be hostile.
+Markdown tables are shown as HTML tables built here, cell by escaped cell.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 from ...errors import IndexNotBuilt, RagError
+from ...text import MarkdownTable, TableRow, markdown_tables
 from ...types import STATUSES, Answer, Citation, Document, Engine, doc_kind
 
 log = logging.getLogger(__name__)
@@ -62,15 +64,21 @@ CSS = """
   border-radius: 8px; margin-top: 0.5rem; }
 .pd-doc-text mark { background: #ffe58f; color: inherit; padding: 0 1px; }
 .pd-doc-text .pd-h { font-weight: 700; font-size: 1.02rem; }
+.pd-table { border-collapse: collapse; margin: 0.3rem 0; white-space: normal; line-height: 1.4; }
+.pd-table th, .pd-table td { border: 1px solid var(--border-color-primary);
+  padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }
+.pd-table tr.pd-hit > td, .pd-table tr.pd-hit > th { background: #ffe58f; }
 .pd-omitted { color: var(--body-text-color-subdued); font-style: italic; }
 """
 
-# Keeps the highlighted passage in view whenever the viewer's content changes.
+# Keeps the highlighted passage (or table row) in view whenever the viewer's content changes.
+# Measured on screen, not by offsetTop: inside a table that counts from the table.
 SCROLL_TO_MARK_JS = """
 const scroll = () => {
-  const mark = element.querySelector('mark');
+  const mark = element.querySelector('mark, .pd-hit');
   const box = element.querySelector('.pd-doc-text');
-  if (mark && box) box.scrollTop = mark.offsetTop - box.offsetTop - box.clientHeight / 3;
+  if (mark && box) box.scrollTop += mark.getBoundingClientRect().top
+    - box.getBoundingClientRect().top - box.clientHeight / 3;
 };
 scroll();
 watch('value', scroll);
@@ -205,6 +213,43 @@ def _light_markdown(text: str) -> str:
     return _HEADING.sub(r'<span class="pd-h">\1</span>', escaped)
 
 
+def _marked(text: str, lo: int, hi: int, mark: tuple[int, int] | None) -> str:
+    """`_light_markdown` of text[lo:hi], with its part of the passage `mark` in <mark>."""
+    if mark is None or mark[1] <= lo or mark[0] >= hi or lo >= hi:
+        return _light_markdown(text[lo:hi])
+    a, b = max(lo, mark[0]), min(hi, mark[1])
+    return (
+        f"{_light_markdown(text[lo:a])}<mark>{_light_markdown(text[a:b])}</mark>"
+        f"{_light_markdown(text[b:hi])}"
+    )
+
+
+def _table_html(table: MarkdownTable, mark: tuple[int, int] | None) -> str:
+    """A Markdown table as an HTML table of escaped cells; rows of the passage are marked."""
+
+    def row(r: TableRow, tag: str) -> str:
+        cells = "".join(f"<{tag}>{_light_markdown(c)}</{tag}>" for c in r.cells)
+        hit = mark is not None and r.start < mark[1] and r.end > mark[0]
+        return f'<tr class="pd-hit">{cells}</tr>' if hit else f"<tr>{cells}</tr>"
+
+    head = row(table.header, "th")
+    body = "".join(row(r, "td") for r in table.rows)
+    return f'<table class="pd-table"><thead>{head}</thead><tbody>{body}</tbody></table>'
+
+
+def _rich_text(
+    text: str, lo: int, hi: int, tables: list[MarkdownTable], mark: tuple[int, int] | None
+) -> str:
+    """text[lo:hi] for the viewer: Markdown tables as tables, the passage `mark` highlighted."""
+    parts, pos = [], lo
+    for table in tables:
+        if lo <= table.start and table.end <= hi:
+            parts += [_marked(text, pos, table.start, mark), _table_html(table, mark)]
+            pos = table.end + 1 if text.startswith("\n", table.end) else table.end  # a block
+    parts.append(_marked(text, pos, hi, mark))
+    return "".join(parts)
+
+
 def _snap(text: str, pos: int, forward: bool) -> int:
     """Move a window edge to the nearest line break so the viewer starts on a whole line."""
     if forward:
@@ -234,13 +279,14 @@ def document_html(
         )
     else:
         lo, hi = 0, _snap(text, min(len(text), PREVIEW_CHARS), True)
+    tables = markdown_tables(text)
+    for table in tables:  # a table is shown whole or not at all
+        lo = table.start if table.start < lo < table.end else lo
+        hi = table.end if table.start < hi < table.end else hi
+    mark = None
     if start is not None and end is not None and has_passage and lo <= start and end <= hi:
-        body = (
-            f"{_light_markdown(text[lo:start])}<mark>{_light_markdown(text[start:end])}</mark>"
-            f"{_light_markdown(text[end:hi])}"
-        )
-    else:
-        body = _light_markdown(text[lo:hi])
+        mark = (start, end)
+    body = _rich_text(text, lo, hi, tables, mark)
     if lo > 0:
         body = f'<span class="pd-omitted">[… {lo:,} characters before]</span>\n' + body
     if hi < len(text):
