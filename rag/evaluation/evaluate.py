@@ -12,35 +12,32 @@ direction Q→D, scored against the gold items in language D only. A question wh
 both languages (PIPL in Chinese and English) belongs to both directions, so EN→ZH asks "did
 the English question find the Chinese article", whatever the English one did.
 
-Answers (`engine.answer`, in-scope questions): citation hit rate = share of answers citing at
-least one gold article (a refusal is a miss); citation precision = share of an answer's
-citations on a gold article, averaged over answers that cite; fact match = share of a
-question's facts found in the answer text or citation quotes (case and whitespace ignored).
-Refusal: share of out-of-scope questions refused, share of in-scope ones wrongly refused.
+Answers (`engine.answer`): the per-answer metrics and their aggregates are in
+`rag.evaluation.answers`; they are reported over the whole set, per split of the gold set
+("dev"/"held") when it has splits, and per kind of answer asked for when questions have one.
 Latency: nearest-rank p50/p95 of `search` and `answer` after one warm-up query.
-
-With a chat model configured (`RAG_LLM` …), every answer also says which path produced it:
-"llm" (the model's checked answer), "fallback" (the extractive answer with a notice: the model
-failed or none of its sentences held up) or "extractive" (refused before the model was asked).
-Over the answers that went to the model, in scope or not: the share of each path, and the
-unsupported-sentence rate = unsupported checked sentences / checked sentences, pooled over all
-answers; a fallback's `Answer.checks` still hold the verdicts on the discarded reply, which
-count too.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RagError
-from ..types import Answer, Hit
+from ..types import Hit
+from .answers import (
+    answer_figures,
+    answer_metrics,
+    figures_by_kind,
+    figures_by_split,
+    llm_metrics,
+    mean,
+)
+from .gold import GoldItem, GoldQuestion, Ranked, load_gold, matches
 
 if TYPE_CHECKING:
     import argparse
@@ -51,7 +48,9 @@ KS = (1, 3, 5, 10)
 METRICS = [f"hit@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr@10", "ndcg@10"]
 GROUPS = ("all", "en", "zh", "EN→EN", "EN→ZH", "ZH→ZH", "ZH→EN")
 ROOT = Path(__file__).resolve().parents[2]
-_MARKER = re.compile(r"\[\d+\]")
+# The glossary that widens an answer sentence's key terms across languages (support on topic):
+# the project's own, whatever RAG_GLOSSARY says, so turning the setting off moves no yardstick.
+GLOSSARY = ROOT / "corpus" / "glossary_en_zh.md"
 EXACT_SEARCH_EF = 100_000  # more candidates than an index holds: `--exact` search is exhaustive
 # Documents each known gold set refers to (relative to the project root); --corpus wins.
 DEFAULT_CORPUS = {
@@ -62,76 +61,6 @@ DEFAULT_CORPUS = {
 }
 
 
-@dataclass(frozen=True)
-class GoldItem:
-    doc_id: str
-    article: int | None = None
-    section: str | None = None
-
-
-@dataclass(frozen=True)
-class GoldQuestion:
-    id: str
-    question: str
-    lang: str
-    in_scope: bool
-    gold: tuple[GoldItem, ...] = ()
-    facts: tuple[str, ...] = ()
-    kind: str | None = None  # the kind of answer asked for: date, amount, who, yesno …
-    names_doc: str | None = None  # the document the question names, which should answer it
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """A retrieved passage reduced to what scoring needs: the articles or headings it covers."""
-
-    doc_id: str
-    articles: frozenset[int] = field(default_factory=frozenset)
-    sections: tuple[str, ...] = ()
-
-    @property
-    def keys(self) -> set[tuple[str, Any]]:
-        if self.articles:
-            return {(self.doc_id, a) for a in self.articles}
-        return {(self.doc_id, s) for s in self.sections} or {(self.doc_id, None)}
-
-
-def load_gold(path: Path) -> list[GoldQuestion]:
-    """Read a gold set, one JSON object a line; say which line is wrong."""
-    questions = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            gold = tuple(
-                GoldItem(g["doc_id"], g.get("article"), g.get("section"))
-                for g in row.get("gold", [])
-            )
-            q = GoldQuestion(
-                id=row["id"],
-                question=row["question"],
-                lang=row["lang"],
-                in_scope=bool(row.get("in_scope", True)),
-                gold=gold,
-                facts=tuple(row.get("facts", [])),
-                kind=row.get("kind"),
-                names_doc=row.get("names_doc"),
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise RagError(f"{path}:{n}: not a gold question ({exc})") from exc
-        if q.lang not in ("en", "zh"):
-            raise RagError(f"{path}:{n}: lang must be 'en' or 'zh', got {q.lang!r}")
-        if q.in_scope and (not gold or any(g.article is None and not g.section for g in gold)):
-            raise RagError(
-                f"{path}:{n}: an in-scope question needs gold items with an article or section"
-            )
-        questions.append(q)
-    if not questions:
-        raise RagError(f"{path}: no questions")
-    return questions
-
-
 def ranked_from_hit(hit: Hit) -> Ranked:
     first, last = hit.meta.article, hit.meta.article_end
     if first is None:
@@ -140,17 +69,6 @@ def ranked_from_hit(hit: Hit) -> Ranked:
         articles = frozenset(range(first, max(first, last if last is not None else -1) + 1))
     path = hit.meta.heading_path
     return Ranked(doc_id=hit.doc_id, articles=articles, sections=(path,) if path else ())
-
-
-def matches(item: GoldItem, passage: Ranked) -> bool:
-    if item.doc_id != passage.doc_id:
-        return False
-    if item.article is not None:
-        return item.article in passage.articles
-    section = item.section
-    if not section:
-        return False
-    return any(section in s for s in passage.sections)
 
 
 def dedupe(ranking: Iterable[Ranked]) -> list[Ranked]:
@@ -219,79 +137,6 @@ def score_question(
     return scores
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", text).casefold()
-
-
-def answer_metrics(answer: Answer, q: GoldQuestion) -> dict[str, Any]:
-    """Did the answer cite gold, how much of what it cites is gold, which facts it states."""
-    cited = [
-        Ranked(
-            c.doc_id,
-            frozenset([c.article]) if c.article is not None else frozenset(),
-            (c.heading_path,) if c.heading_path else (),
-        )
-        for c in answer.citations
-    ]
-    on_gold = [any(matches(g, c) for g in q.gold) for c in cited]
-    said = _norm(answer.text + " ".join(c.quote for c in answer.citations))
-    found = [f for f in q.facts if _norm(f) in said]
-    first = _norm(lead(answer.text)) if not answer.refused else ""
-    in_lead = [f for f in q.facts if _norm(f) in first]
-    lead_doc = answer.citations[0].doc_id if answer.citations and not answer.refused else None
-    return {
-        "refused": bool(answer.refused),
-        "cited_gold": any(on_gold),
-        "citation_precision": sum(on_gold) / len(on_gold) if on_gold else None,
-        "fact_match": len(found) / len(q.facts) if q.facts else None,
-        "fact_first": len(in_lead) / len(q.facts) if q.facts else None,
-        "named_lead": (lead_doc == q.names_doc) if q.names_doc else None,
-        "citations": [f"{c.doc_id}#{c.article}" for c in answer.citations],
-        "path": answer_path(answer),
-        "notice": answer.notice,
-        "checked": len(answer.checks),
-        "unsupported": sum(not c.supported for c in answer.checks),
-    }
-
-
-def lead(text: str) -> str:
-    """The answer up to its first citation marker: the sentence a reader takes as the answer."""
-    m = _MARKER.search(text)
-    return text[: m.start()] if m else text
-
-
-def answer_path(answer: Answer) -> str:
-    """ "llm", "fallback" (extractive with a notice saying why) or "extractive"."""
-    if answer.mode == "llm":
-        return "llm"
-    return "fallback" if answer.notice else "extractive"
-
-
-def llm_metrics(answers: Sequence[dict[str, Any]], model: str) -> dict[str, Any]:
-    """Mode share and unsupported-sentence rate over the answers that went to the model."""
-    asked = [a for a in answers if a["path"] != "extractive"]
-    checked = sum(a["checked"] for a in asked)
-    unsupported = sum(a["unsupported"] for a in asked)
-    notices: dict[str, int] = {}
-    for a in asked:
-        if a["path"] == "fallback":
-            notices[a["notice"]] = notices.get(a["notice"], 0) + 1
-    return {
-        "model": model,
-        "asked": len(asked),
-        "mode_share": {p: _mean(float(a["path"] == p) for a in asked) for p in ("llm", "fallback")},
-        "checked": checked,
-        "unsupported": unsupported,
-        "unsupported_rate": unsupported / checked if checked else None,
-        "fallback_notices": dict(sorted(notices.items(), key=lambda kv: -kv[1])),
-    }
-
-
-def _mean(values: Iterable[float | None]) -> float | None:
-    kept = [v for v in values if v is not None]
-    return sum(kept) / len(kept) if kept else None
-
-
 def percentile(values: Sequence[float], p: float) -> float | None:
     """Nearest-rank percentile (p in 0–100)."""
     if not values:
@@ -305,7 +150,7 @@ def aggregate(per_question: list[dict[str, dict]]) -> dict[str, dict]:
     for group in GROUPS:
         rows = [s[group] for s in per_question if group in s]
         if rows:
-            out[group] = {"n": len(rows)} | {m: _mean(r[m] for r in rows) for m in METRICS}
+            out[group] = {"n": len(rows)} | {m: mean(r[m] for r in rows) for m in METRICS}
     return out
 
 
@@ -317,6 +162,7 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
     """Ingest the settings' corpus into its data dir, run every question, return the figures."""
     from ..engine import PolicyEngine
     from ..ingest import discover, ingest
+    from ..retrieval import Glossary
 
     path = Path(path)
     questions = load_gold(path)
@@ -332,6 +178,7 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
             "pass --corpus with the folder it was written for"
         )
     engine.search(questions[0].question, k=k)  # load the model and BM25 before timing
+    glossary = Glossary.load(GLOSSARY)
 
     rows, scores, search_ms, answer_ms = [], [], [], []
     for q in questions:
@@ -347,6 +194,8 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
             "id": q.id,
             "lang": q.lang,
             "in_scope": q.in_scope,
+            "kind": q.kind,
+            "split": q.split,
             "search_ms": round(search_ms[-1], 1),
             "answer_ms": round(answer_ms[-1], 1),
             "best_dense": max(
@@ -357,32 +206,27 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
         if q.in_scope:
             scores.append(score_question(ranking, q, languages))
             row["first_gold_rank"] = _first_ranks(scores[-1])
-        row["answer"] = answer_metrics(answer, q)
+        row["answer"] = answer_metrics(answer, q, glossary)
         rows.append(row)
 
-    inside = [r["answer"] for r in rows if r["in_scope"]]
-    outside = [r["answer"] for r in rows if not r["in_scope"]]
+    answers: dict[str, Any] = answer_figures(rows)
+    answers["llm"] = (
+        llm_metrics([r["answer"] for r in rows], settings.llm) if settings.llm else None
+    )
+    if by_split := figures_by_split(rows):
+        answers["by_split"] = by_split
+    if by_kind := figures_by_kind(rows):
+        answers["by_kind"] = by_kind
     result: dict[str, Any] = {
         "file": str(path),
         "k": k,
         "questions": len(questions),
-        "in_scope": len(inside),
+        "in_scope": sum(q.in_scope for q in questions),
         "documents": len(languages),
         "embedding_model": settings.embedding_model,
         "ingest": report.summary(),
         "retrieval": aggregate(scores),
-        "answers": {
-            "citation_hit_rate": _mean(float(a["cited_gold"]) for a in inside),
-            "citation_precision": _mean(a["citation_precision"] for a in inside),
-            "fact_match": _mean(a["fact_match"] for a in inside),
-            "fact_first": _mean(a["fact_first"] for a in inside),
-            "named_lead": _mean(
-                float(a["named_lead"]) for a in inside if a["named_lead"] is not None
-            ),
-            "out_of_scope_refused": _mean(float(a["refused"]) for a in outside),
-            "in_scope_refused": _mean(float(a["refused"]) for a in inside),
-            "llm": llm_metrics([r["answer"] for r in rows], settings.llm) if settings.llm else None,
-        },
+        "answers": answers,
         "latency_ms": {"search": _latency(search_ms), "answer": _latency(answer_ms)},
         "per_question": rows,
     }

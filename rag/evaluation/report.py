@@ -1,6 +1,8 @@
-"""The text report `rag eval` prints: retrieval table, answer figures, the model path, latency.
+"""The text report `rag eval` prints: retrieval table, answer figures (with a table per split
+of the gold set and per kind of answer when it has them), the model path, latency.
 
-The figures themselves are computed in `rag.evaluation.evaluate`; this module only lays them out.
+The figures themselves are computed in `rag.evaluation.evaluate` and `.answers`; this module
+only lays them out.
 """
 
 from __future__ import annotations
@@ -39,9 +41,14 @@ def format_report(result: dict[str, Any]) -> str:
         f"  fact match           {_cell(a['fact_match'])}   (share of gold facts in answer or quotes)",
         f"  fact in lead         {_cell(a.get('fact_first'))}   (share of gold facts before the first [n])",
         f"  named-document lead  {_cell(a.get('named_lead'))}   (first source is the document the question names)",
+        f"  support on topic     {_cell(a.get('support_on_topic'))}   (sentences after the lead sharing a key term with the question)",
         f"  out-of-scope refused {_cell(a['out_of_scope_refused'])}",
         f"  in-scope refused     {_cell(a['in_scope_refused'])}   (wrongly)",
     ]
+    if a.get("by_split"):
+        lines += format_splits(a["by_split"])
+    if a.get("by_kind"):
+        lines += format_kinds(a["by_kind"])
     if a.get("llm"):
         lines += format_llm(a["llm"])
     lines += ["", "Latency (ms)      p50       p95"]
@@ -52,6 +59,42 @@ def format_report(result: dict[str, Any]) -> str:
         f"  {name:<15} {_cell(v['p50'], ms=True)} {_cell(v['p95'], ms=True)}" for name, v in rows
     ]
     return "\n".join(lines)
+
+
+# (heading, key) of the answer figures in the per-split table, in the order of the list above.
+SPLIT_COLUMNS = [
+    ("cite hit", "citation_hit_rate"),
+    ("cite prec", "citation_precision"),
+    ("fact any", "fact_match"),
+    ("fact lead", "fact_first"),
+    ("named", "named_lead"),
+    ("on topic", "support_on_topic"),
+    ("out refus", "out_of_scope_refused"),
+    ("in refus", "in_scope_refused"),
+]
+
+
+def format_splits(by_split: dict[str, dict[str, Any]]) -> list[str]:
+    """One row of answer figures per split ("dev" looked at while developing, "held" not)."""
+    head = f"  {'split':<6} {'n':>4} {'in':>4} " + " ".join(f"{h:>9}" for h, _ in SPLIT_COLUMNS)
+    lines = ["", "Answers by split", head]
+    for split, f in by_split.items():
+        cells = " ".join(_cell(f[key]) for _, key in SPLIT_COLUMNS)
+        lines.append(f"  {split:<6} {f['n']:>4} {f['in_scope']:>4} {cells}")
+    return lines
+
+
+def format_kinds(by_kind: dict[str, dict[str, Any]]) -> list[str]:
+    """Facts in the lead and anywhere, and wrongly refused, per kind of answer asked for."""
+    lines = [
+        "",
+        "Answers by kind (answerable questions)",
+        f"  {'kind':<11} {'n':>4} {'fact lead':>9} {'fact any':>9} {'refused':>9}",
+    ]
+    for kind, f in by_kind.items():
+        cells = " ".join(_cell(f[key]) for key in ("fact_first", "fact_match", "refused"))
+        lines.append(f"  {kind:<11} {f['n']:>4} {cells}")
+    return lines
 
 
 def format_llm(m: dict[str, Any]) -> list[str]:

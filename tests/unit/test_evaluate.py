@@ -11,18 +11,14 @@ import pytest
 from rag.errors import RagError
 from rag.evaluation.baseline import article_spans, article_texts, chunk_coverage, heading_paths
 from rag.evaluation.evaluate import (
-    GoldItem,
-    GoldQuestion,
-    Ranked,
-    answer_metrics,
     dedupe,
-    load_gold,
     percentile,
     ranked_from_hit,
     retrieval_metrics,
     score_question,
 )
-from rag.types import Answer, Citation, Hit, PassageMeta
+from rag.evaluation.gold import GoldItem, GoldQuestion, Ranked, load_gold
+from rag.types import Hit, PassageMeta
 from tests.support.paths import POLICY_TEXTS as TEXTS
 from tests.support.paths import ROOT
 
@@ -131,85 +127,18 @@ def test_directions_score_each_language_separately() -> None:
     assert scores["all"]["hit@1"] == 1.0 and scores["all"]["recall@10"] == 0.5
 
 
-def _citation(doc: str, article: int | None, quote: str) -> Citation:
-    return Citation(
-        n=1,
-        chunk_id="c",
-        doc_id=doc,
-        source_path="",
-        title="",
-        label="",
-        article=article,
-        quote=quote,
-        quote_start=0,
-        quote_end=len(quote),
-    )
-
-
-def test_answer_metrics() -> None:
-    q = GoldQuestion(
-        id="q",
-        question="max fine?",
-        lang="en",
-        in_scope=True,
-        gold=(GoldItem("pipl", 66),),
-        facts=("五千万元", "five percent"),
-    )
-    answer = Answer(
-        question=q.question,
-        text="Up to RMB 50 million or Five  Percent of turnover [1][2].",
-        citations=[_citation("pipl", 66, "处五千万元以下"), _citation("pipl", 65, "…")],
-    )
-    m = answer_metrics(answer, q)
-    assert m["cited_gold"] is True and m["citation_precision"] == 0.5 and m["fact_match"] == 1.0
-    refused = answer_metrics(
-        Answer(question=q.question, text="The corpus does not cover this.", refused=True), q
-    )
-    assert refused["refused"] and not refused["cited_gold"]
-    assert refused["citation_precision"] is None and refused["fact_match"] == 0.0
-
-
-def test_the_lead_is_scored_apart_from_the_rest_of_the_answer() -> None:
-    # "fact in lead": what a reader takes as the answer is the text before the first [n].
-    q = GoldQuestion(
-        id="q",
-        question="When did PIPL take effect?",
-        lang="en",
-        in_scope=True,
-        gold=(GoldItem("pipl", 74),),
-        facts=("2021-11-01",),
-        kind="date",
-        names_doc="pipl",
-    )
-    late = Answer(
-        question=q.question,
-        text="The fine is up to 50 million yuan. [1] It took effect on 2021-11-01. [2]",
-        citations=[_citation("aml", 63, "fine"), _citation("pipl", 74, "2021-11-01")],
-    )
-    m = answer_metrics(late, q)
-    assert m["fact_match"] == 1.0 and m["fact_first"] == 0.0 and m["named_lead"] is False
-    first = Answer(
-        question=q.question,
-        text="PIPL took effect on 2021-11-01. [1]",
-        citations=[_citation("pipl", 74, "2021-11-01")],
-    )
-    m = answer_metrics(first, q)
-    assert m["fact_first"] == 1.0 and m["named_lead"] is True
-    unnamed = GoldQuestion(
-        id="u", question="?", lang="en", in_scope=True, gold=q.gold, facts=q.facts
-    )
-    assert answer_metrics(first, unnamed)["named_lead"] is None
-
-
-def test_kind_and_named_document_are_read_from_a_gold_line(tmp_path: Path) -> None:
+def test_kind_named_document_and_split_are_read_from_a_gold_line(tmp_path: Path) -> None:
     path = tmp_path / "gold.jsonl"
     path.write_text(
         '{"id": "s1", "question": "When?", "lang": "en", "in_scope": true, "kind": "date", '
-        '"names_doc": "pipl", "gold": [{"doc_id": "pipl", "article": 74}], "facts": ["2021"]}\n',
+        '"names_doc": "pipl", "gold": [{"doc_id": "pipl", "article": 74}], "facts": ["2021"], '
+        '"split": "held"}\n'
+        '{"id": "s2", "question": "Who?", "lang": "en", "in_scope": false}\n',
         encoding="utf-8",
     )
-    (q,) = load_gold(path)
-    assert q.kind == "date" and q.names_doc == "pipl"
+    held, unsplit = load_gold(path)
+    assert held.kind == "date" and held.names_doc == "pipl" and held.split == "held"
+    assert unsplit.split == "" and unsplit.kind is None
 
 
 def test_percentile_nearest_rank() -> None:

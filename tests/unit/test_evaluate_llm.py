@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.prompts import NOTICE_SERVER, NOTICE_UNGROUNDED
-from rag.evaluation.evaluate import GoldItem, GoldQuestion, answer_metrics, llm_metrics
+from rag.evaluation.answers import answer_metrics, llm_metrics
+from rag.evaluation.gold import GoldItem, GoldQuestion
 from rag.types import Answer, Check, Citation
 
 
