@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .answer import describe_search, extractive_answer, refusal
+from .answer import describe_search, extractive_answer, refusal, stated_fact
 from .config import Settings
 from .errors import RagError
 from .index import Embedder, Store, get_embedder
 from .ingest import load_document
-from .retrieval import Retriever, clean_filters, names_in, uncovered_subjects, unknown_laws
+from .retrieval import Question, Retriever, clean_filters, uncovered_subjects, unknown_laws
 from .text import is_chinese
 from .types import Answer, Chunk, Document, Hit
 
@@ -120,10 +120,15 @@ class PolicyEngine:
         query = (query or "").strip()
         if not query:
             raise RagError("The question is empty.")
+        return self._search(self.retriever.read(query), k, filters)
+
+    def _search(
+        self, question: Question, k: int | None, filters: dict[str, Any] | None
+    ) -> list[Hit]:
         k = k or self.settings.top_k
         if k <= 0:
             raise RagError(f"k must be greater than 0, got {k}")
-        return self.retriever.search(query, k, clean_filters(filters))
+        return self.retriever.search(question, k, clean_filters(filters))
 
     # ---- answers ----------------------------------------------------------------------
     def standalone_question(self, question: str, history: list[dict[str, str]] | None) -> str:
@@ -153,18 +158,25 @@ class PolicyEngine:
         if not question:
             raise RagError("The question is empty.")
         standalone = self.standalone_question(question, history)
-        hits = self.search(standalone, filters=filters)
+        asked = self.retriever.read(standalone)
+        hits = self._search(asked, None, filters)
         if on_hits is not None:
             on_hits(hits)
         # A question about a law that is not indexed, or about a subject no passage mentions,
         # gets no answer from the laws that are.
         index = self.retriever.index
-        missing = unknown_laws(index, standalone)
-        subjects = [] if missing else uncovered_subjects(index, standalone)
+        missing = unknown_laws(index, asked)
+        subjects = [] if missing else uncovered_subjects(index, asked)
+        stated = stated_fact(
+            asked, self.retriever.passages_of(asked.named, clean_filters(filters)), index.older
+        )
+        # A question that names an indexed document is answered from it; the others must
+        # show enough of their terms in the passages found.
         if (
             missing
             or subjects
-            or self.retriever.evidence(standalone, hits) < self.settings.min_relevance
+            or not asked.named
+            and self.retriever.evidence(asked, hits) < self.settings.min_relevance
         ):
             searched = describe_search(
                 hits, index.documents, clean_filters(filters), missing, subjects
@@ -175,20 +187,29 @@ class PolicyEngine:
             usable = [h for h in hits if (h.dense_score or 0.0) >= PASSAGE_FLOOR]
 
             def offline() -> Answer:
-                return extractive_answer(
-                    question,
+                result = extractive_answer(
+                    asked,
                     usable,
-                    named=set().union(*names_in(index, standalone)[2]),
+                    stated=stated,
                     embed=self.embedder.embed_documents,
                     idf=self.retriever.index.bm25.idf,
                 )
+                result.question = question
+                return result
 
             if self.settings.llm:
                 from .answer import llm_answer
 
                 answer = llm_answer(
-                    question, hits, history, self.settings, on_token=on_token, extractive=offline
+                    asked,
+                    hits,
+                    history,
+                    self.settings,
+                    stated=stated,
+                    on_token=on_token,
+                    extractive=offline,
                 )
+                answer.question = question
             else:
                 answer = offline()
         answer.hits = hits

@@ -6,24 +6,30 @@ The chat model's client (langchain-openai) is imported only when a model is conf
 
 from .citations import build_label, make_citation, section_title, short_zh_title
 from .extractive import REFUSAL_EN, REFUSAL_ZH, describe_search, extractive_answer, refusal
+from .facts import Stated, asked_field, english_name, stated_fact
 from .figures import Figure, figures
 from .generate import llm_answer, rewrite_question
 from .grounding import UNSUPPORTED_MARK, answer_sentences, ground, parse_citations
+from .kinds import holds
 from .llm import build_chat_model, endpoint, parse_model_name
 
 __all__ = [
     "REFUSAL_EN",
     "REFUSAL_ZH",
+    "Stated",
     "UNSUPPORTED_MARK",
     "Figure",
     "answer_sentences",
+    "asked_field",
     "build_chat_model",
     "build_label",
     "describe_search",
     "endpoint",
+    "english_name",
     "extractive_answer",
     "figures",
     "ground",
+    "holds",
     "llm_answer",
     "make_citation",
     "parse_citations",
@@ -32,4 +38,5 @@ __all__ = [
     "rewrite_question",
     "section_title",
     "short_zh_title",
+    "stated_fact",
 ]

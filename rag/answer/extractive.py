@@ -8,19 +8,19 @@ what it searched.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..knowledge import intents
-from ..text import ARTICLE_REF, is_chinese, numbers_matched, sentence_spans, tokenize
+from ..text import is_chinese, sentence_spans, tokenize
 from ..types import Answer, Citation, Hit
 from .citations import make_citation
-from .figures import figures
+from .facts import Stated
+from .kinds import holds
 
 if TYPE_CHECKING:
-    from ..retrieval import Uncovered
+    from ..retrieval import Question, Uncovered
 
 REFUSAL_EN = "The corpus does not cover this."
 REFUSAL_ZH = "资料库中没有涉及这个问题的内容。"
@@ -28,10 +28,23 @@ MAX_SENTENCES = 4
 MAX_PASSAGES = 4
 MAX_LIST_CHARS = 400  # list items quoted after a sentence that introduces them
 LEAD_FLOOR = 0.5  # a lead holding the value asked for must score at least this share of the best
+SUPPORT_FLOOR = 0.7  # a supporting sentence must score at least this share of the best
 # A bare article marker or a summary's heading line ("Article 66 (第六十六条) Penalties"), not a
 # sentence that starts with an article ("Articles 17, 18(1) and 19 do not apply if …").
 _MARKER_ONLY = re.compile(
     r"^(?:第[^条]{1,8}条|Articles?\s+\d+(?:\s*[–-]\s*\d+)?(?:\s*[（(]第[^)）]*[)）].*)?|Art\.\s*\d+)$"
+)
+
+
+# A list item: "(3) …", "（三）…", "- …", "2. …", "一是…".
+_LIST_ITEM = re.compile(
+    r"\s*(?:[-*•]\s|\(?\d{1,2}[.)）]\s?|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[是、]|[a-z][.)]\s)"
+)
+# A clause that starts in the middle of a sentence ("if the user switches it off, …").
+_LOWER_START = re.compile(r"[a-z]")
+# A summary's provenance line: where the official text is, not what it says.
+_SOURCE_LINE = re.compile(
+    r"(?:Official text|Source documents?|Sources?)\s*:|(?:正式文本|原文|来源)[:：]", re.I
 )
 
 
@@ -69,64 +82,50 @@ def describe_search(
 
 
 def extractive_answer(
-    question: str,
+    question: Question,
     hits: list[Hit],
     *,
     embed: Callable[[list[str]], np.ndarray] | None = None,
     idf: Callable[[str], float] | None = None,
     max_sentences: int = MAX_SENTENCES,
-    named: Collection[str] = (),
+    stated: Stated | None = None,
 ) -> Answer:
     """Pick the sentences of the top passages that best answer `question`, cite each.
 
     The lead, what a reader takes as the answer, is the best sentence that holds the kind of
-    value the question asks for (a date for "when", an amount for "how much"), from the
-    document the question names (`named`, doc ids) when one of its passages is here.
+    value the question asks for (a date for "when", an amount for "how much") and its key
+    terms, from the document the question names when one of its passages is here; or
+    `stated`, a fact from the named document's metadata, in the asker's words. Then at most
+    `max_sentences - 1` supporting sentences, each on the question's terms, none from a
+    document the question did not name unless it compares or the named one is silent.
     """
-    passages = hits[:MAX_PASSAGES]
-    candidates: list[tuple[int, int, int]] = []  # (passage index, start, end) in hit.text
-    for p, hit in enumerate(passages):
-        for start, end in sentence_spans(hit.text):
-            sentence = hit.text[start:end]
-            if len(sentence) < 6 or _MARKER_ONLY.match(sentence):
-                continue
-            candidates.append((p, start, end))
+    passages, notice = _passages(question, hits, stated)
+    candidates = _candidates(passages)
+    quoted: int | None = None
+    if stated is not None:
+        quoted = _add_quote(passages, candidates, stated)
     if not candidates:
-        return Answer(question=question, text=REFUSAL_EN, refused=True, hits=hits)
+        return Answer(question=question.text, text=REFUSAL_EN, refused=True, hits=hits)
     texts = [passages[p].text[s:e] for p, s, e in candidates]
-    scores = _score(question, texts, [p for p, _, _ in candidates], embed, idf)
+    scores = _score(question.text, texts, [p for p, _, _ in candidates], embed, idf)
     order = np.argsort(-scores)
     best = float(scores[order[0]])
-    chosen: list[int] = []
-    seen: set[str] = set()
-    # First the best sentence of each passage, then seconds: breadth before depth.
-    for round_limit in (1, 2):
-        per_passage: dict[int, int] = {}
-        for i in chosen:
-            per_passage[candidates[i][0]] = per_passage.get(candidates[i][0], 0) + 1
-        for i in order:
-            p = candidates[i][0]
-            if len(chosen) >= max_sentences or scores[i] < best * 0.7:
-                break
-            key = re.sub(r"\s+", "", texts[i])
-            if i in chosen or key in seen or per_passage.get(p, 0) >= round_limit:
-                continue
-            chosen.append(int(i))
-            seen.add(key)  # the same sentence in two versions of a law is quoted once
-            per_passage[p] = per_passage.get(p, 0) + 1
-    article = _named_article(question, passages, named)
+    terms = set(tokenize(question.topic))
+    eligible = [_on_topic(question, terms, texts[i]) for i in range(len(candidates))]
+    article = _named_article(question, passages)
     whole = [i for i, (p, _, _) in enumerate(candidates) if p == article]
-    if whole:
+    if quoted is not None:
+        first: int | None = quoted
+        lead = [quoted]
+    elif whole:
         # "What does PIPL Article 38 require?": that article, whole, then the best of the rest.
-        others = [i for i in chosen if candidates[i][0] != article]
-        chosen = whole + others[: max(0, max_sentences - len(whole))]
-        first: int | None = whole[0]
+        first, lead = whole[0], whole
     else:
-        first = _lead(question, passages, candidates, texts, scores, order, named)
-        if first is not None and first not in chosen:
-            chosen.insert(0, first)
-            if len(chosen) > max_sentences:
-                chosen.pop()
+        first = _lead(question, candidates, texts, scores, order, eligible)
+        lead = [] if first is None else [first]
+    chosen = lead + _support(
+        candidates, texts, scores, order, eligible, lead, max(0, max_sentences - len(lead)), best
+    )
     _complete_lists(passages, candidates, texts, chosen)
     # Passages in order of their best sentence, so [1] is the strongest evidence, the lead's
     # passage first and the lead first in it; other sentences of a passage in reading order.
@@ -150,19 +149,105 @@ def extractive_answer(
         hit = passages[p]
         s, e = spans[p]
         citations.append(make_citation(n, hit, hit.text[s:e]))
-    lines = []
+    lines: list[str] = []
     for p in numbers:
         sentences = [texts[i] for i in chosen if candidates[i][0] == p]
+        if stated is not None and not lines:
+            sentences.insert(0, stated.text)
         lines.append(" ".join(f"{sentence} [{numbers[p]}]" for sentence in sentences))
-    return Answer(question=question, text="\n\n".join(lines), citations=citations, hits=hits)
+    return Answer(
+        question=question.text,
+        text="\n\n".join(lines),
+        citations=citations,
+        hits=hits,
+        notice=notice,
+    )
 
 
-def _named_article(question: str, passages: list[Hit], named: Collection[str]) -> int | None:
+def _passages(question: Question, hits: list[Hit], stated: Stated | None) -> tuple[list[Hit], str]:
+    """The passages an answer may quote, and a notice when the named document is silent.
+
+    A question that names one document is answered from it; others come in when it compares
+    documents, or when no passage of the named one was found, and then the notice says so.
+    """
+    passages = list(hits)
+    if stated is not None:  # the passage the stated fact is quoted from comes first
+        passages = [stated.hit, *(h for h in passages if h.chunk_id != stated.hit.chunk_id)]
+    named = question.named
+    if not named or question.compares:
+        return passages[:MAX_PASSAGES], ""
+    own = [h for h in passages if h.doc_id in named]
+    if own:
+        return own[:MAX_PASSAGES], ""
+    names = ", ".join(
+        sorted({h.meta.short_name or h.meta.title for h in hits if h.doc_id in named})
+    ) or ("the document named")
+    if question.chinese:
+        return passages[:MAX_PASSAGES], f"检索到的{names}段落没有回答这个问题；以下引自其他文件。"
+    return passages[:MAX_PASSAGES], (
+        f"No passage found in {names} answers this; the answer quotes other documents."
+    )
+
+
+def _candidates(passages: list[Hit]) -> list[tuple[int, int, int]]:
+    """(passage index, start, end) of every sentence of the passages that could be quoted.
+
+    A clause cut at ";" is not a sentence: it joins the clause before it, unless it opens a
+    list item ("(3) sign the standard contract…;"), which stands on its own.
+    """
+    candidates: list[tuple[int, int, int]] = []
+    for p, hit in enumerate(passages):
+        spans: list[list[int]] = []
+        for start, end in sentence_spans(hit.text):
+            previous = spans[-1] if spans else None
+            if (
+                previous is not None
+                and hit.text[previous[1] - 1] in ";；"
+                and "\n" not in hit.text[previous[1] : start]
+                and not _LIST_ITEM.match(hit.text, start)
+            ):
+                previous[1] = end
+            else:
+                spans.append([start, end])
+        for start, end in spans:
+            sentence = hit.text[start:end]
+            if len(sentence) < 6 or _MARKER_ONLY.match(sentence):
+                continue
+            candidates.append((p, start, end))
+    return candidates
+
+
+def _add_quote(passages: list[Hit], candidates: list[tuple[int, int, int]], stated: Stated) -> int:
+    """The candidate that is `stated`'s quote, added if the splitter cut it differently."""
+    p = next(i for i, h in enumerate(passages) if h.chunk_id == stated.hit.chunk_id)
+    start = passages[p].text.find(stated.quote)
+    end = start + len(stated.quote)
+    for i, (q, s, e) in enumerate(candidates):
+        if q == p and s == start and e == end:
+            return i
+    # Sentences the quote overlaps would say it twice.
+    candidates[:] = [c for c in candidates if c[0] != p or c[2] <= start or c[1] >= end]
+    candidates.append((p, start, end))
+    return len(candidates) - 1
+
+
+def _on_topic(question: Question, terms: set[str], sentence: str) -> bool:
+    """Whether a sentence may be quoted: not a provenance line, and holding one of the
+    question's key terms when both are in one language (across languages the embedder judges)."""
+    if _SOURCE_LINE.match(sentence):
+        return False
+    if not terms or is_chinese(sentence) != question.chinese:
+        return True
+    return bool(terms & set(tokenize(sentence)))
+
+
+def _named_article(question: Question, passages: list[Hit]) -> int | None:
     """The passage holding the article the question names ("Article 38", 第三十八条), from the
     document it names when it names one: the first such passage, or None."""
-    numbers = set(numbers_matched(ARTICLE_REF, question))
+    numbers = set(question.articles)
     if not numbers:
         return None
+    named = question.named
     for p, hit in enumerate(passages):
         start = hit.meta.article
         if start is None or (named and hit.doc_id not in named):
@@ -173,42 +258,65 @@ def _named_article(question: str, passages: list[Hit], named: Collection[str]) -
 
 
 def _lead(
-    question: str,
-    passages: list[Hit],
+    question: Question,
     candidates: list[tuple[int, int, int]],
     texts: list[str],
     scores: np.ndarray,
     order: np.ndarray,
-    named: Collection[str],
+    eligible: list[bool],
 ) -> int | None:
-    """The candidate to open the answer with, or None to keep the best-scoring order
-    (`order`: the candidates by descending score)."""
-    kind = intents.answer_kind(question)
-    here = {passages[p].doc_id for p, _, _ in candidates} & set(named)
-    if kind is None and not here:
-        return None
+    """The candidate to open the answer with (`order`: the candidates by descending score):
+    the best that holds the kind of answer asked for, and the year the question names if it
+    names one ("2030年非化石能源…比重" wants the 2030 figure, not the 2025 one); else the best
+    that may lead at all. A list item or a clause that starts in lower case never leads."""
     floor = float(scores[order[0]]) * LEAD_FLOOR
-    for i in order:
-        if scores[i] < floor:
-            break
-        from_named = not here or passages[candidates[i][0]].doc_id in here
-        if from_named and (kind is None or _holds(kind, texts[i])):
-            return int(i)
-    return None
+    able = [
+        int(i)
+        for i in order
+        if eligible[i] and not _LOWER_START.match(texts[i]) and not _LIST_ITEM.match(texts[i])
+    ]
+    close = [i for i in able if scores[i] >= floor]
+    kind, years = question.kind, question.years
+    holding = [i for i in close if holds(kind, texts[i])]
+    dated = [i for i in holding if any(y in texts[i] for y in years)]
+    for group in (dated, holding, close, able):
+        if group:
+            return group[0]
+    return int(order[0])
 
 
-def _holds(kind: str, text: str) -> bool:
-    """Whether `text` states a value of the kind asked for."""
-    if kind == "duration":
-        return bool(intents.PERIOD.search(text))
-    found = figures(text)
-    if kind == "date":
-        return any(f.kind == "date" for f in found)
-    if kind == "percentage":
-        return any(f.kind == "pct" for f in found)
-    if kind == "amount":
-        return bool(intents.MONEY.search(text)) and any(f.kind == "num" for f in found)
-    return any(f.kind == "num" and f.strong for f in found)  # count
+def _support(
+    candidates: list[tuple[int, int, int]],
+    texts: list[str],
+    scores: np.ndarray,
+    order: np.ndarray,
+    eligible: list[bool],
+    lead: list[int],
+    limit: int,
+    best: float,
+) -> list[int]:
+    """Up to `limit` sentences after the lead that pass the relevance bar: the best sentence
+    of each passage first, then seconds (breadth before depth); a sentence said twice (two
+    versions of a law) once."""
+    chosen: list[int] = []
+    seen = {re.sub(r"\s+", "", texts[i]) for i in lead}
+    for round_limit in (1, 2):
+        per_passage: dict[int, int] = {}
+        for i in lead + chosen:
+            per_passage[candidates[i][0]] = per_passage.get(candidates[i][0], 0) + 1
+        for i in order:
+            p = candidates[i][0]
+            if len(chosen) >= limit or scores[i] < best * SUPPORT_FLOOR:
+                break
+            key = re.sub(r"\s+", "", texts[i])
+            if not eligible[i] or i in lead or i in chosen or key in seen:
+                continue
+            if per_passage.get(p, 0) >= round_limit:
+                continue
+            chosen.append(int(i))
+            seen.add(key)
+            per_passage[p] = per_passage.get(p, 0) + 1
+    return chosen
 
 
 def _complete_lists(

@@ -2,7 +2,8 @@
 
 `llm_answer` never raises because of the model: a timeout, an unreachable endpoint, a rate
 limit, a server error or an unusable reply gives the extractive answer with a one-line
-notice, and so does a reply in which no sentence survives the checks of `rag.answer.grounding`.
+notice, and so does a reply in which no sentence survives the checks of `rag.answer.grounding`
+or whose opening lacks the kind of value the question asks for (a date for "when").
 """
 
 from __future__ import annotations
@@ -13,18 +14,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RagError
-from ..text import is_chinese
-from ..types import Answer, Hit
+from ..types import Answer, Hit, PassageMeta
 from . import prompts
 from .citations import build_label, make_citation
 from .extractive import extractive_answer
-from .grounding import MARKER, CitationStream, ground
+from .facts import Stated
+from .grounding import MARKER, CitationStream, ground, opening
+from .kinds import holds
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
     from ..config import Settings
+    from ..retrieval import Question
 
 log = logging.getLogger(__name__)
 
@@ -34,37 +37,44 @@ SOURCE_CHARS = 2500  # a source longer than this is cut (chunks are ~200 tokens)
 
 
 def llm_answer(
-    question: str,
+    question: Question,
     hits: list[Hit],
     history: list[dict[str, Any]] | None,
     settings: Settings,
     *,
+    stated: Stated | None = None,
     on_token: Callable[[str], None] | None = None,
     chat_model: BaseChatModel | None = None,
     extractive: Callable[[], Answer] | None = None,
 ) -> Answer:
     """Ask the chat model, check every sentence, cite from metadata; fall back when needed.
 
-    `on_token` receives the reply as it streams, with markers already renumbered to match the
-    final answer. `extractive` builds the fallback answer (default: `extractive_answer` over
-    `hits`); the engine passes its own, tuned one. On a fallback, `Answer.checks` still holds
-    the verdicts on the discarded reply, so evaluation can count them.
+    The prompt carries what was read in `question` (its kind, the documents and articles it
+    names) and `stated`, a fact from the named document's metadata, with the passage it quotes
+    among the sources. `on_token` receives the reply as it streams, with markers already
+    renumbered to match the final answer. `extractive` builds the fallback answer (default:
+    `extractive_answer` over `hits`); the engine passes its own, tuned one. On a fallback,
+    `Answer.checks` still holds the verdicts on the discarded reply, so evaluation can count
+    them.
     """
 
     def fallback(notice: str, checks: list | None = None) -> Answer:
-        answer = extractive() if extractive else extractive_answer(question, hits)
+        answer = extractive() if extractive else extractive_answer(question, hits, stated=stated)
         answer.notice = notice
         answer.mode = "extractive"
         answer.checks = checks or []
         return answer
 
-    if not hits:
+    sources = numbered_sources(hits, stated)
+    if not sources:
         return fallback("")
     try:
         model = chat_model or _build(settings)
-        messages = answer_messages(question, hits, history)
+        messages = answer_messages(question, sources, history, stated)
         raw = (
-            _stream(model, messages, len(hits), on_token) if on_token else _invoke(model, messages)
+            _stream(model, messages, len(sources), on_token)
+            if on_token
+            else _invoke(model, messages)
         )
     except _CallbackError as exc:
         assert exc.__cause__ is not None  # raised `from` the callback's own error
@@ -76,16 +86,22 @@ def llm_answer(
     if not raw.strip():
         return fallback(prompts.NOTICE_EMPTY)
 
-    grounded = ground(raw, hits)
+    grounded = ground(raw, sources)
     if not grounded.supported:
         return fallback(prompts.NOTICE_UNGROUNDED, grounded.checks)
+    if not holds(question.kind, opening(grounded.text)):
+        # "When did PIPL take effect?" answered "PIPL protects personal information [1].":
+        # every sentence may check out, yet the reader is not told what was asked.
+        what = prompts.KIND_WORDS.get(question.kind, "what was asked")
+        return fallback(prompts.NOTICE_WRONG_OPENING.format(what=what), grounded.checks)
     citations = [
-        make_citation(k, hits[n - 1], grounded.quotes[k]) for k, n in enumerate(grounded.order, 1)
+        make_citation(k, sources[n - 1], grounded.quotes[k])
+        for k, n in enumerate(grounded.order, 1)
     ]
     unsupported = len(grounded.checks) - grounded.supported
     notice = prompts.NOTICE_SOME_UNSUPPORTED.format(count=unsupported) if unsupported else ""
     return Answer(
-        question=question,
+        question=question.text,
         text=grounded.text,
         citations=citations,
         mode="llm",
@@ -131,12 +147,26 @@ def rewrite_question(
 # --- prompts ----------------------------------------------------------------------------
 
 
+def numbered_sources(hits: list[Hit], stated: Stated | None) -> list[Hit]:
+    """The passages the model is shown, in their [n] order: `hits`, and first the passage a
+    stated fact quotes when it is not among them."""
+    if stated is None or any(h.chunk_id == stated.hit.chunk_id for h in hits):
+        return hits
+    return [stated.hit, *hits]
+
+
 def answer_messages(
-    question: str, hits: list[Hit], history: list[dict[str, Any]] | None
+    question: Question,
+    hits: list[Hit],
+    history: list[dict[str, Any]] | None,
+    stated: Stated | None = None,
 ) -> list[BaseMessage]:
+    """The system rules and the user message: numbered sources (`numbered_sources`), history,
+    the question and what was read in it."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    language = prompts.LANGUAGES["zh" if is_chinese(question) else "en"]
+    hits = numbered_sources(hits, stated)
+    language = prompts.LANGUAGES[question.language]
     sources = "\n".join(format_source(n, hit) for n, hit in enumerate(hits, 1))
     turns = _recent_turns(history)
     history_text = (
@@ -148,17 +178,65 @@ def answer_messages(
         SystemMessage(prompts.ANSWER_SYSTEM.format(language=language)),
         HumanMessage(
             prompts.ANSWER_USER.format(
-                sources=sources, history=history_text, question=question, language=language
+                sources=sources,
+                history=history_text,
+                question=question.text,
+                analysis=question_analysis(question, hits, stated),
+                language=language,
             )
         ),
     ]
 
 
-def format_source(n: int, hit: Hit) -> str:
-    meta = hit.meta
+def question_analysis(question: Question, hits: list[Hit], stated: Stated | None = None) -> str:
+    """What was read in the question, in lines the model can act on: the kind of value its
+    first sentence must hold, the documents (by title, with their source numbers) and articles
+    the question names, and a fact already known with its source number. Empty for an open
+    question that names nothing."""
+    hits = numbered_sources(hits, stated)
+    lines = [prompts.KIND_LINES[question.kind]] if question.kind in prompts.KIND_LINES else []
+    numbers: dict[str, list[int]] = {}  # title -> source numbers, in order of first source
+    for n, hit in enumerate(hits, 1):
+        if hit.meta.doc_id in question.named:
+            numbers.setdefault(_title(hit.meta), []).append(n)
+    if numbers:
+        if question.compares:  # other documents than the named ones belong in the answer
+            template = prompts.NAMED_AND_OTHERS
+        else:
+            template = prompts.NAMED_ONE if len(numbers) == 1 else prompts.NAMED_MANY
+        lines.append(
+            template.format(
+                titles=_and([_data(t) for t in numbers]),
+                numbers=", ".join(str(n) for ns in numbers.values() for n in ns),
+            )
+        )
+    if question.articles:
+        word = "Article" if len(question.articles) == 1 else "Articles"
+        lines.append(
+            prompts.ARTICLES.format(articles=f"{word} {_and([str(a) for a in question.articles])}")
+        )
+    if stated is not None:
+        n = next(i for i, h in enumerate(hits, 1) if h.chunk_id == stated.hit.chunk_id)
+        lines.append(prompts.STATED.format(n=n, fact=_data(stated.text)))
+    return prompts.ANALYSIS.format(lines="\n".join(f"- {line}" for line in lines)) if lines else ""
+
+
+def _and(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _title(meta: PassageMeta) -> str:
+    """A document's English title with its Chinese one: "Personal … Law (中华人民共和国…)"."""
     title = meta.title
     if meta.title_zh and meta.title_zh != title:
         title = f"{title} ({meta.title_zh})" if title else meta.title_zh
+    return title
+
+
+def format_source(n: int, hit: Hit) -> str:
+    meta = hit.meta
+    title = _title(meta)
     dates = ", ".join(
         f"{word} {value}"
         for word, value in (("promulgated", meta.promulgated), ("effective", meta.effective))

@@ -371,6 +371,13 @@ def best_quote(sentence: str, hit: Hit) -> str:
     return best or first_sentence(hit)
 
 
+def opening(text: str) -> str:
+    """An answer up to its first citation marker, without ⚠️ flags: what a reader takes as
+    the answer, and what must hold the kind of value asked for (`rag.answer.kinds.holds`)."""
+    m = MARKER.search(text)
+    return (text[: m.start()] if m else text).replace(UNSUPPORTED_MARK, "")
+
+
 def first_sentence(hit: Hit) -> str:
     """The chunk's first sentence, the quote when no sentence of the answer supports it."""
     spans = sentence_spans(hit.text)

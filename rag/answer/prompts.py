@@ -33,8 +33,38 @@ ANSWER_USER = """\
 </sources>
 {history}
 Question: {question}
-
+{analysis}
 Answer in {language}, with [n] after every sentence that states a fact."""
+
+# What the system read in the question, said so the model can act on it (`question_analysis`).
+ANALYSIS = """
+What the question asks:
+{lines}
+"""
+# The first sentence of the answer must hold the kind of value asked for
+# (`rag.answer.kinds.holds`); a comparison or an open question can open with anything.
+KIND_LINES = {
+    "yesno": "It asks yes or no: the first sentence must answer it and state the rule "
+    "(must, may, shall not …).",
+    "duration": "It asks for a time limit: the first sentence must state it "
+    '("within 15 working days").',
+    "date": "It asks for a date: the first sentence must state it.",
+    "percentage": "It asks for a percentage or target figure: the first sentence must state it.",
+    "amount": "It asks for an amount of money: the first sentence must state it, with its "
+    "currency.",
+    "count": "It asks how many: the first sentence must state the number.",
+    "who": "It asks who: the first sentence must name the body or person.",
+    "definition": "It asks for a definition: the first sentence must give it.",
+    "conditions": "It asks for conditions or requirements: the first sentence must state them "
+    "or introduce their list.",
+    "comparison": "It compares: set the documents side by side, each point cited.",
+}
+NAMED_ONE = "It names {titles} (sources {numbers}): the answer must come from it."
+NAMED_MANY = "It names {titles} (sources {numbers}): the answer must come from them."
+NAMED_AND_OTHERS = "It names {titles} (sources {numbers}); other sources may be cited too."
+ARTICLES = "It names {articles}."
+STATED = "Known fact, to state first with [{n}]: {fact}"
+
 
 SOURCE = """\
 <source n="{n}">
@@ -90,6 +120,22 @@ NOTICE_UNGROUNDED = (
     "None of the language model's sentences could be checked against the sources; "
     "showing the extractive answer."
 )
+# The model's first sentence lacked the kind of value asked for (`KIND_LINES`).
+NOTICE_WRONG_OPENING = (
+    "The language model's answer did not open with {what}, which the question asks for; "
+    "showing the extractive answer."
+)
+KIND_WORDS = {
+    "yesno": "a yes or no",
+    "duration": "a time limit",
+    "date": "a date",
+    "percentage": "a percentage or figure",
+    "amount": "an amount",
+    "count": "a number",
+    "who": "the body or person",
+    "definition": "a definition",
+    "conditions": "the conditions",
+}
 NOTICE_SOME_UNSUPPORTED = (
     "{count} sentence(s) could not be checked against the cited sources and are marked ⚠️."
 )

@@ -18,8 +18,8 @@ DEFINITION = re.compile(
     r"\b(defin|meaning of|what (is|are|does) an? .* mean)|含义|是指|定义|什么是", re.I
 )
 DEADLINE = re.compile(
-    r"\bhow (long|soon|far in advance|many (working )?(days|hours|weeks|months|years))|\b(deadline|time limit)"
-    r"|多久|多长时间|几天|多少天|多少小时|几个月|几年|多少年|提前几|多少个工作日|期限",
+    r"\bhow (long|soon|far in advance|many (working )?(days|hours|weeks|months|years)|much (notice|time))"
+    r"|\b(deadline|time limit)|多久|多长时间|(?<!哪)几天|多少天|多少小时|几个月|几年|多少年|提前几|多少个工作日|期限",
     re.I,
 )
 PENALTY = re.compile(r"\b(fines?|fined|penalt|sanction|punish|liab)|罚|处罚|法律责任|追究", re.I)
@@ -33,6 +33,16 @@ ABOUT_ADOPTION = re.compile(r"\b(?:adopt|promulgat|issued|enact)|通过|公布|�
 # A year or the past: the commencement article's transitional rule answers it.
 ABOUT_TIME = re.compile(r"\bretroactiv|(?<!\d)(?:19|20)\d\d(?!\d)|溯及|施行前|施行以前", re.I)
 YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+# What else a question asks about, by name (a `Question` keeps the names that match).
+ASKS = {
+    "penalty": PENALTY,
+    "definition": DEFINITION,
+    "effective": EFFECTIVE,
+    "deadline": DEADLINE,
+    "adoption": ABOUT_ADOPTION,
+    "time": ABOUT_TIME,
+    "terms": TERM_QUESTION,
+}
 
 # --- where a passage holds it --------------------------------------------------------------
 COMMENCEMENT = re.compile(r"起施行|come into (force|effect)|take effect")
@@ -58,6 +68,16 @@ LIABILITY_HEADINGS = ("法律责任", "Legal Liabilit", "罚则")
 # --- the kind of value an answer must hold -----------------------------------------------
 # (kind, what the question says): the first that matches is the kind asked for.
 ANSWER_KINDS = [
+    # A question that opens with an auxiliary or ends in 吗 wants a yes or a no first, whatever
+    # else it names ("Does PIPL set an hour or day deadline…?").
+    (
+        "yesno",
+        re.compile(
+            r"(?:^|[.?!]\s+)(?:can|could|may|must|is|are|does|do|did|should|will|has|have|was|were)\b"
+            r"|吗\s*[？?]?\s*$|是否|能否|可否|可不可以|能不能|是不是|有没有|算不算",
+            re.I,
+        ),
+    ),
     ("duration", DEADLINE),
     (
         "date",
@@ -65,14 +85,16 @@ ANSWER_KINDS = [
             r"\bwhen (?:did|was|were|will|does|do|is|are)\b.*\b(?:effect|force|adopt|pass|issu|promulgat|"
             r"publish|enact|approv|releas|start|begin|launch|announc|fined|impos)"
             r"|\b(?:what|which) (?:date|day|year|month)\b|\beffective date\b"
-            r"|什么时候|何时|哪天|哪一天|哪一年|哪年|几月|日期",
+            r"|什么时候|何时|哪天|哪几天|哪一天|哪一年|哪年|几月|日期",
             re.I,
         ),
     ),
     (
         "percentage",
         re.compile(
-            r"\bwhat (?:share|percentage|proportion|percent)|\bper ?cent|%|百分之|比例|占比|比重",
+            r"\bwhat (?:share|percentage|proportion|percent)|\bper ?cent|%|百分之|比例|占比|比重"
+            # a target or a rate: whatever number the plan sets
+            r"|\b(?:target|goal|rate)\b|目标(?:是|为)?多少|达到多少|降低多少|提高多少|增长多少",
             re.I,
         ),
     ),
@@ -80,17 +102,57 @@ ANSWER_KINDS = [
         "amount",
         re.compile(
             r"\bhow (?:much|large|big|high)\b|\b(?:maximum|minimum|largest|highest) (?:fine|penalty|amount)"
-            r"|罚款?多少|罚了多少|多少钱|多少元|金额|最高罚款|罚款上限|罚款幅度",
+            r"|\bwhat (?:fine|penalty|penalties|scale)\b|\bbe fined\b|被罚|罚多少|规模"
+            r"|罚款?(?:是|为|有)?多少|罚了多少|多少钱|多少元|金额|最高罚款|罚款上限|罚款幅度",
             re.I,
         ),
     ),
     ("count", re.compile(r"\bhow many\b|多少个|几个|几项|多少项|多少家|多少条|多少部", re.I)),
+    (
+        "who",
+        re.compile(
+            r"\bwho(?:se)?\b|\b(?:which|what) (?:body|bodies|authority|authorities|agency|agencies|department|"
+            r"ministry|regulator|organ|meeting|institution|office|court|plenum)"
+            r"|谁|哪个(?:部门|机构|机关|会议|单位)|哪些(?:部门|机构|机关)|由哪|什么(?:部门|机构|机关)",
+            re.I,
+        ),
+    ),
+    (
+        "definition",
+        re.compile(rf"{DEFINITION.pattern}|是什么意思|指(?:哪些|什么)|\bwhat is meant by", re.I),
+    ),
+    (
+        "comparison",
+        re.compile(
+            r"\bcompar|\bdiffer|\bversus\b|\bvs\.?\s|\bwhat changed\b|\bchanges?\b.*\b(?:since|from|between)"
+            r"|相比|比较|区别|不同|变化|哪个更|有何差异",
+            re.I,
+        ),
+    ),
+    (
+        "conditions",
+        re.compile(
+            r"\bconditions?\b|\brequirements?\b|\bwhen (?:does|do|must|is|are|can|may|should)\b"
+            r"|\bwhich (?:\w+ )?(?:routes?|ways?|cases|situations|circumstances|mechanisms)\b"
+            r"|\bwhat (?:routes?|steps|exemptions?|exceptions?|obligations?)\b|\bexclud|\bexempt"
+            r"|\bwhat (?:does|do) .* (?:require|oblige)|条件|情形|哪些|途径|要求|义务|哪几种",
+            re.I,
+        ),
+    ),
 ]
 
+# Every kind a question can ask for; "open" is all the rest (what does X say about Y).
+KINDS = (*(kind for kind, _ in ANSWER_KINDS), "open")
 
-def answer_kind(question: str) -> str | None:
-    """The kind of value the question asks for (the first of `ANSWER_KINDS` it matches), or None."""
-    return next((kind for kind, pattern in ANSWER_KINDS if pattern.search(question)), None)
+
+def answer_kind(question: str) -> str:
+    """The kind of answer the question asks for: the first of `ANSWER_KINDS` it matches, else
+    "open"."""
+    return next((kind for kind, pattern in ANSWER_KINDS if pattern.search(question)), "open")
+
+
+# Kinds whose answer is a value a sentence either states or does not.
+VALUE_KINDS = ("duration", "date", "percentage", "amount", "count")
 
 
 # What a passage's sentence must hold to answer each kind (with `figures` for numbers).

@@ -69,3 +69,21 @@ GENERIC_TITLE_WORDS = frozenset(
     "a an the of on and for in law laws act code regulation regulations prc china chinese people "
     "republic national state under".split()
 )
+
+# Chinese names of the bodies that issue the texts staff ask about, for answers in Chinese.
+ISSUERS_ZH = {
+    "National People's Congress": "全国人民代表大会",
+    "Standing Committee of the National People's Congress": "全国人民代表大会常务委员会",
+    "State Council": "国务院",
+    "CPC Central Committee and State Council": "中共中央、国务院",
+    "Central Committee of the Communist Party of China": "中国共产党中央委员会",
+    "Cyberspace Administration of China": "国家互联网信息办公室",
+    "Central Cyberspace Affairs Commission": "中央网络安全和信息化委员会",
+    "State Administration for Market Regulation": "国家市场监督管理总局",
+    "Anti-Monopoly Commission of the State Council": "国务院反垄断委员会",
+    "Supreme People's Court": "最高人民法院",
+    "Ministry of Industry and Information Technology": "工业和信息化部",
+    "Ministry of Public Security": "公安部",
+    "National Development and Reform Commission": "国家发展和改革委员会",
+    "Ministry of Commerce": "商务部",
+}

@@ -6,6 +6,7 @@ from .filters import FILTER_KEYS, clean_filters
 from .glossary import Glossary
 from .index import Index, allow_chinese, build_index, names_in, same_law_refs
 from .neighbours import TermNeighbours, question_units
+from .question import Question, read_question
 from .rerank import Reranker, get_reranker, rerank_hits
 from .retriever import Retriever
 from .scope import Uncovered, uncovered_subjects, unknown_laws
@@ -15,6 +16,7 @@ __all__ = [
     "Dictionary",
     "Glossary",
     "Index",
+    "Question",
     "Reranker",
     "Retriever",
     "TermNeighbours",
@@ -26,6 +28,7 @@ __all__ = [
     "get_reranker",
     "names_in",
     "question_units",
+    "read_question",
     "rerank_hits",
     "same_law_refs",
     "uncovered_subjects",

@@ -19,7 +19,7 @@ import numpy as np
 from ..answer import section_title, short_zh_title
 from ..index import BM25Index
 from ..knowledge import GENERIC_TITLE_WORDS, KNOWN_SHORT_NAMES
-from ..text import ARTICLE_REF, NUMERAL_CHARS, numbers_matched, stem
+from ..text import ARTICLE_REF, NUMERAL_CHARS, is_chinese, numbers_matched, stem
 from ..types import PassageMeta
 from .bridge import Dictionary, english_terms
 from .filters import matches
@@ -104,6 +104,14 @@ class Index:
         return len({m["doc_id"] for _, m in self.records.values()})
 
 
+def _other_title(meta: dict) -> str:
+    """A passage's document title in the language the passage is not in."""
+    if meta.get("language") == "zh":
+        title = meta.get("title", "")
+        return "" if is_chinese(title) else title
+    return meta.get("title_zh", "")
+
+
 def build_index(
     ids: list[str],
     texts: list[str],
@@ -118,7 +126,12 @@ def build_index(
     index.wording = {cid: wording(text) for cid, text in zip(ids, texts, strict=True)}
     # The section a passage sits in ("个人信息跨境提供的规则", "Security measures") names its
     # topic in words the article itself may not use: searched with it, not counted as its own.
-    sections = [section_title(meta.get("heading_path", "")) for meta in metas]
+    # The document's title in the other language is context too: a Chinese question naming
+    # 阿里巴巴 finds the English fact sheet titled 平台经济领域反垄断执法（阿里巴巴…）.
+    sections = [
+        f"{section_title(meta.get('heading_path', ''))} {_other_title(meta)}".strip()
+        for meta in metas
+    ]
     index.bm25 = BM25Index(ids, texts, context=sections)
     if embed_terms is not None and neighbours > 0:
         index.neighbours = TermNeighbours.build(
@@ -209,10 +222,33 @@ def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
             if name not in table:
                 table[name] = (name_pattern(name), set())
             table[name][1].add(meta["doc_id"])
+    for name, docs in _title_tails(metas).items():
+        table.setdefault(name, (name_pattern(name), docs))
     # Longest first: a question naming 人脸识别技术应用安全管理办法 is about that document, not
     # every text whose alias is 人脸识别. (The names came from sets, so the order used to change
     # with Python's string hashing from one process to the next, and with it the answers.)
     return dict(sorted(table.items(), key=lambda item: (-len(item[0]), item[0])))
+
+
+TAIL_CHARS = 5  # the shortest end of a Chinese title that names its document
+
+
+def _title_tails(metas: list[dict]) -> dict[str, set[str]]:
+    """The ends of Chinese titles that name one document: people drop an issuer or a scope
+    (《关于平台经济领域的反垄断指南》, 标准合同办法 for 个人信息出境标准合同办法). An end counts
+    when it has `TAIL_CHARS` characters or more and no other indexed title holds it."""
+    docs_by_title: dict[str, set[str]] = defaultdict(set)
+    for meta in metas:
+        for title in re.split(r"[；;]", short_zh_title(meta.get("title_zh", ""))):
+            if title.strip():
+                docs_by_title[title.strip()].add(meta["doc_id"])
+    tails: dict[str, set[str]] = {}
+    for title, docs in docs_by_title.items():
+        for start in range(1, len(title) - TAIL_CHARS + 1):
+            tail = title[start:]
+            if not any(tail in other for other in docs_by_title if other != title):
+                tails[tail] = docs
+    return tails
 
 
 def title_words(text: str) -> set[str]:

@@ -25,7 +25,7 @@ import dataclasses
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,13 +35,14 @@ from ..config import Settings
 from ..errors import IndexNotBuilt
 from ..index import Store, slug
 from ..knowledge import intents
-from ..text import ARTICLE_REF, numbers_matched, tokenize
+from ..text import tokenize
 from ..types import Hit
 from . import rules
 from .bridge import Dictionary, english_terms
 from .filters import matches
 from .glossary import Glossary, glossary_path
-from .index import Index, allow, allow_chinese, build_index, collapse, names_in, same_law_refs
+from .index import Index, allow, allow_chinese, build_index, collapse, same_law_refs
+from .question import Question, read_question
 from .rerank import rerank_hits
 
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -51,9 +52,10 @@ _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 class _Query:
     """A question as the legs and rules read it."""
 
+    question: Question
     text: str
     topic: str  # the question without the names of the laws it names
-    named: set[str]  # doc ids of the laws it names
+    named: frozenset[str]  # doc ids of the laws it names
     expansion: str  # its glossary terms in the other language, and their synonyms
     bridged_english: bool  # searched in the Chinese passages' English glosses
     english: str  # its English words as the bridge spells them ("" unless bridged)
@@ -105,9 +107,13 @@ class Retriever:
                 self._key = key
         return self.index
 
-    def search(self, query: str, k: int, filters: dict[str, Any] | None) -> list[Hit]:
+    def read(self, text: str) -> Question:
+        """`text` read against the indexed laws: the one reading every later step uses."""
+        return read_question(self.refresh(), text)
+
+    def search(self, question: Question, k: int, filters: dict[str, Any] | None) -> list[Hit]:
         index = self.refresh()
-        q = self._read(index, query, k, filters)
+        q = self._read(index, question, k, filters)
         rankings = self._legs(index, q)
         fused: dict[str, float] = defaultdict(float)
         for weight, ranking in rankings:
@@ -136,22 +142,24 @@ class Retriever:
                     rank=rank,
                 )
             )
-        return rerank_hits(self.settings, query, hits, k)
+        return rerank_hits(self.settings, question.text, hits, k)
 
-    def _read(self, index: Index, query: str, k: int, filters: dict[str, Any] | None) -> _Query:
-        """What every leg and rule needs from the question, worked out once."""
-        topic, spelled, matched = names_in(index, query)
-        named = set().union(*matched)
+    def _read(
+        self, index: Index, question: Question, k: int, filters: dict[str, Any] | None
+    ) -> _Query:
+        """What every leg and rule needs besides the question's reading, worked out once."""
+        topic, named = question.topic, question.named
         expansion = " ".join([self.glossary.expand(topic), *self.synonyms(index, topic)]).strip()
         bridged_english = index.bridge is not None and len(_ENGLISH_WORD.findall(topic)) >= 2
         return _Query(
-            text=query,
+            question=question,
+            text=question.text,
             topic=topic,
             named=named,
             expansion=expansion,
             bridged_english=bridged_english,
             english=english_terms(topic) if bridged_english else "",
-            vector=self.embed_query(spelled),
+            vector=self.embed_query(question.spelled),
             filters=filters,
             named_filters={**(filters or {}), "doc_id": sorted(named)},
             pool=max(k * 5, 40),
@@ -205,8 +213,8 @@ class Retriever:
 
     def _apply_rules(self, index: Index, q: _Query, fused: dict[str, float]) -> None:
         """The legal-text rules, in order, on the fused scores (rag.retrieval.rules)."""
-        query, filters, named = q.text, q.filters, q.named
-        if intents.PENALTY.search(query):
+        filters, named, asks = q.filters, q.named, q.question.asks
+        if "penalty" in asks:
             # The fine for breaking a duty is in the article that cites the duty's article.
             top = sorted(fused, key=lambda c: -fused[c])[:5]
             for cid in top:
@@ -214,9 +222,9 @@ class Retriever:
                 for citing in index.cited_by.get((meta["doc_id"], meta.get("article", -1)), [])[:2]:
                     if not filters or matches(index.records[citing][1], filters):
                         fused[citing] = max(fused.get(citing, 0.0), fused[cid] * 0.9)
-        years = set(m.group(0) for m in intents.YEAR.finditer(query))
-        asked = [(where, boost) for pattern, where, boost in rules.INTENTS if pattern.search(query)]
-        places = [place for pattern, place in rules.ONE_ARTICLE if pattern.search(query)]
+        years = q.question.years
+        asked = [(where, boost) for name, where, boost in rules.INTENTS if name in asks]
+        places = [place for name, place in rules.ONE_ARTICLE if name in asks]
         if named and fused and places:
             # "When did the DSL take effect?" has no topic words to search with, and "define"
             # few: the named law's commencement or definitions article joins the candidates
@@ -226,11 +234,9 @@ class Retriever:
                 if meta["doc_id"] in named and any(place.search(text) for place in places):
                     if not filters or matches(meta, filters):
                         fused[cid] = max(fused.get(cid, 0.0), floor)
-        about_terms = bool(intents.TERM_QUESTION.search(query))
-        about_adoption = bool(
-            intents.EFFECTIVE.search(query) or intents.ABOUT_ADOPTION.search(query)
-        )
-        about_time = about_adoption or bool(intents.ABOUT_TIME.search(query))
+        about_terms = "terms" in asks
+        about_adoption = bool({"effective", "adoption"} & asks)
+        about_time = about_adoption or "time" in asks
         for cid in fused:
             text, meta = index.records[cid]
             preamble = meta.get("article", -1) < 0 and meta["doc_id"] in index.with_articles
@@ -248,7 +254,7 @@ class Retriever:
             for where, boost in asked:
                 if where(text, meta.get("heading_path", "")):
                     fused[cid] *= boost
-        for number in numbers_matched(ARTICLE_REF, query):
+        for number in q.question.articles:
             # "PIPL Article 38" means that article: it goes first, in every language.
             targets = named or {d for d, _ in index.by_article}
             for doc in targets:
@@ -264,6 +270,20 @@ class Retriever:
                 index, cid, terms, english_tokens
             )
 
+    def passages_of(
+        self, doc_ids: Collection[str], filters: dict[str, Any] | None
+    ) -> dict[str, list[Hit]]:
+        """Every passage of each of `doc_ids` within `filters`, in reading order: where a fact
+        from a document's metadata is quoted from."""
+        index = self.index
+        found: dict[str, list[Hit]] = {}
+        for cid, (text, meta) in index.records.items():
+            if meta["doc_id"] in doc_ids and (not filters or matches(meta, filters)):
+                found.setdefault(meta["doc_id"], []).append(
+                    Hit(chunk_id=cid, text=text, score=0.0, meta=index.passages[cid])
+                )
+        return found
+
     def synonyms(self, index: Index, topic: str) -> list[str]:
         """The glossary's other Chinese terms for the question's Chinese terms (`Glossary.pivot`),
         kept only when they can tell passages apart: "Anti-Monopoly Law" holds "law", whose
@@ -275,7 +295,7 @@ class Retriever:
             if min((len(index.bm25.postings.get(w, ())) for w in tokenize(term)), default=0) <= rare
         ]
 
-    def evidence(self, query: str, hits: list[Hit]) -> float:
+    def evidence(self, question: Question, hits: list[Hit]) -> float:
         """How well the corpus covers `query`: the score refusals are decided on.
 
         Similarity alone does not separate answerable from unanswerable questions with the
@@ -287,8 +307,7 @@ class Retriever:
         if not hits:
             return 0.0
         index = self.index
-        topic, _, matched = names_in(index, query)
-        named = len(matched)
+        topic, named = question.topic, len(question.mentions)
         terms = set(tokenize(f"{topic} {self.glossary.expand(topic)}"))
         best = max(h.dense_score or 0.0 for h in hits)
         if not terms and not named:

@@ -29,17 +29,18 @@ PIVOT_MAX_SHARE = 0.05  # a synonym reached through English must have a word thi
 
 # Intents whose answer is one article of a law: where it is.
 ONE_ARTICLE = [
-    (intents.EFFECTIVE, intents.COMMENCEMENT),
-    (intents.DEFINITION, intents.DEFINITIONS_ARTICLE),
+    ("effective", intents.COMMENCEMENT),
+    ("definition", intents.DEFINITIONS_ARTICLE),
 ]
-# (question pattern, where the answer is: (passage text, its heading) -> bool, boost)
+# (what the question asks, a name of `intents.ASKS`; where the answer is: (passage text, its
+# heading) -> bool; boost)
 INTENTS = [
     (
-        intents.PENALTY,
+        "penalty",
         lambda text, heading: any(h in heading for h in intents.LIABILITY_HEADINGS),
         1.5,
     ),
-    (intents.DEFINITION, lambda text, heading: bool(intents.DEFINES.search(text)), 1.3),
-    (intents.EFFECTIVE, lambda text, heading: bool(intents.COMMENCEMENT.search(text)), 1.5),
-    (intents.DEADLINE, lambda text, heading: bool(intents.PERIOD.search(text)), 1.5),
+    ("definition", lambda text, heading: bool(intents.DEFINES.search(text)), 1.3),
+    ("effective", lambda text, heading: bool(intents.COMMENCEMENT.search(text)), 1.5),
+    ("deadline", lambda text, heading: bool(intents.PERIOD.search(text)), 1.5),
 ]

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from ..knowledge import FOREIGN_LAW_ACRONYMS, NOT_A_LAW, SUBJECTS
 from ..text import HAN
-from .index import Index, name_pattern, names_in, title_words
+from .index import Index, name_pattern, title_words
+from .question import Question
 
 # A law named by its title: capitalised words (one may be in brackets: "Personal Data (Privacy)
 # Ordinance", a Hong Kong law) before Law/Act/Code/Regulations/Ordinance; in Chinese a name
@@ -47,17 +48,21 @@ _SUBJECT_PATTERNS = [
 ]
 
 
-def unknown_laws(index: Index, query: str) -> list[str]:
+def unknown_laws(index: Index, question: Question) -> list[str]:
     """Laws the question names that no indexed document is: "the Labour Contract Law",
     "California Consumer Privacy Act", 劳动合同法, 《公司法》, or a foreign law by its acronym (GDPR).
 
-    Empty when the question also names an indexed law (it may compare the two). A name is
+    When the question also names an indexed law (it may compare the two), only a standard
+    named by a number no passage holds ("TC260-003") counts as missing. A name is
     indexed when an indexed title holds all its words ("Consumer Rights Protection Law") or,
     in Chinese, its last four characters or more (根据消费者权益保护法 → 消费者权益保护法).
     """
-    topic, _, matched = names_in(index, query)
-    if matched:
-        return []
+    topic = question.topic
+    standards = [
+        m.group(0) for m in _STANDARD.finditer(topic) if not _indexed_code(index, m.group(0))
+    ]
+    if question.mentions:
+        return standards
     missing = []
     for m in _EN_LAW_NAME.finditer(topic):
         name = _SENTENCE_START.sub("", m.group(0).strip())
@@ -67,11 +72,7 @@ def unknown_laws(index: Index, query: str) -> list[str]:
     missing += [
         m.group(0) for m in _FOREIGN_LAW_ACRONYM.finditer(topic) if m.group(0) not in missing
     ]
-    for m in _STANDARD.finditer(topic):
-        # spaced or not, in any case: "GB/T 35273" is "GB/T35273-2020" in a passage
-        code = re.compile(r"\s*".join(map(re.escape, re.sub(r"\s", "", m.group(0)))), re.I)
-        if not any(code.search(text) for text, _ in index.records.values()):
-            missing.append(m.group(0))
+    missing += standards
     for m in _ZH_LAW_NAME.finditer(topic):
         name = m.group(1) or m.group(2)
         if m.group(2) and name.endswith(NOT_A_LAW):  # a title in 《》 is a title: 《…管理办法》
@@ -82,16 +83,23 @@ def unknown_laws(index: Index, query: str) -> list[str]:
     return missing
 
 
-def uncovered_subjects(index: Index, query: str) -> list[Uncovered]:
+def _indexed_code(index: Index, number: str) -> bool:
+    """Whether a passage holds a standard's number, spaced or not, in any case ("GB/T 35273" is
+    "GB/T35273-2020" in a passage)."""
+    code = re.compile(r"\s*".join(map(re.escape, re.sub(r"\s", "", number))), re.I)
+    return any(code.search(text) for text, _ in index.records.values())
+
+
+def uncovered_subjects(index: Index, question: Question) -> list[Uncovered]:
     """Subjects of `SUBJECTS` the question is about that no indexed passage mentions under
     any of their names: "the standard corporate income tax rate", 经济补偿金怎么计算.
 
     Empty when the question names an indexed law ("Does PIPL apply to payroll and social
     insurance data?" asks about PIPL).
     """
-    topic, _, matched = names_in(index, query)
-    if matched:
+    if question.mentions:
         return []
+    topic = question.topic
     found = []
     for number, (field, patterns) in enumerate(_SUBJECT_PATTERNS):
         hit = next((m for p in patterns if (m := p.search(topic))), None)

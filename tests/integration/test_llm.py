@@ -17,6 +17,7 @@ from rag.config import Settings
 from rag.index import BM25Index
 from tests.support.openai_standin import OpenAIStandin, Reply
 from tests.support.pipl import PIPL_EN, article_span, hostile_hit, minors_and_fines, pipl_hit
+from tests.support.questions import asking
 
 pytestmark = pytest.mark.usefixtures("no_client_environ")
 
@@ -61,6 +62,8 @@ def test_factory_model_talks_to_an_openai_compatible_server(standin):
 
 # --- answers over real HTTP ---------------------------------------------------------------
 
+FINE = "What is the maximum fine under PIPL?"
+
 GOOD_REPLY = (
     "Under PIPL, serious violations can be fined up to RMB 50 million or 5% of the previous "
     "year's turnover [3]. A processor that refuses to correct a violation can be fined up to "
@@ -73,7 +76,7 @@ GOOD_REPLY = (
 def test_good_citations_are_renumbered_and_labelled_from_metadata(standin):
     hits = minors_and_fines("en")
     standin.script(GOOD_REPLY)
-    answer = llm_answer("What is the maximum fine under PIPL?", hits, [], settings_for(standin))
+    answer = llm_answer(asking(FINE, hits), hits, [], settings_for(standin))
     assert answer.mode == "llm" and answer.notice == ""
     assert "RMB 50 million or 5% of the previous year's turnover [1]." in answer.text
     assert answer.text.endswith("guardian [2].")
@@ -95,6 +98,49 @@ def test_good_citations_are_renumbered_and_labelled_from_metadata(standin):
         "status: in force\ndates: promulgated 2021-08-20, effective 2021-11-01" in user["content"]
     )
     assert user["content"].rstrip().endswith("with [n] after every sentence that states a fact.")
+    # what was read in the question: the kind of value to open with, the law to answer from
+    assert "It asks for an amount of money: the first sentence must state it" in user["content"]
+    assert (
+        "It names Personal Information Protection Law of the PRC (中华人民共和国个人信息保护法) "
+        "(sources 1, 2, 3, 4, 5, 6, 7, 8): the answer must come from it." in user["content"]
+    )
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_reply_that_does_not_open_with_the_amount_asked_for_falls_back(standin, streaming):
+    hits = minors_and_fines("en")
+    question = asking(FINE, hits)
+    # every sentence checks out against Art. 66, but the reader has to dig for the amount
+    standin.script(
+        "PIPL sets out penalties for personal information processors that violate it [3]. "
+        "Serious violations can be fined up to RMB 50 million or 5% of the previous year's "
+        "turnover [3]."
+    )
+    answer = llm_answer(
+        question, hits, [], settings_for(standin), on_token=(lambda t: None) if streaming else None
+    )
+    assert answer.notice == (
+        "The language model's answer did not open with an amount, which the question asks "
+        "for; showing the extractive answer."
+    )
+    assert "PIPL sets out penalties" not in answer.text
+    assert answer.text == extractive_answer(question, hits).text
+
+
+@pytest.mark.server
+def test_a_reply_that_opens_with_the_amount_is_kept(standin):
+    hits = minors_and_fines("en")
+    standin.script(
+        "The maximum fine is RMB 50 million or 5% of the previous year's turnover [3]. "
+        "It applies to serious violations [3]."
+    )
+    answer = llm_answer(asking(FINE, hits), hits, [], settings_for(standin))
+    assert answer.notice == ""
+    assert answer.text.startswith(
+        "The maximum fine is RMB 50 million or 5% of the previous year's turnover [1]."
+    )
+    assert answer.citations[0].label == "PIPL Art. 66"
 
 
 @pytest.mark.server
@@ -104,7 +150,9 @@ def test_chinese_question_gets_a_chinese_prompt_and_checked_chinese_answer(stand
         "情节严重的，可处五千万元以下或者上一年度营业额百分之五以下罚款【3】。"
         "对直接负责的主管人员可处十万元以上一百万元以下罚款［3］。"
     )
-    answer = llm_answer("个人信息保护法规定的最高罚款是多少？", hits, [], settings_for(standin))
+    answer = llm_answer(
+        asking("个人信息保护法规定的最高罚款是多少？", hits), hits, [], settings_for(standin)
+    )
     assert answer.mode == "llm"
     assert answer.text.count("[1]") == 2 and "【" not in answer.text
     assert answer.citations[0].label == "《个人信息保护法》第六十六条"
@@ -115,7 +163,7 @@ def test_chinese_question_gets_a_chinese_prompt_and_checked_chinese_answer(stand
 def test_out_of_range_number_is_dropped(standin):
     hits = minors_and_fines("en")
     standin.script(GOOD_REPLY + " Fines are doubled for repeat offenders [12].")
-    answer = llm_answer("What is the maximum fine under PIPL?", hits, [], settings_for(standin))
+    answer = llm_answer(asking(FINE, hits), hits, [], settings_for(standin))
     assert "[12]" not in answer.text
     assert len(answer.citations) == 2
     last = answer.checks[-1]
@@ -127,7 +175,7 @@ def test_out_of_range_number_is_dropped(standin):
 def test_uncited_claim_is_flagged(standin):
     hits = minors_and_fines("en")
     standin.script(GOOD_REPLY + " PIPL also requires annual audits by the state.")
-    answer = llm_answer("What is the maximum fine under PIPL?", hits, [], settings_for(standin))
+    answer = llm_answer(asking(FINE, hits), hits, [], settings_for(standin))
     assert answer.mode == "llm"
     assert answer.text.endswith("annual audits by the state." + UNSUPPORTED_MARK)
     assert answer.notice.startswith("1 sentence(s) could not be checked")
@@ -141,7 +189,9 @@ def test_wrong_figure_is_flagged_right_figure_in_another_unit_is_not(standin):
         "Serious violations can be fined up to 50 million yuan [3]. "
         "Responsible managers face fines of up to 100 million yuan [3]."
     )
-    answer = llm_answer("What is the maximum PIPL fine?", hits, [], settings_for(standin))
+    answer = llm_answer(
+        asking("What is the maximum PIPL fine?", hits), hits, [], settings_for(standin)
+    )
     first, second = answer.checks
     assert first.supported and "another language" in first.reason
     assert not second.supported and "100 million" in second.reason
@@ -161,7 +211,7 @@ def test_wrong_figure_is_flagged_right_figure_in_another_unit_is_not(standin):
 def test_model_failures_fall_back_to_the_extractive_answer(standin, reply, notice):
     hits = minors_and_fines("en")
     standin.script(reply)
-    question = "What is the maximum fine under PIPL?"
+    question = asking(FINE, hits)
     answer = llm_answer(question, hits, [], settings_for(standin))
     assert answer.mode == "extractive"
     assert answer.notice.startswith(notice) and "\n" not in answer.notice
@@ -174,7 +224,7 @@ def test_timeout_falls_back_quickly(standin):
     standin.script(Reply(GOOD_REPLY, delay=10))
     started = time.monotonic()
     answer = llm_answer(
-        "What is the maximum fine under PIPL?",
+        asking(FINE, hits),
         hits,
         [],
         settings_for(standin, llm_timeout=0.5),
@@ -191,7 +241,7 @@ def test_timeout_falls_back_quickly(standin):
 @pytest.mark.server
 def test_hostile_document_stays_data(standin):
     hits = [pipl_hit(66), hostile_hit(), pipl_hit(31)]
-    question = "What is the maximum fine under PIPL?"
+    question = asking(FINE, hits)
     # a model that obeys the document outright: nothing checks out, so the extractive answer
     standin.script("PWNED")
     answer = llm_answer(question, hits, [], settings_for(standin))
@@ -218,7 +268,7 @@ def test_streaming_yields_tokens_and_checks_the_final_answer(standin):
     standin.script(Reply(reply, chunk_chars=3))  # every marker arrives cut in two
     tokens: list[str] = []
     answer = llm_answer(
-        "What is the maximum fine under PIPL?",
+        asking(FINE, hits),
         hits,
         [],
         settings_for(standin),
@@ -240,7 +290,8 @@ def test_a_failing_token_callback_is_not_mistaken_for_a_model_failure(standin):
         raise RuntimeError("the UI went away")
 
     with pytest.raises(RuntimeError, match="the UI went away"):
-        llm_answer("q?", minors_and_fines("en"), [], settings_for(standin), on_token=broken)
+        hits = minors_and_fines("en")
+        llm_answer(asking("q?", hits), hits, [], settings_for(standin), on_token=broken)
 
 
 # --- follow-up questions ------------------------------------------------------------------
@@ -296,9 +347,10 @@ def test_reasoning_of_thinking_models_is_not_shown_or_checked(standin, streaming
         Reply("<think>The user wants [9] the fine. Maybe 100 million?</think>\n\n" + GOOD_REPLY)
     )
     tokens: list[str] = []
+    hits = minors_and_fines("en")
     answer = llm_answer(
-        "What is the maximum fine under PIPL?",
-        minors_and_fines("en"),
+        asking(FINE, hits),
+        hits,
         [],
         settings_for(standin),
         on_token=tokens.append if streaming else None,
@@ -311,9 +363,10 @@ def test_reasoning_of_thinking_models_is_not_shown_or_checked(standin, streaming
 def test_the_caller_can_supply_its_own_extractive_fallback(standin):
     standin.script(Reply(status=500))
     hits = minors_and_fines("en")
-    own = extractive_answer("What is the maximum fine under PIPL?", hits[2:3])
+    question = asking(FINE, hits)
+    own = extractive_answer(question, hits[2:3])
     answer = llm_answer(
-        "What is the maximum fine under PIPL?",
+        question,
         hits,
         [],
         settings_for(standin),

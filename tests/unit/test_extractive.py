@@ -6,8 +6,11 @@ question and by their passage's rank, which is enough to set up each case.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.answer import extractive_answer
 from rag.types import Hit, PassageMeta
+from tests.support.questions import asking
 
 
 def _hit(doc_id: str, text: str, rank: int, article: int = 1) -> Hit:
@@ -30,7 +33,7 @@ def test_a_when_question_leads_with_the_sentence_that_has_a_date():
     first = "The Advertising Law takes effect as law against false advertising."
     dated = "The Advertising Law took effect on 2015-09-01."
     hits = [_hit("ad_law", first, 1), _hit("ad_law", dated, 2, 75)]
-    answer = extractive_answer("When did the Advertising Law take effect?", hits)
+    answer = extractive_answer(asking("When did the Advertising Law take effect?", hits), hits)
     assert lead(answer.text) == dated  # the better-scoring first passage comes second
     assert answer.citations[0].article == 75  # [1] is the lead's source
 
@@ -39,7 +42,9 @@ def test_a_how_much_question_leads_with_an_amount():
     first = "Serious violations of PIPL are punished with a fine."
     amount = "The fine for serious violations is up to 50 million yuan or 5% of turnover."
     hits = [_hit("pipl", first, 1, 65), _hit("pipl", amount, 2, 66)]
-    answer = extractive_answer("How much is the fine for serious violations of PIPL?", hits)
+    answer = extractive_answer(
+        asking("How much is the fine for serious violations of PIPL?", hits), hits
+    )
     assert lead(answer.text) == amount
 
 
@@ -54,8 +59,10 @@ def test_the_named_document_leads_when_it_has_a_passage():
         ),
     ]
     question = "What are the fines for breaches?"  # asks for no kind of value
-    assert extractive_answer(question, hits).citations[0].doc_id == "genai"
-    named = extractive_answer(question, hits, named={"pipl"})
+    assert extractive_answer(asking(question, hits), hits).citations[0].doc_id == "genai"
+    named = extractive_answer(
+        replace(asking(question, hits), mentions=(frozenset({"pipl"}),)), hits
+    )
     assert named.citations[0].doc_id == "pipl" and "50 million" in lead(named.text)
 
 
@@ -64,7 +71,7 @@ def test_no_lead_is_forced_from_a_sentence_far_below_the_best():
         _hit("csl", "Network operators must keep network logs for at least six months.", 1, 21),
         _hit("misc", "Unrelated text dated 2020-01-01.", 2, 3),
     ]
-    answer = extractive_answer("When must network operators keep network logs?", hits)
+    answer = extractive_answer(asking("When must network operators keep network logs?", hits), hits)
     assert "six months" in lead(answer.text)
 
 
@@ -77,7 +84,8 @@ def test_a_named_article_is_quoted_whole_and_first():
         _hit("pipl", art38, 2, 38),
     ]
     answer = extractive_answer(
-        "What does PIPL Article 38 require for sending personal information abroad?", hits
+        asking("What does PIPL Article 38 require for sending personal information abroad?", hits),
+        hits,
     )
     assert answer.citations[0].article == 38
     assert answer.text.startswith(
@@ -98,8 +106,14 @@ def test_a_summary_section_counts_for_every_article_it_covers():
         meta=PassageMeta(doc_id="pipl_summary", article=36, article_end=37),
     )
     hits = [_hit("pipl", "Personal information is protected by law.", 1, 2), ranged]
-    assert extractive_answer("第三十七条规定了什么？", hits).citations[0].doc_id == "pipl_summary"
-    assert extractive_answer("What does Article 38 say?", hits).citations[0].doc_id == "pipl"
+    assert (
+        extractive_answer(asking("第三十七条规定了什么？", hits), hits).citations[0].doc_id
+        == "pipl_summary"
+    )
+    assert (
+        extractive_answer(asking("What does Article 38 say?", hits), hits).citations[0].doc_id
+        == "pipl"
+    )
 
 
 def test_a_named_article_with_nothing_quotable_falls_back_to_the_best_sentences():
@@ -107,7 +121,9 @@ def test_a_named_article_with_nothing_quotable_falls_back_to_the_best_sentences(
         _hit("pipl", "Article 38", 1, 38),
         _hit("pipl", "Transfers abroad need a legal basis.", 2, 39),
     ]
-    answer = extractive_answer("What does Article 38 say about transfers abroad?", hits)
+    answer = extractive_answer(
+        asking("What does Article 38 say about transfers abroad?", hits), hits
+    )
     assert lead(answer.text) == "Transfers abroad need a legal basis."
 
 
@@ -117,6 +133,57 @@ def test_a_sentence_that_starts_with_an_article_is_quoted_but_a_heading_is_not()
         "Articles 17, 18(1) and 19 do not apply if the agreement serves technical improvement."
     )
     hits = [_hit("aml", text, 1, 20)]
-    answer = extractive_answer("When do Articles 17 and 19 not apply to an agreement?", hits)
+    answer = extractive_answer(
+        asking("When do Articles 17 and 19 not apply to an agreement?", hits), hits
+    )
     assert lead(answer.text).startswith("Articles 17, 18(1) and 19 do not apply")
     assert "Exemptions" not in answer.text
+
+
+def test_a_clause_cut_at_a_semicolon_is_quoted_with_its_sentence():
+    text = (
+        "Platforms failing to keep transaction records: rectification; if not corrected in "
+        "time, 20,000 to 100,000 yuan; serious cases, 100,000 to 500,000 yuan (Art. 80)."
+    )
+    hits = [_hit("ecl", text, 1, 80)]
+    answer = extractive_answer(
+        asking("What fine for platforms failing to keep transaction records?", hits), hits
+    )
+    assert lead(answer.text) == text  # not "…: rectification;"
+
+
+def test_a_list_item_stands_alone_but_never_opens_the_answer():
+    text = (
+        "A handler must meet one condition: (1) pass the security assessment; "
+        "(2) obtain certification; (3) sign the standard contract."
+    )
+    hits = [_hit("pipl", text, 1, 38)]
+    # The item shares more of the question's words; the list's opening sentence still leads.
+    answer = extractive_answer(asking("Which standard contract must a handler sign?", hits), hits)
+    assert lead(answer.text).startswith("A handler must meet one condition:")
+    assert "(3) sign the standard contract." in answer.text
+
+
+def test_a_question_naming_a_document_is_answered_from_it_alone():
+    hits = [
+        _hit("genai", "Generative AI providers face fines under other laws.", 1),
+        _hit("pipl", "Breaches of the personal information law carry fines.", 2, 66),
+    ]
+    question = replace(
+        asking("What are the fines for breaches?", hits), mentions=(frozenset({"pipl"}),)
+    )
+    answer = extractive_answer(question, hits)
+    assert [c.doc_id for c in answer.citations] == ["pipl"] and not answer.notice
+    silent = replace(question, mentions=(frozenset({"dsl"}),))
+    answer = extractive_answer(silent, hits)  # no passage of the named law: others, and said so
+    assert answer.citations and "answers this; the answer quotes other documents" in answer.notice
+
+
+def test_a_question_naming_a_year_leads_with_that_years_figure():
+    text = (
+        "By 2025, non-fossil energy at about 20% of consumption. "
+        "By 2030, non-fossil energy at about 25% of consumption."
+    )
+    hits = [_hit("carbon", text, 1)]
+    answer = extractive_answer(asking("非化石能源2030年的比重目标是多少？", hits), hits)
+    assert "25%" in lead(answer.text)

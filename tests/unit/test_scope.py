@@ -5,7 +5,18 @@ Here on small indexes built in the test; the refusals over the real laws are in 
 from __future__ import annotations
 
 from rag.knowledge import SUBJECTS
-from rag.retrieval import Uncovered, build_index, uncovered_subjects, unknown_laws
+from rag.retrieval import Index, Uncovered, build_index, read_question
+from rag.retrieval import uncovered_subjects as _uncovered_subjects
+from rag.retrieval import unknown_laws as _unknown_laws
+
+
+def unknown_laws(index: Index, text: str) -> list[str]:
+    return _unknown_laws(index, read_question(index, text))
+
+
+def uncovered_subjects(index: Index, text: str) -> list[Uncovered]:
+    return _uncovered_subjects(index, read_question(index, text))
+
 
 CONSUMER = {
     "doc_id": "consumer",

@@ -1,0 +1,175 @@
+"""Facts the system states itself: a document's dates and issuer, from its metadata.
+
+"When did the Data Security Law take effect?" must not depend on which passage ranks first:
+the named document's front matter says 2021-09-01. The answer states it in the asker's
+language ("The Data Security Law took effect on 2021-09-01." / 《数据安全法》自2021-09-01起施行。)
+and cites the document's own sentence that gives the date, or, when no sentence does, its
+opening line with "(document metadata)".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ..knowledge import ISSUERS_ZH
+from ..text import sentence_spans
+from ..types import Hit, PassageMeta
+from .citations import short_zh_title
+
+if TYPE_CHECKING:
+    from ..retrieval import Question
+
+# A date question about when a text applies, beyond "take effect" / 施行.
+_APPLIES = re.compile(r"\bappl(?:y|ies)\b|\bin force\b|起施行|开始施行|实施|适用", re.I)
+_ISSUED = re.compile(
+    r"\b(?:issu|publish|promulgat|adopt|enact|releas|made|draft)|印发|发布|公布|颁布|制定|通过|出台",
+    re.I,
+)
+# Where a sentence says the value is the one asked for.
+_CUES = {
+    "effective": re.compile(r"effect|in force|appl|施行|生效|实施", re.I),
+    "promulgated": re.compile(r"adopt|promulgat|issu|publish|revis|印发|发布|公布|通过|修订", re.I),
+    "issuer": re.compile(r"issu|publish|adopt|印发|发布|公布|通过|制定", re.I),
+}
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A sentence the system writes (`text`, in the asker's language), backed by `quote`, a
+    verbatim sentence of `hit`."""
+
+    text: str
+    hit: Hit
+    quote: str
+    field: str  # the metadata field stated: effective, promulgated, issuer
+
+
+def asked_field(question: Question) -> str | None:
+    """The metadata field the question asks for, if it asks for one."""
+    if question.kind == "date":
+        if "effective" in question.asks or _APPLIES.search(question.text):
+            return "effective"
+        if "adoption" in question.asks:
+            return "promulgated"
+    if question.kind == "who" and _ISSUED.search(question.text):
+        return "issuer"
+    return None
+
+
+def stated_fact(
+    question: Question,
+    passages: Mapping[str, Sequence[Hit]],
+    older: Mapping[str, str],
+    today: date | None = None,
+) -> Stated | None:
+    """The metadata fact `question` asks of the document it names, or None.
+
+    `passages`: every passage of each named document, in reading order; `older`: doc id → year
+    of the documents a newer version of the same law replaces (the older one is meant only when
+    the question names its year).
+    """
+    field = asked_field(question)
+    if field is None or not passages:
+        return None
+    doc = _document(question, passages, older)
+    if doc is None:
+        return None
+    hits = passages[doc]
+    meta = hits[0].meta
+    value = getattr(meta, field)
+    if not value:
+        return None
+    found = _sentence_stating(field, value, hits)
+    if found is None:
+        hit = hits[0]
+        start, end = sentence_spans(hit.text)[0]
+        found = (hit, hit.text[start:end])
+        source = " (document metadata)" if question.language == "en" else "（文件元数据）"
+    else:
+        source = ""
+    text = _sentence(question.language, field, value, meta, today or date.today())
+    if source:
+        text = text[:-1] + source + text[-1]
+    return Stated(text=text, hit=found[0], quote=found[1], field=field)
+
+
+def _document(
+    question: Question, passages: Mapping[str, Sequence[Hit]], older: Mapping[str, str]
+) -> str | None:
+    """The one document meant: a single law name, its current version unless the question
+    names the older one's year, its text in the asker's language when both are indexed."""
+    if len(question.mentions) != 1:
+        return None
+    docs = [d for d in sorted(question.mentions[0]) if d in passages]
+    meant = [d for d in docs if d in older and older[d] in question.years]
+    current = [d for d in docs if d not in older]
+    docs = meant or current or docs
+    same_language = [d for d in docs if passages[d][0].meta.language == question.language]
+    docs = same_language or docs
+    return docs[0] if docs else None
+
+
+def _spellings(field: str, value: str) -> list[str]:
+    """How a text may write `value`: 2021-09-01, 2021年9月1日, 1 September 2021, September 1, 2021."""
+    if field == "issuer":
+        return [value.split(";")[0].strip()]
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if not m:
+        return [value]
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    month = _MONTHS[mo - 1]
+    return [value, f"{y}年{mo}月{d}日", f"{d} {month} {y}", f"{month} {d}, {y}"]
+
+
+def _sentence_stating(field: str, value: str, hits: Sequence[Hit]) -> tuple[Hit, str] | None:
+    """The first sentence of the document that holds `value`, one with the field's cue word
+    ("in force", 施行) before one without."""
+    spellings = _spellings(field, value)
+    plain: tuple[Hit, str] | None = None
+    for hit in hits:
+        for start, end in sentence_spans(hit.text, clauses=False):
+            sentence = hit.text[start:end]
+            if not any(s in sentence for s in spellings):
+                continue
+            if _CUES[field].search(sentence):
+                return hit, sentence
+            plain = plain or (hit, sentence)
+    return plain
+
+
+def _sentence(language: str, field: str, value: str, meta: PassageMeta, today: date) -> str:
+    issuer = value.split(";")[0].strip()
+    if language == "zh":
+        name = f"《{short_zh_title(meta.title_zh) or meta.short_name or meta.title}》"
+        if field == "effective":
+            return f"{name}自{value}起施行。"
+        if field == "promulgated":
+            return f"{name}于{value}公布。"
+        zh = ISSUERS_ZH.get(issuer)
+        return f"{name}由{zh}（{issuer}）发布。" if zh else f"{name}由{issuer}发布。"
+    name = f"The {english_name(meta)}"
+    if field == "effective":
+        verb = "takes" if value > today.isoformat() else "took"
+        return f"{name} {verb} effect on {value}."
+    if field == "promulgated":
+        return f"{name} was issued on {value}."
+    return f"{name} was issued by the {issuer}."
+
+
+def english_name(meta: PassageMeta) -> str:
+    """A document's name as a sentence can use it: "Advertising Law", "Cybersecurity Law (as
+    amended 2025)", from titles like "Advertising Law of the PRC: article summary"."""
+    title = meta.title or meta.short_name or meta.doc_id
+    head, _, tail = title.partition(":")
+    if tail and re.match(r"\s*fact sheet\s*$", head, re.I):
+        title = tail.strip()
+    elif tail and re.search(r"summary|overview|priorities", tail, re.I):
+        title = head.strip()
+    return re.sub(r"\s+of the (?:PRC|People's Republic of China)\b", "", title)

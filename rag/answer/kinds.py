@@ -1,0 +1,63 @@
+"""What a sentence must hold to answer each kind of question (`rag.knowledge.intents.KINDS`):
+a date for "when", an amount for "how much", a body for "who", a rule for "can we"."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from ..knowledge import intents
+from .figures import Figure, figures
+
+# What a sentence that answers each kind of question looks like, beyond the figures in it.
+_SHAPES = {
+    "who": re.compile(
+        r"\b(?:Administration|Commission|Council|Ministry|Committee|Congress|Court|Bureau|Office|"
+        r"department|authorit|regulator|CAC|SAMR|MIIT|NDRC|NPC|SPC|Plenary|guardian|parent)"
+        r"|部门|委员会|国务院|总局|网信|法院|办公室|人大|全会|机关|监护人|父母",
+        re.I,
+    ),
+    "definition": re.compile(
+        r"是指|含义|指的是|\brefers? to\b|\bmeans?\b|\bis defined\b|^[^:：]{2,80}[:：]\s*\S", re.I
+    ),
+    "yesno": re.compile(
+        r"\b(?:must|shall|may|can(?:not)?|not|no|only|need|prohibit\w*|void|exempt\w*|allow\w*)\b"
+        r"|不得|应当|可以|禁止|无效|不适用|无需|不需|必须|须",
+        re.I,
+    ),
+    "conditions": re.compile(
+        r"\b(?:if|where|unless|provided|when|only|must|shall|following|conditions?|requir\w*)\b"
+        r"|条件|情形|下列|应当|须|的，|[:：]$",
+        re.I,
+    ),
+}
+
+
+def holds(kind: str, text: str) -> bool:
+    """Whether `text` holds the kind of answer asked for (`rag.knowledge.intents.KINDS`)."""
+    if kind == "duration":
+        return bool(intents.PERIOD.search(text))
+    if kind in ("comparison", "open"):
+        return True
+    if kind in _SHAPES:
+        return bool(_SHAPES[kind].search(text))
+    found = figures(text)
+    if kind == "date":
+        return any(f.kind == "date" for f in found)
+    if kind == "percentage":  # a share or a target: a percentage or a figure that counts
+        return any(f.kind == "pct" or _counts(f, text) for f in found)
+    if kind == "amount":
+        return bool(intents.MONEY.search(text)) and any(f.kind == "num" for f in found)
+    return any(_counts(f, text) for f in found)  # count
+
+
+def _counts(figure: Figure, text: str) -> bool:
+    """A number that measures something: not a year ("reaching to 2035") nor an ordinal
+    ("the 14th Five-Year Plan", 第十四个)."""
+    if figure.kind != "num" or not figure.strong:
+        return False
+    value = figure.value
+    if isinstance(value, Decimal) and value == value.to_integral() and 1900 <= value <= 2100:
+        return False
+    digits = re.escape(figure.text.strip())
+    return not re.search(rf"第{digits}|(?<![\d.,]){digits}(?:st|nd|rd|th)\b", text)

@@ -1,0 +1,103 @@
+"""Facts from a document's metadata, stated in the asker's language and cited to the
+document's own sentence (issue 14: "When did X take effect" never depends on ranking)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from rag.answer import extractive_answer, stated_fact
+from rag.types import Hit, PassageMeta
+from tests.support.questions import asking
+
+DSL = PassageMeta(
+    doc_id="dsl",
+    title="Data Security Law of the PRC: article-by-article summary",
+    title_zh="中华人民共和国数据安全法",
+    short_name="DSL",
+    issuer="Standing Committee of the National People's Congress",
+    promulgated="2021-06-10",
+    effective="2021-09-01",
+    language="en",
+    label="DSL",
+)
+
+
+def _hits(*texts: str, meta: PassageMeta = DSL) -> list[Hit]:
+    return [
+        Hit(chunk_id=f"{meta.doc_id}-{i}", text=t, score=1.0, meta=replace(meta, article=i + 1))
+        for i, t in enumerate(texts)
+    ]
+
+
+PASSAGES = _hits(
+    "The law protects data and its security. Processors must classify data.",
+    "It was adopted on 2021-06-10. This law has been in force since 1 September 2021.",
+)
+
+
+def _stated(text: str, hits: list[Hit] = PASSAGES, older: dict[str, str] | None = None):
+    question = asking(text, hits)
+    by_doc: dict[str, list[Hit]] = {}
+    for hit in hits:
+        by_doc.setdefault(hit.doc_id, []).append(hit)
+    return question, stated_fact(question, by_doc, older or {}, today=date(2026, 11, 27))
+
+
+def test_an_english_when_question_gets_the_effective_date_cited_to_the_sentence_that_gives_it():
+    question, stated = _stated("When did the Data Security Law take effect?")
+    assert stated is not None
+    assert stated.text == "The Data Security Law took effect on 2021-09-01."
+    assert stated.quote == "This law has been in force since 1 September 2021."
+    answer = extractive_answer(question, PASSAGES[:1], stated=stated)
+    assert answer.text.startswith("The Data Security Law took effect on 2021-09-01. [1] ")
+    assert answer.citations[0].quote.startswith("This law has been in force")
+
+
+def test_a_chinese_question_gets_a_chinese_lead_and_the_english_quote():
+    question, stated = _stated("数据安全法是从哪一天开始施行的？")
+    assert stated is not None
+    assert stated.text == "《数据安全法》自2021-09-01起施行。"
+    answer = extractive_answer(question, PASSAGES, stated=stated)
+    assert answer.text.startswith("《数据安全法》自2021-09-01起施行。 [1]")
+    assert "1 September 2021" in answer.citations[0].quote
+
+
+def test_who_issued_it_and_when_it_was_adopted():
+    _, who = _stated("Who issued the Data Security Law?")
+    assert who is not None and who.field == "issuer"
+    assert who.text == (
+        "The Data Security Law was issued by the Standing Committee of the National People's "
+        "Congress (document metadata)."
+    )
+    _, zh = _stated("数据安全法是由哪个机关通过的？")
+    assert zh is not None and zh.text == (
+        "《数据安全法》由全国人民代表大会常务委员会"
+        "（Standing Committee of the National People's Congress）发布（文件元数据）。"
+    )
+    _, adopted = _stated("When was the Data Security Law adopted?")
+    assert adopted is not None and adopted.text.endswith("was issued on 2021-06-10.")
+    assert adopted.quote == "It was adopted on 2021-06-10."
+
+
+def test_a_date_no_sentence_states_is_said_to_come_from_the_metadata():
+    hits = _hits("The law protects data and its security.")
+    _, stated = _stated("When did the Data Security Law take effect?", hits)
+    assert stated is not None
+    assert stated.text == "The Data Security Law took effect on 2021-09-01 (document metadata)."
+    assert stated.quote == "The law protects data and its security."
+
+
+def test_the_current_version_unless_the_question_names_the_older_ones_year():
+    old = replace(DSL, doc_id="dsl_2016", promulgated="2016-11-07", effective="2017-06-01")
+    hits = [*PASSAGES, *_hits("In force since 2017-06-01.", meta=old)]
+    older = {"dsl_2016": "2016"}
+    _, current = _stated("When did the Data Security Law take effect?", hits, older)
+    assert current is not None and "2021-09-01" in current.text
+    _, named = _stated("When did the 2016 Data Security Law take effect?", hits, older)
+    assert named is not None and "2017-06-01" in named.text
+
+
+def test_no_fact_is_stated_for_other_questions_or_unnamed_documents():
+    assert _stated("What must processors do with data?")[1] is None
+    assert _stated("When did the law take effect?")[1] is None  # names no document
