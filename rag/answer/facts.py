@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..knowledge import ISSUERS_ZH
+from ..knowledge import ISSUERS_ZH, intents
 from ..text import sentence_spans
 from ..types import Hit, PassageMeta
 from .citations import short_zh_title
@@ -35,6 +35,7 @@ _CUES = {
     "promulgated": re.compile(r"adopt|promulgat|issu|publish|revis|印发|发布|公布|通过|修订", re.I),
     "issuer": re.compile(r"issu|publish|adopt|印发|发布|公布|通过|制定", re.I),
 }
+_SECONDARY = ("summary", "commentary")  # the law's own text is quoted before a paraphrase
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
@@ -113,6 +114,8 @@ def _document(
     docs = meant or current or docs
     same_language = [d for d in docs if passages[d][0].meta.language == question.language]
     docs = same_language or docs
+    primary = [d for d in docs if passages[d][0].meta.doc_type not in _SECONDARY]
+    docs = primary or docs
     return docs[0] if docs else None
 
 
@@ -129,19 +132,23 @@ def _spellings(field: str, value: str) -> list[str]:
 
 
 def _sentence_stating(field: str, value: str, hits: Sequence[Hit]) -> tuple[Hit, str] | None:
-    """The first sentence of the document that holds `value`, one with the field's cue word
-    ("in force", 施行) before one without."""
+    """The first sentence of the document that holds `value`: the commencement article's
+    (本法自…起施行, "shall come into force") before one with the field's cue word ("in force",
+    施行), before any other."""
     spellings = _spellings(field, value)
-    plain: tuple[Hit, str] | None = None
+    found: list[tuple[int, Hit, str]] = []
     for hit in hits:
         for start, end in sentence_spans(hit.text, clauses=False):
             sentence = hit.text[start:end]
             if not any(s in sentence for s in spellings):
                 continue
-            if _CUES[field].search(sentence):
+            if field == "effective" and intents.COMMENCEMENT.search(sentence):
                 return hit, sentence
-            plain = plain or (hit, sentence)
-    return plain
+            found.append((0 if _CUES[field].search(sentence) else 1, hit, sentence))
+    if not found:
+        return None
+    _, hit, sentence = min(found, key=lambda f: f[0])
+    return hit, sentence
 
 
 def _sentence(language: str, field: str, value: str, meta: PassageMeta, today: date) -> str:

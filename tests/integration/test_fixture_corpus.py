@@ -110,5 +110,7 @@ def test_when_a_named_document_was_issued_is_answered_from_the_passage_stating_i
     # paragraph, which shares no word with the question but "issued".
     answer = fixture_engine.answer("When was the DIP-T issued?")
     assert not answer.refused
-    assert "18 March 2026" in answer.text.split("[")[0], answer.text
+    # The lead states the front matter's date; the document's own sentence follows, cited.
+    assert "2026-03-18" in answer.text.split("[")[0], answer.text
+    assert "18 March 2026" in answer.citations[0].quote
     assert answer.citations[0].doc_id == "fx_digital_infrastructure_plan_2026_2030"
