@@ -213,6 +213,12 @@ class PolicyEngine:
             else:
                 answer = offline()
         answer.hits = hits
+        if asked.chinese:
+            # A Chinese reader sees an English source under its Chinese title too.
+            for c in answer.citations:
+                meta = index.passages.get(c.chunk_id)
+                if meta is not None and meta.language != "zh" and meta.title_zh:
+                    c.title = f"{meta.title_zh} · {c.title}"
         dated = [c for c in answer.citations if c.status and c.status != "in_force"]
         if dated and not answer.refused:
             which = ", ".join(f"[{c.n}] {c.label} is {c.status.replace('_', ' ')}" for c in dated)

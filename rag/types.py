@@ -106,6 +106,7 @@ class PassageMeta:
     promulgated: str = ""
     effective: str = ""
     status: str = "in_force"
+    supersedes: str = ""  # doc_id of the document this one replaces
     language: str = ""
     source_path: str = ""
     source_url: str = ""

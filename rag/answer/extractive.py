@@ -107,11 +107,10 @@ def extractive_answer(
     if not candidates:
         return Answer(question=question.text, text=REFUSAL_EN, refused=True, hits=hits)
     texts = [passages[p].text[s:e] for p, s, e in candidates]
-    scores = _score(question.text, texts, [p for p, _, _ in candidates], embed, idf)
+    scores = _score(question, texts, [p for p, _, _ in candidates], embed, idf)
     order = np.argsort(-scores)
     best = float(scores[order[0]])
-    terms = set(tokenize(question.topic))
-    eligible = [_on_topic(question, terms, texts[i]) for i in range(len(candidates))]
+    eligible = [_on_topic(question, texts[i]) for i in range(len(candidates))]
     article = _named_article(question, passages)
     whole = [i for i, (p, _, _) in enumerate(candidates) if p == article]
     if quoted is not None:
@@ -231,14 +230,15 @@ def _add_quote(passages: list[Hit], candidates: list[tuple[int, int, int]], stat
     return len(candidates) - 1
 
 
-def _on_topic(question: Question, terms: set[str], sentence: str) -> bool:
+def _on_topic(question: Question, sentence: str) -> bool:
     """Whether a sentence may be quoted: not a provenance line, and holding one of the
-    question's key terms when both are in one language (across languages the embedder judges)."""
+    question's key terms, in its own language or through the glossary and dictionary, when the
+    question has terms in the sentence's language at all."""
     if _SOURCE_LINE.match(sentence):
         return False
-    if not terms or is_chinese(sentence) != question.chinese:
-        return True
-    return bool(terms & set(tokenize(sentence)))
+    chinese = is_chinese(sentence)
+    terms = {t for t in question.terms if is_chinese(t) == chinese}
+    return not terms or bool(terms & set(tokenize(sentence)))
 
 
 def _named_article(question: Question, passages: list[Hit]) -> int | None:
@@ -344,14 +344,19 @@ def _complete_lists(
 
 
 def _score(
-    question: str,
+    question: Question,
     sentences: list[str],
     passage_index: list[int],
     embed: Callable[[list[str]], np.ndarray] | None,
     idf: Callable[[str], float] | None,
 ) -> np.ndarray:
-    """Semantic similarity to the question, plus rare-word overlap, plus the passage's rank."""
-    query_tokens = set(tokenize(question))
+    """Semantic similarity to the question, plus rare-word overlap, plus the passage's rank.
+
+    The overlap counts the question's own words only: counting their glossary renderings too
+    (at full or half weight) lifted the staff set's leads by 0.01 and cut the policy texts'
+    held-out leads from 0.52 to 0.47, Chinese articles outscoring their English twins.
+    """
+    query_tokens = set(tokenize(question.text))
     weight = idf or (lambda _token: 1.0)
     total = sum(weight(t) for t in query_tokens) or 1.0
     overlap = np.array(
@@ -360,6 +365,6 @@ def _score(
     prior = np.array([0.15 / (1 + p) for p in passage_index])
     if embed is None:
         return overlap + prior
-    vectors = embed([question, *sentences])
+    vectors = embed([question.text, *sentences])
     similarity = vectors[1:] @ vectors[0]
     return similarity + 0.5 * overlap + prior

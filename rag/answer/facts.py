@@ -1,4 +1,4 @@
-"""Facts the system states itself: a document's dates and issuer, from its metadata.
+"""Facts the system states itself: a document's dates, issuer and status, from its metadata.
 
 "When did the Data Security Law take effect?" must not depend on which passage ranks first:
 the named document's front matter says 2021-09-01. The answer states it in the asker's
@@ -29,11 +29,18 @@ _ISSUED = re.compile(
     r"\b(?:issu|publish|promulgat|adopt|enact|releas|made|draft)|印发|发布|公布|颁布|制定|通过|出台",
     re.I,
 )
+# A question about whether a text still applies.
+_STATUS = re.compile(
+    r"\bstill (?:in force|valid|appl)|\b(?:repealed|superseded|replaced|amended|in force)\b"
+    r"|现行有效|还有效|仍然有效|是否有效|废止|失效|被取代|修改过|修正过|还适用",
+    re.I,
+)
 # Where a sentence says the value is the one asked for.
 _CUES = {
     "effective": re.compile(r"effect|in force|appl|施行|生效|实施", re.I),
     "promulgated": re.compile(r"adopt|promulgat|issu|publish|revis|印发|发布|公布|通过|修订", re.I),
     "issuer": re.compile(r"issu|publish|adopt|印发|发布|公布|通过|制定", re.I),
+    "status": re.compile(r"replac|supersed|amend|repeal|in force|取代|修改|修正|废止|施行", re.I),
 }
 _SECONDARY = ("summary", "commentary")  # the law's own text is quoted before a paraphrase
 _MONTHS = (
@@ -61,6 +68,8 @@ def asked_field(question: Question) -> str | None:
             return "promulgated"
     if question.kind == "who" and _ISSUED.search(question.text):
         return "issuer"
+    if question.kind == "yesno" and _STATUS.search(question.text):
+        return "status"
     return None
 
 
@@ -87,6 +96,8 @@ def stated_fact(
     value = getattr(meta, field)
     if not value:
         return None
+    if field == "status":
+        return _status(question, doc, passages)
     found = _sentence_stating(field, value, hits)
     if found is None:
         hit = hits[0]
@@ -117,6 +128,59 @@ def _document(
     primary = [d for d in docs if passages[d][0].meta.doc_type not in _SECONDARY]
     docs = primary or docs
     return docs[0] if docs else None
+
+
+def _status(question: Question, doc: str, passages: Mapping[str, Sequence[Hit]]) -> Stated:
+    """Whether the document is in force, and which indexed text replaces it or it replaces
+    (front matter `status` and `supersedes`), cited to its sentence that says so."""
+    meta = passages[doc][0].meta
+    newer = next((d for d, hits in passages.items() if hits[0].meta.supersedes == doc), None)
+    older = meta.supersedes if meta.supersedes in passages else None
+    zh = question.chinese
+
+    def name(d: str) -> str:
+        m = passages[d][0].meta
+        if zh:  # versions share a short title: keep the year in brackets
+            return f"《{m.title_zh.removeprefix('中华人民共和国') or m.short_name or m.title}》"
+        return f"the {english_name(m)}"
+
+    state = "in_force" if meta.status == "in_force" and newer is None else meta.status
+    if zh:
+        said = {"in_force": "现行有效", "repealed": "已废止"}.get(state, "已被修改")
+        text = f"{name(doc)}{said}"
+        if newer:
+            text += f"，由{name(newer)}取代"
+        elif older:
+            text += f"，取代{name(older)}"
+        text += "。"
+    else:
+        said = {"in_force": "in force", "repealed": "repealed"}.get(state, "amended")
+        text = f"{name(doc)[0].upper()}{name(doc)[1:]} is {said}"
+        if newer:
+            text += f": {name(newer)} replaces it"
+        elif older:
+            text += f"; it replaces {name(older)}"
+        text += "."
+    hits = passages[doc]
+    found = None
+    for hit in hits:
+        for start, end in sentence_spans(hit.text, clauses=False):
+            sentence = hit.text[start:end]
+            if _CUES["status"].search(sentence) and (
+                newer is None
+                and older is None
+                or re.search(r"replac|supersed|取代|原|original", sentence, re.I)
+            ):
+                found = (hit, sentence)
+                break
+        if found:
+            break
+    if found is None:
+        hit = hits[0]
+        start, end = sentence_spans(hit.text)[0]
+        found = (hit, hit.text[start:end])
+        text = text[:-1] + (" (document metadata)." if not zh else "（文件元数据）。")
+    return Stated(text=text, hit=found[0], quote=found[1], field="status")
 
 
 def _spellings(field: str, value: str) -> list[str]:

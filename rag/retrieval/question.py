@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..knowledge import intents
-from ..text import ARTICLE_REF, is_chinese, numbers_matched
+from ..text import ARTICLE_REF, is_chinese, numbers_matched, tokenize
 from .index import Index, names_in
 
 
@@ -23,6 +23,15 @@ class Question:
     years: frozenset[str]  # four-digit years it names
     kind: str  # one of `intents.KINDS`: what the first sentence of the answer must hold
     asks: frozenset[str]  # names of `intents.ASKS` it matches: penalty, effective, definition…
+    # Its terms in the other language: glossary renderings and synonyms, and for a Chinese
+    # question the dictionary's English for its words (filled by `Retriever.read`).
+    expansion: str = ""
+    gloss: str = ""
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """The tokens an answer's sentence must share with the question, in either language."""
+        return frozenset(tokenize(f"{self.topic} {self.expansion} {self.gloss}"))
 
     @property
     def named(self) -> frozenset[str]:

@@ -109,7 +109,14 @@ class Retriever:
 
     def read(self, text: str) -> Question:
         """`text` read against the indexed laws: the one reading every later step uses."""
-        return read_question(self.refresh(), text)
+        index = self.refresh()
+        question = read_question(index, text)
+        topic = question.topic
+        expansion = " ".join([self.glossary.expand(topic), *self.synonyms(index, topic)]).strip()
+        gloss = ""
+        if index.bridge is not None and question.chinese:
+            gloss = index.bridge.dictionary.gloss(topic)
+        return dataclasses.replace(question, expansion=expansion, gloss=gloss)
 
     def search(self, question: Question, k: int, filters: dict[str, Any] | None) -> list[Hit]:
         index = self.refresh()
@@ -148,8 +155,7 @@ class Retriever:
         self, index: Index, question: Question, k: int, filters: dict[str, Any] | None
     ) -> _Query:
         """What every leg and rule needs besides the question's reading, worked out once."""
-        topic, named = question.topic, question.named
-        expansion = " ".join([self.glossary.expand(topic), *self.synonyms(index, topic)]).strip()
+        topic, named, expansion = question.topic, question.named, question.expansion
         bridged_english = index.bridge is not None and len(_ENGLISH_WORD.findall(topic)) >= 2
         return _Query(
             question=question,
@@ -183,7 +189,7 @@ class Retriever:
             if q.bridged_english:
                 side, words = index.bridge.glosses, q.english
             else:
-                side, words = index.bridge.english, index.bridge.dictionary.gloss(q.topic)
+                side, words = index.bridge.english, q.question.gloss
             if words:
                 legs.append((1.0, side.search(words, pool, allow(index, filters, side))))
                 if q.named:

@@ -101,3 +101,24 @@ def test_the_current_version_unless_the_question_names_the_older_ones_year():
 def test_no_fact_is_stated_for_other_questions_or_unnamed_documents():
     assert _stated("What must processors do with data?")[1] is None
     assert _stated("When did the law take effect?")[1] is None  # names no document
+
+
+def test_whether_a_text_is_still_in_force_names_the_text_that_replaces_it():
+    old = replace(
+        DSL, doc_id="dsl_2016", title_zh="中华人民共和国数据安全法（2016年）", status="amended"
+    )
+    new = replace(DSL, title_zh="中华人民共和国数据安全法（2025年修正）", supersedes="dsl_2016")
+    hits = [
+        *_hits("The amended law replaces the original 2016 text.", meta=new),
+        *_hits("The original text of the law.", meta=old),
+    ]
+    older = {"dsl_2016": "2016"}
+    _, stated = _stated("Is the 2016 Data Security Law still in force?", hits, older)
+    assert stated is not None and stated.field == "status"
+    assert stated.text.startswith(
+        "The Data Security Law is amended: the Data Security Law replaces it"
+    )
+    _, current = _stated("数据安全法现在还有效吗？", hits, older)
+    assert current is not None
+    assert current.text == "《数据安全法（2025年修正）》现行有效，取代《数据安全法（2016年）》。"
+    assert current.quote == "The amended law replaces the original 2016 text."
