@@ -61,3 +61,11 @@ def test_whether_a_version_is_still_in_force_names_its_successor(engine):
     answer = engine.answer("Is the 2016 Cybersecurity Law still in force?")
     assert lead(answer.text).startswith("The Cybersecurity Law (original 2016 text) is amended")
     assert "as amended 2025" in lead(answer.text)
+
+
+@pytest.mark.slow
+def test_a_chinese_question_about_a_case_summarised_in_english_is_not_refused(engine):
+    # 罚款 meets "fine" through the dictionary in the English fact sheet found for it.
+    answer = engine.answer("阿里巴巴和美团的反垄断罚款分别是多少，哪个更高？")
+    assert not answer.refused, answer.text
+    assert answer.citations[0].doc_id == "enforcement_platform_antimonopoly_2021"
