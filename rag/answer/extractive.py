@@ -44,6 +44,8 @@ _MARKER_ONLY = re.compile(
 _LIST_ITEM = re.compile(
     r"\s*(?:[-*•]\s|\(?\d{1,2}[.)）]\s?|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[是、]|[a-z][.)]\s)"
 )
+# A sentence that opens a list: it ends with a colon, or with its first item after one.
+_OPENS_LIST = re.compile(r"[:：]\s*$|[:：]\s*[（(]?[1一][)）.、][^:：]*[;；]\s*$")
 # A clause that starts in the middle of a sentence ("if the user switches it off, …").
 _LOWER_START = re.compile(r"[a-z]")
 # A summary's provenance line: where the official text is, not what it says.
@@ -326,11 +328,12 @@ def _support(
 def _complete_lists(
     passages: list[Hit], candidates: list[tuple[int, int, int]], texts: list[str], chosen: list[int]
 ) -> None:
-    """A chosen sentence that opens a list ("有下列情形之一的…：", "…the following:") brings
-    the list's items, which are the answer; an item already chosen is not quoted twice."""
+    """A chosen sentence that opens a list ("有下列情形之一的…：", "…the following:", or
+    "…one condition: (1) …;" with its first item) brings the list's items, which are the
+    answer; an item already chosen is not quoted twice."""
     for i in list(chosen):
         p, start, end = candidates[i]
-        if i not in chosen or not texts[i].rstrip().endswith(("：", ":")):
+        if i not in chosen or not _OPENS_LIST.search(texts[i]):
             continue
         stop = end
         for j, (q, s, e) in enumerate(candidates):

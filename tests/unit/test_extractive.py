@@ -187,3 +187,13 @@ def test_a_question_naming_a_year_leads_with_that_years_figure():
     hits = [_hit("carbon", text, 1)]
     answer = extractive_answer(asking("非化石能源2030年的比重目标是多少？", hits), hits)
     assert "25%" in lead(answer.text)
+
+
+def test_a_sentence_holding_a_lists_first_item_brings_the_other_items():
+    text = (
+        "A handler must meet one condition: (1) pass the security assessment; "
+        "(2) obtain certification; (3) sign the standard contract."
+    )
+    hits = [_hit("pipl", text, 1, 38)]
+    answer = extractive_answer(asking("What condition must a handler meet?", hits), hits)
+    assert answer.citations[0].quote == text
