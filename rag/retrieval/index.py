@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..answer import short_zh_title
+from ..answer import section_title, short_zh_title
 from ..index import BM25Index
 from ..knowledge import GENERIC_TITLE_WORDS, KNOWN_SHORT_NAMES
 from ..text import ARTICLE_REF, NUMERAL_CHARS, is_chinese, numbers_matched, stem
@@ -128,7 +128,10 @@ def build_index(
     # topic in words the article itself may not use: searched with it, not counted as its own.
     # The document's title in the other language is context too: a Chinese question naming
     # 阿里巴巴 finds the English fact sheet titled 平台经济领域反垄断执法（阿里巴巴…）.
-    sections = [f"{meta.get('heading_path', '')} {_other_title(meta)}".strip() for meta in metas]
+    sections = [
+        f"{section_title(meta.get('heading_path', ''))} {_other_title(meta)}".strip()
+        for meta in metas
+    ]
     index.bm25 = BM25Index(ids, texts, context=sections)
     if embed_terms is not None and neighbours > 0:
         index.neighbours = TermNeighbours.build(
