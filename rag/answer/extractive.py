@@ -44,8 +44,8 @@ _MARKER_ONLY = re.compile(
 _LIST_ITEM = re.compile(
     r"\s*(?:[-*•]\s|\(?\d{1,2}[.)）]\s?|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[是、]|[a-z][.)]\s)"
 )
-# A sentence that opens a list: it ends with a colon, or with its first item after one.
-_OPENS_LIST = re.compile(r"[:：]\s*$|[:：]\s*[（(]?[1一][)）.、][^:：]*[;；]\s*$")
+# A sentence that opens a list: it ends with a colon, or holds the first item after one.
+_OPENS_LIST = re.compile(r"[:：]\s*$|[:：]\s*[（(]?[1一][)）.、]")
 # A clause that starts in the middle of a sentence ("if the user switches it off, …").
 _LOWER_START = re.compile(r"[a-z]")
 # A summary's provenance line: where the official text is, not what it says.
@@ -182,6 +182,10 @@ def _passages(question: Question, hits: list[Hit], stated: Stated | None) -> tup
     if not named or question.compares:
         return passages[:MAX_PASSAGES], ""
     own = [h for h in passages if h.doc_id in named]
+    if not question.years:
+        # Of two versions of the law named, the one in force, unless the question names a year.
+        current = [h for h in own if h.meta.status == "in_force"]
+        own = current or own
     if own:
         return own[:MAX_PASSAGES], ""
     names = ", ".join(
@@ -336,15 +340,19 @@ def _complete_lists(
         if i not in chosen or not _OPENS_LIST.search(texts[i]):
             continue
         stop = end
+        numbered: bool | None = None  # items that each start with a marker ("2. …", "（二）…")
         for j, (q, s, e) in enumerate(candidates):
             if q != p or s < end:
                 continue
-            if e - end > MAX_LIST_CHARS:
+            item = passages[p].text[s:e]
+            if numbered is None:
+                numbered = bool(_LIST_ITEM.match(item))
+            if e - end > MAX_LIST_CHARS or numbered and not _LIST_ITEM.match(item):
                 break
             stop = e
             if j in chosen:
                 chosen.remove(j)
-            if passages[p].text[s:e].rstrip().endswith(("。", ".")):
+            if not numbered and item.rstrip().endswith(("。", ".")):
                 break  # the list ends with its sentence
         candidates[i] = (p, start, stop)
         texts[i] = re.sub(r"\s+", " ", passages[p].text[start:stop])

@@ -24,6 +24,12 @@ KNOWN_SHORT_NAMES = {
     "算法推荐管理规定": "Algorithm Provisions",
     "生成式人工智能": "GenAI Measures",
     "人脸识别": "SPC Facial Recognition Provisions",
+    # Five-year plans go by their number: 十四五规划 is the 14th plan's outline. (Not "十四五"
+    # alone, which the titles of the plans made under it hold: “十四五”数字经济发展规划.)
+    "第十四个五年规划": "14th FYP",
+    "十四五规划": "14th FYP",
+    "第十五个五年规划": "15th FYP",
+    "十五五": "15th FYP",
 }
 
 # Foreign laws people name by acronym: a question about one alone is not about Chinese law.

@@ -224,6 +224,8 @@ def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
             table[name][1].add(meta["doc_id"])
     for name, docs in _title_tails(metas).items():
         table.setdefault(name, (name_pattern(name), docs))
+    for name, (pattern, docs) in _year_names(metas).items():
+        table.setdefault(name, (pattern, docs))
     # Longest first: a question naming 人脸识别技术应用安全管理办法 is about that document, not
     # every text whose alias is 人脸识别. (The names came from sets, so the order used to change
     # with Python's string hashing from one process to the next, and with it the answers.)
@@ -249,6 +251,31 @@ def _title_tails(metas: list[dict]) -> dict[str, set[str]]:
             if not any(tail in other for other in docs_by_title if other != title):
                 tails[tail] = docs
     return tails
+
+
+_INSTRUMENTS = ("Provisions", "Measures", "Regulations", "Guidelines", "Rules", "Opinions")
+_TITLE_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _year_names(metas: list[dict]) -> dict[str, tuple[re.Pattern, set[str]]]:
+    """ "the 2024 provisions", "the 2024 cross-border provisions": a year and the kind of
+    instrument name a document when its English title holds both and no other title does.
+    (Not laws and plans: they have names, and "2025 … plan" is a target, not a title.)"""
+    docs_by_name: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for meta in metas:
+        title = meta.get("title", "")
+        for kind in _INSTRUMENTS:
+            if re.search(rf"\b{kind}\b", title):
+                for year in _TITLE_YEAR.findall(title):
+                    docs_by_name[(year, kind)].add(meta["doc_id"])
+    titles = {m["doc_id"]: m.get("title", "") for m in metas}
+    names = {}
+    for (year, kind), docs in docs_by_name.items():
+        if len({titles[d] for d in docs}) == 1:  # one text (in one or two languages)
+            modifiers = r"(?:(?!the\b|a\b|of\b|for\b|by\b|in\b)[A-Za-z-]+\s+){0,2}"
+            pattern = re.compile(rf"(?<![\w-]){year}\s+{modifiers}{kind}\b", re.I)
+            names[f"{year} {kind}"] = (pattern, docs)
+    return names
 
 
 def title_words(text: str) -> set[str]:

@@ -197,3 +197,18 @@ def test_a_sentence_holding_a_lists_first_item_brings_the_other_items():
     hits = [_hit("pipl", text, 1, 38)]
     answer = extractive_answer(asking("What condition must a handler meet?", hits), hits)
     assert answer.citations[0].quote == text
+
+
+def test_of_two_versions_of_the_law_named_the_one_in_force_answers():
+    old = _hit("csl_2016", "Network logs must be kept for at least six months.", 1, 21)
+    old = replace(old, meta=replace(old.meta, status="amended"))
+    new = _hit(
+        "csl_2025", "Network logs must be kept for at least six months under Art. 23.", 2, 23
+    )
+    question = replace(
+        asking("How long must network logs be kept?", [old, new]),
+        mentions=(frozenset({"csl_2016", "csl_2025"}),),
+    )
+    assert extractive_answer(question, [old, new]).citations[0].doc_id == "csl_2025"
+    dated = replace(question, years=frozenset({"2016"}))  # unless the question names a year
+    assert extractive_answer(dated, [old, new]).citations[0].doc_id == "csl_2016"

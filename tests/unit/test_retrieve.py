@@ -183,3 +183,60 @@ def test_a_question_naming_a_document_by_its_full_title_is_about_that_document_i
         for seed in (1, 2, 3, 4)
     }
     assert len(orders) == 1, orders
+
+
+def _named(index, question: str) -> set[str]:
+    return set().union(*names_in(index, question)[2])
+
+
+PLANS = [
+    {
+        "doc_id": "fyp14",
+        "short_name": "14th FYP",
+        "title": "14th Five-Year Plan (2021–2025): overview",
+        "title_zh": "中华人民共和国国民经济和社会发展第十四个五年规划和2035年远景目标纲要",
+    },
+    {
+        "doc_id": "digital",
+        "short_name": "Digital Economy Plan",
+        "title": "14th Five-Year Plan for the Development of the Digital Economy: summary",
+        "title_zh": '"十四五"数字经济发展规划',
+    },
+    {
+        "doc_id": "fyp15",
+        "short_name": "15th FYP",
+        "title": "15th Five-Year Plan period (2026–2030)",
+        "title_zh": "中共中央关于制定国民经济和社会发展第十五个五年规划的建议",
+    },
+    {
+        "doc_id": "contract",
+        "short_name": "PI Standard Contract Measures",
+        "title": "Measures on the Standard Contract for Outbound Transfer of Personal Information (2023)",
+        "title_zh": "个人信息出境标准合同办法",
+    },
+    {
+        "doc_id": "flows",
+        "short_name": "Cross-Border Data Flow Provisions",
+        "title": "Provisions on Promoting and Regulating Cross-Border Data Flows (2024): summary",
+        "title_zh": "促进和规范数据跨境流动规定",
+    },
+]
+
+
+def test_documents_are_named_the_way_staff_name_them():
+    index = build_index(
+        [m["doc_id"] for m in PLANS],
+        ["Text."] * len(PLANS),
+        [m | {"language": "en"} for m in PLANS],
+    )
+    # a plan by its number, without catching the plans made under it
+    assert _named(index, "十四五规划对每千人口执业医师数的目标是多少？") == {"fyp14"}
+    assert _named(index, "“十四五”数字经济发展规划提出了什么目标？") == {"digital"}
+    assert _named(index, "“十五五”时期的主要目标有哪些？") == {"fyp15"}
+    # a Chinese title without its scope; an instrument by its year
+    assert _named(index, "标准合同办法最初规定的适用条件有哪些？") == {"contract"}
+    assert _named(
+        index, "Under the 2024 cross-border provisions, when is an assessment needed?"
+    ) == {"flows"}
+    assert _named(index, "What do the 2024 provisions say about free trade zones?") == {"flows"}
+    assert _named(index, "By 2024 the digital economy was larger.") == set()
