@@ -30,7 +30,7 @@ from ..text import (
 )
 from ..types import Chunk, Document
 
-CHUNKER_VERSION = "4"  # bump when chunks or what is embedded change: forces re-ingest
+CHUNKER_VERSION = "5"  # bump when chunks or what is embedded change: forces re-ingest
 _ZH_ARTICLE = re.compile(
     rf"^[ \t　]*(?:\*\*)?第([{NUMERAL_CHARS}\d]+)条(?:\*\*)?(?=[ \t　]|$|\*\*)"
 )

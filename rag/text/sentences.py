@@ -2,7 +2,8 @@
 
 A sentence ends at 。！？!? (and, for `clauses`, at ；/;), at a line break, or at a '.' that is
 followed by white space, a citation marker or the end, unless it closes an abbreviation
-("Art. 5", "e.g.") or sits between digits ("3.5"). Closing quotes and brackets, and `[n]`
+("Art. 5", "e.g."), sits between digits ("3.5") or numbers a list item at a line's start
+("2. A higher level…"). Closing quotes and brackets, and `[n]`
 markers after the end, stay with their sentence.
 """
 
@@ -37,7 +38,10 @@ _ABBREVIATIONS = (
 _SENTENCE_END = re.compile(r"[。！？!?]+|\.(?=[\s\[【［]|$)|\n+")
 _CLAUSE_END = re.compile(r"[。！？!?]+|[；;]|\.(?=[\s\[【［]|$)|\n+")
 _TRAIL = re.compile(r"(?:\s*(?:\[\d+\])+|[”’\"')）」』*])+")
-_MARKUP = "#*>-|"  # Markdown a passage's sentence may start with: heading, bold, quote, list, table
+_MARKUP = "#*>-|"
+_ITEM_NUMBER = re.compile(
+    r"(?:^|\n)[ \t]*\d{1,2}$"
+)  # Markdown a passage's sentence may start with: heading, bold, quote, list, table
 
 
 def sentence_spans(
@@ -64,6 +68,8 @@ def sentence_spans(
 
 
 def _abbreviation_before(text: str, dot: int) -> bool:
+    if _ITEM_NUMBER.search(text, max(0, dot - 4), dot):  # "2. A higher level…": an item's number
+        return True
     word = re.search(r"([A-Za-z.]+)$", text[max(0, dot - 6) : dot])
     if word and word.group(1).lower() in _ABBREVIATIONS:
         return True
