@@ -8,6 +8,7 @@ would download a model at run time.
 from __future__ import annotations
 
 import threading
+import uuid
 from typing import Any
 from urllib.parse import urlparse
 
@@ -18,6 +19,9 @@ from ..errors import ConfigError, RagError
 from .embeddings import slug
 
 BATCH = 256
+
+
+GENERATION = "generation"  # key in the collection's metadata
 
 
 def collection_name(embedding_model: str) -> str:
@@ -110,6 +114,45 @@ class Store:
         if self._collection is None and not self.exists():
             return 0
         return self.collection.count()
+
+    def generation(self) -> str:
+        """The generation the last ingest that changed the index set, read fresh from the
+        store: a serving process notices another process's ingest by it ("" if none)."""
+        if self._collection is None and not self.exists():
+            return ""
+        try:
+            metadata = self.client.get_collection(self.name).metadata or {}
+        except Exception:  # the collection was deleted under us (ingest --reset)
+            return ""
+        return str(metadata.get(GENERATION, ""))
+
+    def mark_generation(self) -> str:
+        """Start a new generation: every process serving this index reloads on its next
+        question. Called once an ingest has written all its changes."""
+        with self._lock:
+            if not self.exists():
+                return ""
+            current = self.client.get_collection(self.name).metadata or {}
+            metadata = {k: v for k, v in current.items() if not k.startswith("hnsw:")}
+            metadata[GENERATION] = uuid.uuid4().hex
+            self.collection.modify(metadata=metadata)
+            self.version += 1
+            return str(metadata[GENERATION])
+
+    def reopen(self) -> None:
+        """Drop the connection so the next use reads the store afresh. The embedded store keeps
+        its vector index in memory per process, so another process's writes are seen only by
+        a new client on a new Chroma system (the old one stays with whoever still holds it)."""
+        with self._lock:
+            if self._client is not None and not self.settings.chroma_url:
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                identifier = getattr(self._client, "_identifier", None)
+                SharedSystemClient._identifier_to_system.pop(identifier, None)
+                SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+            self._client = None
+            self._collection = None
+            self.version += 1
 
     def upsert(
         self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]

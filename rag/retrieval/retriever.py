@@ -78,7 +78,7 @@ class Retriever:
         self.embed_query = embed_query
         self.embed_terms = embed_terms
         self.index = Index()
-        self._key: tuple[int, int] | None = None
+        self._key: tuple[int, int, str] | None = None  # store version, count, generation
         self._lock = threading.Lock()
         glossary_file = glossary_path(settings.glossary)
         self.glossary = Glossary.load(glossary_file)
@@ -89,7 +89,12 @@ class Retriever:
         if self.store.count() == 0:
             raise IndexNotBuilt(f"no passages in {self.store.name} under {self.settings.data_dir}")
         with self._lock:
-            key = (self.store.version, self.store.count())
+            generation = self.store.generation()
+            if self._key is not None and generation != self._key[2]:
+                # Another process re-ingested: an edited law has as many passages as before,
+                # so the count alone would keep serving the old wording.
+                self.store.reopen()
+            key = (self.store.version, self.store.count(), generation)
             if key != self._key:
                 if self._dictionary is None and self.settings.dictionary:
                     self._dictionary = Dictionary.load(

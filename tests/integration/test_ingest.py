@@ -98,3 +98,63 @@ def test_reset_rebuilds(settings, small_corpus):
     ingest(settings, [small_corpus], progress=False)
     report = ingest(settings, [small_corpus], reset=True, progress=False)
     assert report.added == 2 and report.unchanged == 0
+
+
+def test_a_running_engine_serves_the_new_wording_after_another_process_re_ingests(
+    settings, small_corpus
+):
+    # Issue 15: the web UI and the Slack bot kept quoting the old text of an edited law,
+    # because an edit leaves the number of passages unchanged.
+    import os
+    import subprocess
+    import sys
+
+    ingest(settings, [small_corpus], progress=False)
+    engine = PolicyEngine(settings)
+    question = "处理个人数据应当限于什么范围？"
+    assert "最小范围" in engine.answer(question).citations[0].quote
+    pdpl = small_corpus / f"{PDPL}.md"
+    pdpl.write_text(
+        pdpl.read_text(encoding="utf-8").replace("最小范围", "最低限度的范围"), encoding="utf-8"
+    )
+    env = {**os.environ, "RAG_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "rag", "ingest", "--corpus", str(small_corpus), "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 updated" in done.stdout + done.stderr
+    answer = engine.answer(question)  # the same engine, still running
+    quote = answer.citations[0].quote
+    assert "最低限度的范围" in quote and "最小范围" not in quote, quote
+    hits = engine.search("最低限度的范围", k=3)
+    assert "最低限度的范围" in hits[0].text  # the vectors are the new ones too
+
+
+def test_a_document_cut_off_between_two_batches_is_written_again(
+    settings, small_corpus, monkeypatch
+):
+    # Issue 15: a kill inside a long document (written in batches) left it half indexed, and
+    # every later ingest called it unchanged because the stored hash matched.
+    whole = ingest(Settings(data_dir=settings.data_dir.parent / "whole"), [small_corpus])
+    assert whole.chunks > 8
+    expected = doc_ids(Settings(data_dir=settings.data_dir.parent / "whole"))
+    real_upsert = Store.upsert
+
+    def killed_after_one_batch(self, ids, vectors, texts, metas):
+        real_upsert(self, ids[:4], vectors[:4], texts[:4], metas[:4])
+        raise SystemExit("killed")  # what kill -9 leaves: the first batch, nothing after
+
+    monkeypatch.setattr(Store, "upsert", killed_after_one_batch)
+    with pytest.raises(SystemExit):
+        ingest(settings, [small_corpus], progress=False)
+    assert sum(doc_ids(settings).values()) == 4
+    monkeypatch.setattr(Store, "upsert", real_upsert)
+    report = ingest(settings, [small_corpus], progress=False)
+    assert report.unchanged == 0 and report.updated + report.added == 2
+    assert doc_ids(settings) == expected
+    again = ingest(settings, [small_corpus], progress=False)
+    assert again.unchanged == 2  # and once whole, it is left alone
