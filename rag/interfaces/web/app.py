@@ -78,8 +78,11 @@ def build_app(engine: Engine) -> gr.Blocks:
         reply = {"role": "assistant", "content": "*Searching the documents…*"}
         yield [*messages, reply], history, "", gr.skip(), gr.skip(), gr.skip()
         for kind, value in ui.stream_reply(engine, question, history, filters):
-            if kind in ("progress", "token"):
-                reply["content"] = value + (" ▌" if kind == "token" else "")
+            if kind == "progress":
+                reply["content"] = value
+                yield [*messages, reply], history, "", gr.skip(), gr.skip(), gr.skip()
+            elif kind == "token":  # the model's words so far: it may repeat a document's tags
+                reply["content"] = ui.inert(value) + " ▌"
                 yield [*messages, reply], history, "", gr.skip(), gr.skip(), gr.skip()
             elif kind == "error":
                 reply["content"] = value

@@ -29,6 +29,7 @@ EXAMPLES = [
     "个人信息出境需要满足哪些条件？",
 ]
 GENERIC_ERROR = "Something went wrong while answering. The error has been logged; please try again."
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(([^)\s]*)[^)]*\)")
 NO_CITATION_WARNING = "⚠️ **No citation:** this answer is not backed by a quoted source. Verify it before relying on it."
 CONTEXT_CHARS = 1500  # characters of document text shown either side of a cited passage
 PREVIEW_CHARS = 6000  # characters shown when a document is opened without a passage
@@ -136,22 +137,30 @@ def citation_choice(c: Citation) -> str:
     return f"[{c.n}] {c.label or c.title}"
 
 
+def inert(text: str) -> str:
+    """Text from a document or a model as chat Markdown that cannot act: HTML tags shown as
+    text (a `<form>` in a law's summary must not render and submit), and Markdown links and
+    images shown with their address rather than as a disguised link or a loaded image."""
+    text = html.escape(text, quote=False)
+    return _MD_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
+
+
 def format_answer(answer: Answer, question: str = "") -> str:
     """The assistant's chat message (Markdown): notice, answer, refusal and citation warnings."""
     parts = []
     if answer.notice:
-        parts.append(f"> ℹ️ {answer.notice}")
+        parts.append(f"> ℹ️ {inert(answer.notice)}")
     rewritten = answer.standalone_question
     if rewritten and rewritten.strip() != (question or answer.question).strip():
-        parts.append(f"*Interpreted as:* {rewritten}")
+        parts.append(f"*Interpreted as:* {inert(rewritten)}")
     if answer.refused:
         parts.append("**No answer found in the indexed documents.**")
         if answer.text:
-            parts.append(answer.text)
+            parts.append(inert(answer.text))
         if answer.searched and answer.searched not in (answer.text or ""):
-            parts.append(f"*Searched:* {answer.searched}")
+            parts.append(f"*Searched:* {inert(answer.searched)}")
         return "\n\n".join(parts)
-    parts.append(answer.text or "")
+    parts.append(inert(answer.text or ""))
     if not answer.citations:
         parts.append(NO_CITATION_WARNING)
     unsupported = [c for c in answer.checks if not c.supported]
