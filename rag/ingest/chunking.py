@@ -46,6 +46,11 @@ _EN_LEVEL = {"part": 1, "chapter": 2, "section": 3}
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
 
 
+# No chunk is longer than this many characters per token of budget, whatever its estimate:
+# a run of symbols (no word, no Chinese character) estimates at one token.
+CHARS_PER_TOKEN = 8
+
+
 def estimate_tokens(text: str) -> int:
     """Rough USE sentencepiece count: ~0.7 per Chinese character, ~1.2 per English word."""
     return int(0.7 * han_count(text) + 1.2 * len(_WORD.findall(text))) + 1
@@ -234,27 +239,45 @@ def _row_units(
             yield _Unit(heading_path, article, article_end, [(row.start, row.end)], sentence)
 
 
+def _fits(text: str, max_tokens: int) -> bool:
+    return len(text) <= max_tokens * CHARS_PER_TOKEN and estimate_tokens(text) <= max_tokens
+
+
 def _split(text: str, unit: _Unit, max_tokens: int) -> Iterator[tuple[int | None, int, int]]:
     """(paragraph index, start, end) pieces of a unit, each within the token budget."""
     if unit.article is not None:
         whole = text[unit.paragraphs[0][0] : unit.paragraphs[-1][1]]
-        if estimate_tokens(whole) <= max_tokens:
+        if _fits(whole, max_tokens):
             yield None, unit.paragraphs[0][0], unit.paragraphs[-1][1]
             return
     pieces: list[tuple[int, int, int]] = []  # (paragraph index, start, end)
     for index, (start, end) in enumerate(unit.paragraphs, 1):
-        if estimate_tokens(text[start:end]) <= max_tokens:
+        if _fits(text[start:end], max_tokens):
             pieces.append((index, start, end))
         else:
             pieces.extend((index, s, e) for s, e in _split_long(text, start, end, max_tokens))
     group: list[tuple[int, int, int]] = []
     for piece in pieces:
-        if group and estimate_tokens(text[group[0][1] : piece[2]]) > max_tokens:
+        if group and not _fits(text[group[0][1] : piece[2]], max_tokens):
             yield group[0][0], group[0][1], group[-1][2]
             group = []
         group.append(piece)
     if group:
         yield group[0][0], group[0][1], group[-1][2]
+
+
+def _budget_end(text: str, start: int, end: int, max_tokens: int) -> int:
+    """The furthest offset in (start, end) at which text[start:offset] fits `max_tokens`, moved
+    back to a space if one is near; at least one character on."""
+    low, high = start + 1, min(end, start + max_tokens * CHARS_PER_TOKEN)
+    while low < high:  # binary search: estimate_tokens grows with the length
+        middle = (low + high + 1) // 2
+        if estimate_tokens(text[start:middle]) <= max_tokens:
+            low = middle
+        else:
+            high = middle - 1
+    space = text.rfind(" ", start + 1, low)
+    return space + 1 if space > start + (low - start) // 2 else low
 
 
 def _split_long(text: str, start: int, end: int, max_tokens: int) -> Iterator[tuple[int, int]]:
@@ -276,8 +299,13 @@ def _split_long(text: str, start: int, end: int, max_tokens: int) -> Iterator[tu
         if piece_start is None:
             piece_start = part_start
         piece_end = part_end
-        while estimate_tokens(text[piece_start:piece_end]) > max_tokens * 1.5:
-            cut = piece_start + max(1, (piece_end - piece_start) // 2)
+        while (
+            piece_end - piece_start > max_tokens * CHARS_PER_TOKEN  # first: no estimate over MBs
+            or estimate_tokens(text[piece_start:piece_end]) > max_tokens * 1.5
+        ):
+            # No sentence end for too long (a file with no line breaks or full stops): cut
+            # where the budget runs out. Halving left pieces of a million characters.
+            cut = _budget_end(text, piece_start, piece_end, max_tokens)
             yield piece_start, cut
             piece_start = cut
     if piece_start is not None and piece_start < piece_end:

@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -22,6 +23,7 @@ from ..types import DOC_TYPES, STATUSES, DocMeta, Document, Page
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 SUFFIXES = TEXT_SUFFIXES | {".pdf", ".docx", ".html", ".htm"}
 SIDECAR_SUFFIX = ".meta.yaml"
+MAX_FIELD_CHARS = 2000  # a metadata value longer than this is an error, not a title
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
 
 
@@ -113,9 +115,22 @@ def _decode(path: Path, data: bytes, warnings: list[str]) -> str:
     return text
 
 
+class _NoAliases(yaml.SafeLoader):
+    """YAML without anchors and aliases: a few hundred bytes of nested aliases expand into a
+    title of tens of megabytes, stored on every chunk."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in metadata", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
 def _parse_yaml(path: Path, text: str) -> dict:
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=_NoAliases) or {}  # a SafeLoader that refuses aliases
     except yaml.YAMLError as exc:
         raise DocumentError(path, f"invalid YAML metadata: {exc}") from exc
     if not isinstance(data, dict):
@@ -126,6 +141,12 @@ def _parse_yaml(path: Path, text: str) -> dict:
 def _build_meta(path: Path, raw: dict, text: str, warnings: list[str]) -> DocMeta:
     known = {f.name for f in fields(DocMeta)} - {"extra"}
     values = {k: ("" if v is None else str(v)) for k, v in raw.items() if k in known}
+    for key, value in values.items():
+        if len(value) > MAX_FIELD_CHARS:
+            raise DocumentError(
+                path,
+                f"metadata field {key!r} has {len(value):,} characters (at most {MAX_FIELD_CHARS:,})",
+            )
     meta = DocMeta(**values, extra={k: v for k, v in raw.items() if k not in known})
     if not raw:
         warnings.append("no front matter or sidecar metadata; title, dates and type inferred")

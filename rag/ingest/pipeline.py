@@ -8,6 +8,7 @@ the others are still ingested.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -53,13 +54,21 @@ class IngestReport:
         return line
 
 
-def discover(dirs: list[Path]) -> list[tuple[str, Path]]:
-    """(doc_id, path) for every ingestible file; doc_id is the path inside its folder."""
+def discover(dirs: list[Path], unreadable: list[Path] | None = None) -> list[tuple[str, Path]]:
+    """(doc_id, path) for every ingestible file; doc_id is the path inside its folder.
+    Folders that cannot be read are added to `unreadable` (their files are not "gone")."""
     found: dict[str, Path] = {}
+    blocked = unreadable if unreadable is not None else []
     for root in dirs:
         if not root.is_dir():
             raise RagError(f"corpus folder not found: {root}")
-        for path in sorted(root.rglob("*")):
+        paths: list[Path] = []
+        for folder, subfolders, names in os.walk(
+            root, onerror=lambda exc: blocked.append(Path(exc.filename))
+        ):
+            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+            paths.extend(Path(folder) / name for name in names)
+        for path in sorted(paths):
             if not is_source_file(path) or any(
                 p.startswith(".") for p in path.relative_to(root).parts
             ):
@@ -118,7 +127,12 @@ def ingest(
     store = Store(settings)
     if reset:
         store.reset()
-    files = discover(dirs)
+    unreadable: list[Path] = []
+    files = discover(dirs, unreadable)
+    for folder in unreadable:
+        report.failed.append(
+            (str(folder), "cannot read this folder; its indexed documents are kept")
+        )
 
     stored: dict[str, dict] = {}  # doc_id -> {"hash", "path", "ids", "whole"}
     ids, _, metas = store.all_records(include_text=False)
@@ -167,7 +181,8 @@ def ingest(
     for doc_id, entry in stored.items():
         path = Path(entry["path"])
         inside = any(path.is_relative_to(root) for root in scanned)
-        if inside and doc_id not in present:
+        hidden = any(path.is_relative_to(folder.resolve()) for folder in unreadable)
+        if inside and not hidden and doc_id not in present:
             store.delete(entry["ids"])
             report.removed += 1
     if report.added or report.updated or report.removed or reset:

@@ -158,3 +158,30 @@ def test_a_document_cut_off_between_two_batches_is_written_again(
     assert doc_ids(settings) == expected
     again = ingest(settings, [small_corpus], progress=False)
     assert again.unchanged == 2  # and once whole, it is left alone
+
+
+def test_a_folder_that_cannot_be_read_is_reported_and_its_documents_kept(
+    settings, small_corpus, monkeypatch
+):
+    # Issue 15: an unreadable subfolder was skipped silently and its indexed documents deleted.
+    import os
+
+    sub = small_corpus / "regs"
+    sub.mkdir()
+    (small_corpus / f"{NPSR}.md").rename(sub / f"{NPSR}.md")
+    ingest(settings, [small_corpus], progress=False)
+    before = doc_ids(settings)
+    real_scandir = os.scandir
+
+    def denied(path="."):
+        if os.fspath(path) == os.fspath(sub):  # what chmod 000 does to anyone but root
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    report = ingest(settings, [small_corpus], progress=False)
+    assert report.removed == 0
+    assert [why for path, why in report.failed if path == str(sub)] == [
+        "cannot read this folder; its indexed documents are kept"
+    ]
+    assert doc_ids(settings) == before

@@ -247,3 +247,19 @@ def test_a_glossary_of_term_pairs_stays_grouped_and_its_pairs_still_load():
     pairs = Glossary.load(CORPUS / "glossary_en_zh.md").pairs
     assert ("Critical information infrastructure", "关键信息基础设施") in pairs
     assert len(pairs) > 400
+
+
+def test_a_text_with_no_line_break_or_full_stop_is_cut_into_bounded_chunks():
+    # Issue 15: a 2 MB file with no line breaks became chunks of a million characters (4.7 GB
+    # at ingest).
+    words = " ".join(f"word{i % 97}" for i in range(300_000))  # about 2 MB, one line
+    doc = Document(
+        doc_id="flat", source_path="flat.txt", text=words, meta=DocMeta(), content_hash="x"
+    )
+    chunks = chunk_document(doc, max_tokens=200)
+    assert max(len(c.text) for c in chunks) < 3000
+    assert all(estimate_tokens(c.text) <= 300 for c in chunks)
+    assert "".join(c.text for c in chunks).replace(" ", "") == words.replace(" ", "")
+    symbols = "！" * 50_000  # no word and no Chinese character: still bounded
+    flat = Document(doc_id="s", source_path="s.txt", text=symbols, meta=DocMeta(), content_hash="y")
+    assert max(len(c.text) for c in chunk_document(flat, max_tokens=200)) <= 1600

@@ -164,3 +164,19 @@ def test_sidecars_and_hidden_files_are_not_documents(tmp_path):
     for name in ("a.md", "a.meta.yaml", ".hidden.md", "README.md", "notes.csv"):
         (tmp_path / name).write_text("x")
     assert [p.name for p in sorted(tmp_path.iterdir()) if is_source_file(p)] == ["a.md"]
+
+
+def test_yaml_aliases_and_huge_metadata_values_are_refused(tmp_path):
+    # Issue 15: 368 bytes of nested aliases expanded into a 72 MB title stored on every chunk.
+    bomb = tmp_path / "bomb.md"
+    bomb.write_text(
+        "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "title: *b\n---\n# Body\n\nText.\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DocumentError, match="aliases"):
+        load_document(bomb, doc_id="bomb")
+    long = tmp_path / "long.md"
+    long.write_text(f"---\ntitle: {'x' * 5000}\n---\nText.\n", encoding="utf-8")
+    with pytest.raises(DocumentError, match="5,000 characters"):
+        load_document(long, doc_id="long")
