@@ -22,6 +22,7 @@ BATCH = 256
 
 
 GENERATION = "generation"  # key in the collection's metadata
+STAGING = "--staging"  # suffix of the collection a rebuild (`ingest --reset`) writes into
 
 
 def collection_name(embedding_model: str) -> str:
@@ -46,9 +47,9 @@ def where_clause(filters: dict[str, Any] | None) -> dict | None:
 
 
 class Store:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, staging: bool = False) -> None:
         self.settings = settings
-        self.name = collection_name(settings.embedding_model)
+        self.name = collection_name(settings.embedding_model) + (STAGING if staging else "")
         self._client = None
         self._collection = None
         self._lock = threading.RLock()
@@ -173,6 +174,17 @@ class Store:
         with self._lock:
             for i in range(0, len(ids), BATCH):
                 self.collection.delete(ids=ids[i : i + BATCH])
+            self.version += 1
+
+    def replace(self, staged: Store) -> None:
+        """Make the `staged` collection this one: the old collection is dropped and the staged
+        one takes its name, so readers see the old index until the new one is complete."""
+        with self._lock:
+            if self.exists():
+                self.client.delete_collection(self.name)
+            staged.collection.modify(name=self.name)
+            staged._collection = None
+            self._collection = None
             self.version += 1
 
     def reset(self) -> None:

@@ -124,9 +124,12 @@ def ingest(
     started = time.monotonic()
     dirs = [Path(d) for d in (corpus_dirs or settings.corpus_paths)]
     report = IngestReport()
-    store = Store(settings)
+    live = Store(settings)
+    # A rebuild writes into a staging collection and replaces the live one only when done:
+    # questions asked meanwhile are answered from the old index, never from a half-built one.
+    store = Store(settings, staging=True) if reset else live
     if reset:
-        store.reset()
+        store.reset()  # what a crashed rebuild left
     unreadable: list[Path] = []
     files = discover(dirs, unreadable)
     for folder in unreadable:
@@ -185,8 +188,14 @@ def ingest(
         if inside and not hidden and doc_id not in present:
             store.delete(entry["ids"])
             report.removed += 1
+    if reset and files and not report.chunks:
+        store.reset()  # every file failed: nothing to rebuild from, the old index stays
+        report.failed.append(("--reset", "no document could be indexed; the index is unchanged"))
+        reset = False
+    elif reset:
+        live.replace(store)
     if report.added or report.updated or report.removed or reset:
-        store.mark_generation()  # serving processes reload on their next question
+        live.mark_generation()  # serving processes reload on their next question
     report.seconds = time.monotonic() - started
     return report
 

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import threading
 from collections import defaultdict
@@ -45,6 +46,7 @@ from .index import Index, allow, allow_chinese, build_index, collapse, same_law_
 from .question import Question, read_question
 from .rerank import rerank_hits
 
+log = logging.getLogger(__name__)
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
@@ -78,7 +80,7 @@ class Retriever:
         self.embed_query = embed_query
         self.embed_terms = embed_terms
         self.index = Index()
-        self._key: tuple[int, int, str] | None = None  # store version, count, generation
+        self._key: tuple[int, str] | None = None  # the store's version and generation
         self._lock = threading.Lock()
         glossary_file = glossary_path(settings.glossary)
         self.glossary = Glossary.load(glossary_file)
@@ -86,16 +88,26 @@ class Retriever:
         self._dictionary: Dictionary | None = None
 
     def refresh(self) -> Index:
-        if self.store.count() == 0:
-            raise IndexNotBuilt(f"no passages in {self.store.name} under {self.settings.data_dir}")
+        """The in-memory index of the store's current generation, built on first use and
+        again only when an ingest has finished: while one runs (adding, editing or `--reset`)
+        questions are answered from the index as it was, neither rebuilt at every batch nor
+        from a half-written collection."""
         with self._lock:
             generation = self.store.generation()
-            if self._key is not None and generation != self._key[2]:
+            if self._key is not None and generation != self._key[1]:
+                if not generation:  # an ingest --reset is under way: keep what we have
+                    return self.index
                 # Another process re-ingested: an edited law has as many passages as before,
-                # so the count alone would keep serving the old wording.
+                # so only the generation tells. The embedded store must be reopened to see it.
                 self.store.reopen()
-            key = (self.store.version, self.store.count(), generation)
+            key = (self.store.version, generation)
             if key != self._key:
+                if self.store.count() == 0:
+                    if self._key is not None:
+                        return self.index
+                    raise IndexNotBuilt(
+                        f"no passages in {self.store.name} under {self.settings.data_dir}"
+                    )
                 if self._dictionary is None and self.settings.dictionary:
                     self._dictionary = Dictionary.load(
                         self.settings.dictionary, self.glossary.pairs
@@ -181,12 +193,15 @@ class Retriever:
         pool, filters = q.pool, q.filters
         lexical_query = f"{q.text} {q.expansion}" if q.expansion else q.text
         legs = [
-            (1.0, self.store.query(q.vector, pool, filters)),
+            (1.0, self._dense(index, q.vector, pool, filters)),
             (1.0, index.bm25.search(lexical_query, pool, allow(index, filters))),
         ]
         if q.expansion:  # the question with its terms in the other language, for the embedder too
             legs.append(
-                (1.0, self.store.query(self.embed_query(f"{q.topic} {q.expansion}"), pool, filters))
+                (
+                    1.0,
+                    self._dense(index, self.embed_query(f"{q.topic} {q.expansion}"), pool, filters),
+                )
             )
         if index.bridge is not None:
             # An English question searched in the Chinese passages' English glosses; a Chinese
@@ -211,7 +226,7 @@ class Retriever:
             # Within the named law, what matters is the topic: the law's name would only
             # pull its most generic articles to the top.
             topic_vector = self.embed_query(q.topic) if q.topic.strip() else q.vector
-            legs.append((1.0, self.store.query(topic_vector, pool, q.named_filters)))
+            legs.append((1.0, self._dense(index, topic_vector, pool, q.named_filters)))
             legs.append(
                 (
                     1.0,
@@ -399,10 +414,27 @@ class Retriever:
                     seen.add(other)
         return result
 
+    def _dense(
+        self, index: Index, vector: np.ndarray, n: int, filters: dict[str, Any] | None
+    ) -> list[tuple[str, float]]:
+        """The vector store's nearest passages that the in-memory index knows. During an
+        ingest the store already holds passages the index does not (and during `--reset` may
+        be gone for a moment): those are left out, and a failed query leaves the other legs."""
+        try:
+            found = self.store.query(vector, n, filters)
+        except Exception as exc:  # the collection is being replaced under us
+            log.warning("vector search failed, answering from the other legs: %s", exc)
+            return []
+        return [(cid, score) for cid, score in found if cid in index.records]
+
     def _fill_dense(self, ids: list[str], scores: dict[str, float], vector: np.ndarray) -> None:
         """Cosine similarity for hits the dense leg did not return (used to judge relevance)."""
         missing = [cid for cid in ids if cid not in scores]
         if missing:
-            got = self.store.collection.get(ids=missing, include=["embeddings"])
+            try:
+                got = self.store.collection.get(ids=missing, include=["embeddings"])
+            except Exception as exc:  # the collection is being replaced under us
+                log.warning("cannot read passage vectors: %s", exc)
+                return
             for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
                 scores[cid] = float(np.asarray(emb) @ vector)

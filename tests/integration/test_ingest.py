@@ -185,3 +185,38 @@ def test_a_folder_that_cannot_be_read_is_reported_and_its_documents_kept(
         "cannot read this folder; its indexed documents are kept"
     ]
     assert doc_ids(settings) == before
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["adding", "reset"])
+def test_questions_keep_their_answers_while_another_process_ingests(
+    settings, small_corpus, tmp_path, reset
+):
+    # Issue 15: during `ingest --reset` concurrent questions got false refusals, answers from
+    # the wrong document and a crash; during an ingest that only added documents every
+    # question rebuilt the index.
+    import os
+    import subprocess
+    import sys
+
+    ingest(settings, [small_corpus], progress=False)
+    engine = PolicyEngine(settings)
+    question = "处理个人数据应当遵循什么原则？"
+    assert engine.answer(question).citations[0].doc_id == PDPL
+    more = tmp_path / "more"
+    shutil.copytree(FIXTURE_CORPUS, more)
+    env = {**os.environ, "RAG_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "rag", "ingest", "--corpus", str(more), "--quiet"]
+
+    proc = subprocess.Popen([*command, *(["--reset"] if reset else [])], env=env)
+    answers = []
+    try:
+        while proc.poll() is None:
+            answers.append(engine.answer(question))
+    finally:
+        proc.wait(timeout=300)
+    assert proc.returncode == 0
+    assert answers, "the ingest ended before a question was asked"
+    assert all(not a.refused for a in answers), [a.text for a in answers if a.refused]
+    assert all(a.citations[0].doc_id == PDPL for a in answers)
+    after = engine.answer(question)
+    assert not after.refused and after.citations[0].doc_id.endswith(PDPL)
