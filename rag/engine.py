@@ -125,7 +125,7 @@ class PolicyEngine:
     def _search(
         self, question: Question, k: int | None, filters: dict[str, Any] | None
     ) -> list[Hit]:
-        k = k or self.settings.top_k
+        k = self.settings.top_k if k is None else k
         if k <= 0:
             raise RagError(f"k must be greater than 0, got {k}")
         return self.retriever.search(question, k, clean_filters(filters))

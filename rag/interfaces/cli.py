@@ -110,11 +110,18 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def _inputs(value: str | None) -> Iterator[tuple[str, bool]]:
+def _inputs(value: str | None) -> Iterator[tuple[str | RagError, bool]]:
+    """The question given, or one a line from stdin (a batch). A line that is not UTF-8 is
+    an error of its own, yielded in its place, and the lines after it are still read."""
     if value is not None:
         yield value, False
         return
-    for line in sys.stdin:
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield RagError(f"line {number} is not UTF-8 text (byte {exc.start + 1})"), True
+            continue
         if line.strip():
             yield line.strip(), True
 
@@ -141,6 +148,8 @@ def _stream_answer(engine: Engine, question: str, filters: dict[str, Any] | None
     answer: Answer | None = None
     for kind, value in engine.answer_stream(question, filters=filters):
         if kind == "token":
+            if not streamed:  # what the model writes is shown as it comes, but as a draft
+                print("Draft from the model, not yet checked against the sources:")
             streamed.append(value)
             print(value, end="", flush=True)
         elif kind == "answer":
@@ -148,11 +157,7 @@ def _stream_answer(engine: Engine, question: str, filters: dict[str, Any] | None
     if answer is None:  # answer_stream raises rather than end without an answer
         raise RagError("the answer stream ended without an answer")
     if streamed:
-        print()
-        if "".join(streamed).strip() == answer.text.strip():
-            answer.text = ""  # already on screen
-        else:
-            print("\nChecked answer:")
+        print("\n\nChecked answer:")
     _print_answer(answer)
 
 
@@ -194,6 +199,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         failures = 0
         for text, batch in _inputs(value):
             try:
+                if isinstance(text, RagError):
+                    raise text
                 if args.command == "search":
                     hits = engine.search(text, k=args.k, filters=_filters(args))
                     if args.json or batch:
@@ -225,7 +232,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 print(
                     json.dumps(
                         {
-                            "query" if args.command == "search" else "question": text,
+                            "query" if args.command == "search" else "question": (
+                                "" if isinstance(text, RagError) else text
+                            ),
                             "error": str(exc),
                         },
                         ensure_ascii=False,

@@ -107,3 +107,26 @@ def test_config_lists_every_setting_without_secrets(tmp_path):
     out = subprocess.run([*RAG, "config"], capture_output=True, text=True, env=env, cwd=ROOT)
     assert out.returncode == 0
     assert "RAG_EMBEDDING_MODEL" in out.stdout and "sk-secret-value" not in out.stdout
+
+
+def test_a_line_that_is_not_utf8_is_an_error_of_its_own_and_the_batch_goes_on(fixture_index):
+    # Issue 15: invalid UTF-8 gave a 15-frame traceback and the later lines were never answered.
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_DATA_DIR": str(fixture_index.data_dir)}
+    lines = (
+        "数据出境需要什么条件？\n".encode()
+        + b"\xff\xfe broken\n"
+        + b"When does the PDPL-T apply?\n"
+    )
+    done = subprocess.run(
+        [*RAG, "ask"], input=lines, capture_output=True, env=env, cwd=ROOT, timeout=300
+    )
+    rows = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [bool(r.get("error")) for r in rows] == [False, True, False]
+    assert "line 2 is not UTF-8" in rows[1]["error"]
+    assert "Traceback" not in done.stderr.decode()
+    assert done.returncode == 1
+
+
+def test_k_of_zero_is_refused_not_replaced(fixture_index):
+    out = run(["search", "罚款", "-k", "0"], fixture_index)
+    assert out.returncode == 2 and "k must be greater than 0" in out.stderr
