@@ -700,3 +700,32 @@ def test_real_engine_answers_a_signed_mention_with_the_penalty_article(start_bot
     blocks = post.params["blocks"]
     lines = assert_numbering_matches(blocks)
     assert any(re.search(r"第十二条|Art\. ?12", line) for line in lines), lines
+
+
+def test_a_signed_body_that_is_not_json_gets_400_and_no_traceback(start_bot, caplog):
+    # Issue 15: malformed JSON dropped the connection with a traceback.
+    bot = start_bot()
+    with caplog.at_level(logging.DEBUG):
+        status, _ = bot.post('{"type": "event_callback", "event": ', "application/json")
+    assert status == 400
+    assert "Traceback" not in caplog.text and '"event_callback"' not in caplog.text
+    bot.settle()
+    assert bot.standin.calls == [] and bot.engine.calls == []
+
+
+def test_a_body_shorter_than_its_content_length_does_not_hold_the_server(start_bot, monkeypatch):
+    # Issue 15: a Content-Length larger than the body held a thread with no timeout.
+    from rag.interfaces.slack import runtime
+
+    monkeypatch.setattr(runtime, "READ_TIMEOUT", 1.0)
+    bot = start_bot()
+    host, port = bot.server.server_address[:2]
+    with socket.create_connection((host, port), timeout=10) as conn:
+        conn.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 1000\r\n\r\n{"short": 1}'
+        )
+        reply = conn.recv(1024).decode()
+    assert reply.startswith("HTTP/1.0 408") or reply.startswith("HTTP/1.1 408"), reply
+    status, _ = bot.mention()  # and the bot still answers
+    assert status == 200

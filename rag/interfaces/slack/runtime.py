@@ -98,6 +98,9 @@ class QuestionLimiter:
             self._in_progress = max(0, self._in_progress - 1)
 
 
+READ_TIMEOUT = 10.0  # seconds a client may take to send its request
+
+
 def serve_http(
     app: App, host: str = "127.0.0.1", port: int = 3000, path: str = "/slack/events"
 ) -> ThreadingHTTPServer:
@@ -105,6 +108,9 @@ def serve_http(
     the signature and timestamp and answers 401 to anything forged or stale."""
 
     class Handler(BaseHTTPRequestHandler):
+        # A client that announces more bytes than it sends no longer holds a thread forever.
+        timeout = READ_TIMEOUT
+
         def do_POST(self) -> None:
             url_path, _, query = self.path.partition("?")
             if url_path != path:
@@ -113,10 +119,26 @@ def serve_http(
                 length = int(self.headers.get("Content-Length") or 0)
             except ValueError:
                 return self._send(400, {}, "Bad Request")
+            if length < 0:
+                return self._send(400, {}, "Bad Request")
             if length > MAX_BODY_BYTES:
                 return self._send(413, {}, "Payload Too Large")
-            body = self.rfile.read(length).decode("utf-8", errors="replace")
-            response = app.dispatch(BoltRequest(body=body, query=query, headers=dict(self.headers)))
+            try:
+                raw = self.rfile.read(length)
+            except TimeoutError:
+                return self._send(408, {}, "Request Timeout")
+            if len(raw) < length:
+                return self._send(400, {}, "Bad Request")
+            body = raw.decode("utf-8", errors="replace")
+            try:
+                response = app.dispatch(
+                    BoltRequest(body=body, query=query, headers=dict(self.headers))
+                )
+            except Exception as exc:  # a body Bolt cannot parse (malformed JSON): never logged
+                log.warning(
+                    "rejected a request Slack's parser could not read (%s)", type(exc).__name__
+                )
+                return self._send(400, {}, "Bad Request")
             self._send(response.status, response.headers, response.body)
 
         def do_GET(self) -> None:
@@ -136,6 +158,8 @@ def serve_http(
         def log_message(self, format: str, *args: Any) -> None:
             log.debug("http: " + format, *args)
 
+    # Bolt logs the body of a rejected request at INFO; it is not ours to log.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
     return server
