@@ -58,7 +58,7 @@ class Settings:
     )
     llm_base_url: str = _describe("Base URL of an OpenAI-compatible endpoint.", "")
     llm_api_key: str = _describe("API key for the chat model endpoint (secret).", "")
-    llm_timeout: float = _describe("Seconds before a chat model call is abandoned.", 60.0)
+    llm_timeout: float = _describe("Seconds before a chat model call is abandoned.", 25.0)
     llm_temperature: float = _describe("Sampling temperature of the chat model.", 0.1)
     llm_max_tokens: int = _describe("Longest answer the chat model may write, in tokens.", 1024)
     glossary: str = _describe(

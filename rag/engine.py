@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .answer import describe_search, extractive_answer, refusal, stated_fact
+from .answer import MAX_RETRIES, describe_search, extractive_answer, refusal, stated_fact
 from .config import Settings
 from .errors import RagError
 from .index import Embedder, Store, get_embedder
@@ -57,6 +57,9 @@ class PolicyEngine:
             "chunks": chunks,
             "embedding_model": self.settings.embedding_model,
             "data_dir": str(self.settings.data_dir),
+            "llm": self.settings.llm,
+            # the longest a question waits for the model before the quoted answer is shown
+            "llm_wait_seconds": self.settings.llm_timeout * (1 + MAX_RETRIES),
         }
 
     def list_documents(self) -> list[dict[str, Any]]:

@@ -11,9 +11,10 @@ from .figures import Figure, figures
 from .generate import llm_answer, rewrite_question
 from .grounding import UNSUPPORTED_MARK, answer_sentences, ground, parse_citations
 from .kinds import holds
-from .llm import build_chat_model, endpoint, parse_model_name
+from .llm import MAX_RETRIES, build_chat_model, endpoint, parse_model_name
 
 __all__ = [
+    "MAX_RETRIES",
     "REFUSAL_EN",
     "REFUSAL_ZH",
     "Stated",

@@ -67,11 +67,21 @@ def make_document(text: str) -> Document:
 class FakeEngine:
     """Replays queued `answer_stream` events, or raises a queued error."""
 
-    def __init__(self, events=None, error: Exception | None = None, doc: Document | None = None):
+    def __init__(
+        self,
+        events=None,
+        error: Exception | None = None,
+        doc: Document | None = None,
+        llm: str = "",
+    ):
         self.events = events or []
         self.error = error
         self.doc = doc
+        self.llm = llm
         self.calls = []
+
+    def index_status(self):
+        return {"llm": self.llm, "llm_wait_seconds": 50.0 if self.llm else 0.0}
 
     def answer_stream(self, question, history=None, filters=None):
         self.calls.append((question, history, filters))
@@ -323,3 +333,12 @@ def test_a_documents_html_and_links_are_shown_as_text_in_the_chat():
     assert "&lt;form" in shown
     assert "](" not in shown  # no Markdown link or image left to render
     assert "the official text (https://evil.example/phish)" in shown
+
+
+def test_waiting_for_a_language_model_says_how_long_it_may_take():
+    # Issue 15: with a model that hangs, the UI waited two minutes with no notice.
+    events = [("hits", [object(), object()])]
+    offline = list(ui.stream_reply(FakeEngine(events), "q", [], None))
+    assert offline[0] == ("progress", "*Found 2 passages; writing the answer…*")
+    with_model = list(ui.stream_reply(FakeEngine(events, llm="openai/any"), "q", [], None))
+    assert "asking the language model" in with_model[0][1] and "50 s" in with_model[0][1]

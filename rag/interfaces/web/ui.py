@@ -370,8 +370,20 @@ def stream_reply(
     try:
         for kind, value in engine.answer_stream(question, history=history or None, filters=filters):
             if kind == "hits":
+                status = engine.index_status()
                 n = len(value)
-                yield "progress", f"*Found {n} passage{'s' if n != 1 else ''}; writing the answer…*"
+                found = f"Found {n} passage{'s' if n != 1 else ''}"
+                if status.get("llm"):
+                    wait = status.get("llm_wait_seconds") or 0
+                    yield (
+                        "progress",
+                        (
+                            f"*{found}; asking the language model (if it has not answered within "
+                            f"{wait:.0f} s, the quoted answer is shown)…*"
+                        ),
+                    )
+                else:
+                    yield "progress", f"*{found}; writing the answer…*"
             elif kind == "token":
                 text += value
                 yield "token", text
