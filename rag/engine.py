@@ -6,6 +6,7 @@ on first use and are cached for the life of the process.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -14,13 +15,14 @@ from typing import Any
 
 from .answer import MAX_RETRIES, describe_search, extractive_answer, refusal, stated_fact
 from .config import Settings
-from .errors import RagError
+from .errors import DocumentError, RagError
 from .index import Embedder, Store, get_embedder
 from .ingest import load_document
 from .retrieval import Question, Retriever, clean_filters, uncovered_subjects, unknown_laws
 from .text import is_chinese
 from .types import Answer, Chunk, Document, Hit
 
+log = logging.getLogger(__name__)
 PASSAGE_FLOOR = 0.12  # passages less similar than this are never quoted
 
 
@@ -92,9 +94,17 @@ class PolicyEngine:
         for doc in self.list_documents():
             if doc["doc_id"] == doc_id:
                 path = Path(doc["source_path"])
-                return load_document(
-                    path, doc_id=doc_id, max_bytes=int(self.settings.max_file_mb * 2**20)
-                )
+                try:
+                    return load_document(
+                        path, doc_id=doc_id, max_bytes=int(self.settings.max_file_mb * 2**20)
+                    )
+                except DocumentError as exc:
+                    # The server's file layout is not the reader's business: logged, not shown.
+                    log.warning("document %r cannot be opened: %s", doc_id, exc)
+                    raise RagError(
+                        f"The source file of {doc_id!r} cannot be read any more (moved, deleted "
+                        "or changed since it was indexed); ingest the corpus again to update it."
+                    ) from None
         raise RagError(f"no document {doc_id!r} in the index")
 
     def get_chunk(self, chunk_id: str) -> Chunk | None:

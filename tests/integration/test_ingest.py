@@ -220,3 +220,18 @@ def test_questions_keep_their_answers_while_another_process_ingests(
     assert all(a.citations[0].doc_id == PDPL for a in answers)
     after = engine.answer(question)
     assert not after.refused and after.citations[0].doc_id.endswith(PDPL)
+
+
+def test_a_deleted_source_file_is_reported_without_the_servers_paths(settings, small_corpus):
+    # Issue 15: a deleted file's deep link showed the absolute server path in the viewer.
+    from rag.errors import RagError
+    from rag.interfaces.web import ui
+
+    ingest(settings, [small_corpus], progress=False)
+    engine = PolicyEngine(settings)
+    (small_corpus / f"{NPSR}.md").unlink()
+    with pytest.raises(RagError, match="ingest the corpus again") as err:
+        engine.get_document(NPSR)
+    assert str(small_corpus) not in str(err.value)
+    shown = ui.open_document(engine, NPSR)
+    assert "cannot be read any more" in shown and str(small_corpus) not in shown
