@@ -197,7 +197,8 @@ class PolicyEngine:
             answer = refusal(question, searched)
         else:
             # Passages far below the relevance bar only add noise to the quoted answer.
-            usable = [h for h in hits if (h.dense_score or 0.0) >= PASSAGE_FLOOR]
+            # (A passage without a similarity, when the vector store could not be read, stays.)
+            usable = [h for h in hits if h.dense_score is None or h.dense_score >= PASSAGE_FLOOR]
 
             def offline() -> Answer:
                 result = extractive_answer(

@@ -180,9 +180,16 @@ class Store:
         """Make the `staged` collection this one: the old collection is dropped and the staged
         one takes its name, so readers see the old index until the new one is complete."""
         with self._lock:
+            # Renamed aside first, dropped last: the name is without a collection only between
+            # the two renames, and readers retry once (Retriever._dense).
+            old = f"{self.name}--old"
             if self.exists():
-                self.client.delete_collection(self.name)
+                if old in [getattr(c, "name", c) for c in self.client.list_collections()]:
+                    self.client.delete_collection(old)
+                self.client.get_collection(self.name).modify(name=old)
             staged.collection.modify(name=self.name)
+            if old in [getattr(c, "name", c) for c in self.client.list_collections()]:
+                self.client.delete_collection(old)
             staged._collection = None
             self._collection = None
             self.version += 1

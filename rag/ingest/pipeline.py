@@ -193,8 +193,9 @@ def ingest(
         report.failed.append(("--reset", "no document could be indexed; the index is unchanged"))
         reset = False
     elif reset:
+        store.mark_generation()  # the rebuilt index carries its generation when it goes live
         live.replace(store)
-    if report.added or report.updated or report.removed or reset:
+    elif report.added or report.updated or report.removed:
         live.mark_generation()  # serving processes reload on their next question
     report.seconds = time.monotonic() - started
     return report

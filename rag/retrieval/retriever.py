@@ -422,9 +422,13 @@ class Retriever:
         be gone for a moment): those are left out, and a failed query leaves the other legs."""
         try:
             found = self.store.query(vector, n, filters)
-        except Exception as exc:  # the collection is being replaced under us
-            log.warning("vector search failed, answering from the other legs: %s", exc)
-            return []
+        except Exception:  # the collection was replaced under us (ingest --reset): reopen once
+            self.store.reopen()
+            try:
+                found = self.store.query(vector, n, filters)
+            except Exception as exc:
+                log.warning("vector search failed, answering from the other legs: %s", exc)
+                return []
         return [(cid, score) for cid, score in found if cid in index.records]
 
     def _fill_dense(self, ids: list[str], scores: dict[str, float], vector: np.ndarray) -> None:

@@ -109,6 +109,7 @@ def test_config_lists_every_setting_without_secrets(tmp_path):
     assert "RAG_EMBEDDING_MODEL" in out.stdout and "sk-secret-value" not in out.stdout
 
 
+@pytest.mark.fault
 def test_a_line_that_is_not_utf8_is_an_error_of_its_own_and_the_batch_goes_on(fixture_index):
     # Issue 15: invalid UTF-8 gave a 15-frame traceback and the later lines were never answered.
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_DATA_DIR": str(fixture_index.data_dir)}
@@ -127,6 +128,7 @@ def test_a_line_that_is_not_utf8_is_an_error_of_its_own_and_the_batch_goes_on(fi
     assert done.returncode == 1
 
 
+@pytest.mark.fault
 def test_k_of_zero_is_refused_not_replaced(fixture_index):
     out = run(["search", "罚款", "-k", "0"], fixture_index)
     assert out.returncode == 2 and "k must be greater than 0" in out.stderr

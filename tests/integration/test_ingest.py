@@ -100,6 +100,7 @@ def test_reset_rebuilds(settings, small_corpus):
     assert report.added == 2 and report.unchanged == 0
 
 
+@pytest.mark.fault
 def test_a_running_engine_serves_the_new_wording_after_another_process_re_ingests(
     settings, small_corpus
 ):
@@ -134,6 +135,7 @@ def test_a_running_engine_serves_the_new_wording_after_another_process_re_ingest
     assert "最低限度的范围" in hits[0].text  # the vectors are the new ones too
 
 
+@pytest.mark.fault
 def test_a_document_cut_off_between_two_batches_is_written_again(
     settings, small_corpus, monkeypatch
 ):
@@ -160,6 +162,7 @@ def test_a_document_cut_off_between_two_batches_is_written_again(
     assert again.unchanged == 2  # and once whole, it is left alone
 
 
+@pytest.mark.fault
 def test_a_folder_that_cannot_be_read_is_reported_and_its_documents_kept(
     settings, small_corpus, monkeypatch
 ):
@@ -187,6 +190,7 @@ def test_a_folder_that_cannot_be_read_is_reported_and_its_documents_kept(
     assert doc_ids(settings) == before
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("reset", [False, True], ids=["adding", "reset"])
 def test_questions_keep_their_answers_while_another_process_ingests(
     settings, small_corpus, tmp_path, reset
@@ -222,6 +226,7 @@ def test_questions_keep_their_answers_while_another_process_ingests(
     assert not after.refused and after.citations[0].doc_id.endswith(PDPL)
 
 
+@pytest.mark.fault
 def test_a_deleted_source_file_is_reported_without_the_servers_paths(settings, small_corpus):
     # Issue 15: a deleted file's deep link showed the absolute server path in the viewer.
     from rag.errors import RagError

@@ -322,6 +322,7 @@ def test_sources_show_what_kind_of_text_each_citation_rests_on():
     assert ">summary</span>" in html and ">judicial interpretation</span>" in html
 
 
+@pytest.mark.fault
 def test_a_documents_html_and_links_are_shown_as_text_in_the_chat():
     # Issue 15: a <form> from a document rendered live in the web chat and submitted elsewhere.
     hostile = (
@@ -335,6 +336,7 @@ def test_a_documents_html_and_links_are_shown_as_text_in_the_chat():
     assert "the official text (https://evil.example/phish)" in shown
 
 
+@pytest.mark.fault
 def test_waiting_for_a_language_model_says_how_long_it_may_take():
     # Issue 15: with a model that hangs, the UI waited two minutes with no notice.
     events = [("hits", [object(), object()])]
