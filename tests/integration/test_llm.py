@@ -410,3 +410,36 @@ def test_engine_searches_with_the_rewritten_follow_up_and_streams_a_checked_answ
     assert answer.citations[0].article == 31
     streamed = "".join(value for kind, value in events if kind == "token")
     assert streamed == answer.text
+
+
+@pytest.mark.slow
+@pytest.mark.server
+@pytest.mark.fault
+def test_the_cli_labels_the_streamed_model_text_as_unchecked(standin, fixture_index):
+    # Issue 15: the CLI printed the unchecked streamed model text before the checked answer, so
+    # an invented figure was on screen as if it were the answer.
+    import os
+    import subprocess
+    import sys
+
+    standin.script(Reply("The maximum fine is 999 million yuan [1].", chunk_chars=8))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env |= {
+        "HF_HUB_OFFLINE": "1",
+        "RAG_DATA_DIR": str(fixture_index.data_dir),
+        "RAG_LLM": "openai/standin-model",
+        "RAG_LLM_BASE_URL": standin.base_url,
+        "RAG_LLM_API_KEY": "sk-test",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "rag", "ask", "数据出境与个人数据保护法规定的最高罚款是多少？"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    draft = out.index("Draft from the model, not yet checked against the sources:")
+    assert draft < out.index("999 million") < out.index("Checked answer:")
+    assert "999 million" not in out[out.index("Checked answer:") :]

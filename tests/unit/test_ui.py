@@ -344,3 +344,11 @@ def test_waiting_for_a_language_model_says_how_long_it_may_take():
     assert offline[0] == ("progress", "*Found 2 passages; writing the answer…*")
     with_model = list(ui.stream_reply(FakeEngine(events, llm="openai/any"), "q", [], None))
     assert "asking the language model" in with_model[0][1] and "50 s" in with_model[0][1]
+
+
+@pytest.mark.fault
+def test_a_lone_surrogate_in_a_question_is_replaced_before_it_reaches_the_browser():
+    # Issue 15: a lone surrogate typed in the web UI broke the event stream.
+    question = ui.clean_question("  PIPL fines \ud83d?  ")
+    assert question == "PIPL fines ??"
+    question.encode("utf-8")  # what the event stream does with it: no error now

@@ -69,9 +69,7 @@ def build_app(engine: Engine) -> gr.Blocks:
         statuses: list[str],
         short_names: list[str],
     ) -> Iterator[tuple[Any, ...]]:
-        # A lone surrogate (a broken emoji pasted from elsewhere) cannot be sent back to the
-        # browser: it broke the event stream and wiped the conversation.
-        question = (question or "").encode("utf-8", "replace").decode("utf-8").strip()
+        question = ui.clean_question(question)
         if not question:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return

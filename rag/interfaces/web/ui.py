@@ -137,6 +137,13 @@ def citation_choice(c: Citation) -> str:
     return f"[{c.n}] {c.label or c.title}"
 
 
+def clean_question(text: str | None) -> str:
+    """A typed question as the engine and the browser can both take it: a lone surrogate (half
+    of an emoji pasted from elsewhere) cannot be sent back to the browser, and broke the event
+    stream and wiped the conversation; it becomes "?"."""
+    return (text or "").encode("utf-8", "replace").decode("utf-8").strip()
+
+
 def inert(text: str) -> str:
     """Text from a document or a model as chat Markdown that cannot act: HTML tags shown as
     text (a `<form>` in a law's summary must not render and submit), and Markdown links and
