@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,6 +111,9 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
+INGEST_NICENESS = 10
+
+
 def _inputs(value: str | None) -> Iterator[tuple[str | RagError, bool]]:
     """The question given, or one a line from stdin (a batch). A line that is not UTF-8 is
     an error of its own, yielded in its place, and the lines after it are still read."""
@@ -179,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ingest":
         from ..ingest import ingest
+
+        if hasattr(os, "nice"):
+            # A batch job: processes answering questions on the same machine go first (a
+            # rebuild at normal priority made answers 3.5x slower on two cores).
+            os.nice(INGEST_NICENESS)
 
         report = ingest(
             settings, args.corpus, reset=args.reset, progress=False if args.quiet else None
