@@ -82,7 +82,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 reply["content"] = value
                 yield [*messages, reply], history, "", gr.skip(), gr.skip(), gr.skip()
             elif kind == "token":  # the model's words so far: it may repeat a document's tags
-                reply["content"] = ui.inert(value) + " ▌"
+                reply["content"] = f"{ui.DRAFT_LABEL}\n\n{ui.inert(value)} ▌"
                 yield [*messages, reply], history, "", gr.skip(), gr.skip(), gr.skip()
             elif kind == "error":
                 reply["content"] = value

@@ -30,6 +30,8 @@ EXAMPLES = [
 ]
 GENERIC_ERROR = "Something went wrong while answering. The error has been logged; please try again."
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(([^)\s]*)[^)]*\)")
+# Above the model's words while they stream: the checked answer replaces them at the end.
+DRAFT_LABEL = "*Draft from the model, being checked against the sources…*"
 NO_CITATION_WARNING = "⚠️ **No citation:** this answer is not backed by a quoted source. Verify it before relying on it."
 CONTEXT_CHARS = 1500  # characters of document text shown either side of a cited passage
 PREVIEW_CHARS = 6000  # characters shown when a document is opened without a passage
