@@ -69,3 +69,13 @@ def test_a_chinese_question_about_a_case_summarised_in_english_is_not_refused(en
     answer = engine.answer("阿里巴巴和美团的反垄断罚款分别是多少，哪个更高？")
     assert not answer.refused, answer.text
     assert answer.citations[0].doc_id == "enforcement_platform_antimonopoly_2021"
+
+
+@pytest.mark.slow
+def test_a_question_naming_a_law_about_something_the_corpus_lacks_is_still_refused(engine):
+    # Naming an indexed law lowers the refusal bar (the name is evidence), not removes it.
+    answer = engine.answer("个人信息保护法规定的企业所得税税率是多少？")
+    assert answer.refused, answer.text
+    named = engine.answer("标准合同办法最初规定的适用条件有哪些？")
+    assert not named.refused
+    assert named.citations[0].doc_id == "personal_information_standard_contract_2023"
