@@ -244,13 +244,29 @@ def _title_tails(metas: list[dict]) -> dict[str, set[str]]:
         for title in re.split(r"[；;]", short_zh_title(meta.get("title_zh", ""))):
             if title.strip():
                 docs_by_title[title.strip()].add(meta["doc_id"])
+    # One string of every title, searched in C: comparing each end with each other title took
+    # 0.7 s at every start for the 1,429 files of ../shared/chinese-law.
+    joined = "\n".join(docs_by_title)
     tails: dict[str, set[str]] = {}
+    own = 0  # where the current title starts in `joined`
     for title, docs in docs_by_title.items():
-        for start in range(1, len(title) - TAIL_CHARS + 1):
+        for start in range(1, len(title) - TAIL_CHARS + 1):  # longest end first
             tail = title[start:]
-            if not any(tail in other for other in docs_by_title if other != title):
-                tails[tail] = docs
+            if _held_elsewhere(joined, tail, own, own + len(title)):
+                break  # another title holds this end, so it holds every shorter one too
+            tails[tail] = docs
+        own += len(title) + 1
     return tails
+
+
+def _held_elsewhere(joined: str, part: str, start: int, end: int) -> bool:
+    """Whether `part` occurs in `joined` outside [start, end)."""
+    at = joined.find(part)
+    while at != -1:
+        if not start <= at < end:
+            return True
+        at = joined.find(part, at + 1)
+    return False
 
 
 _INSTRUMENTS = ("Provisions", "Measures", "Regulations", "Guidelines", "Rules", "Opinions")
