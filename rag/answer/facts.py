@@ -10,7 +10,7 @@ opening line with "(document metadata)".
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -42,6 +42,10 @@ _CUES = {
     "issuer": re.compile(r"issu|publish|adopt|印发|发布|公布|通过|制定", re.I),
     "status": re.compile(r"replac|supersed|amend|repeal|in force|取代|修改|修正|废止|施行", re.I),
 }
+# A sentence that says which text replaces which.
+_REPLACES = re.compile(r"replac|supersed|取代|原|original", re.I)
+# How a fact said from the front matter alone is marked, before its full stop.
+_FROM_METADATA = {"en": " (document metadata)", "zh": "（文件元数据）"}
 _SECONDARY = ("summary", "commentary")  # the law's own text is quoted before a paraphrase
 _MONTHS = (
     "January February March April May June July August September October November December"
@@ -98,17 +102,10 @@ def stated_fact(
         return None
     if field == "status":
         return _status(question, doc, passages)
+    text = _sentence(question.language, field, value, meta, today or date.today())
     found = _sentence_stating(field, value, hits)
     if found is None:
-        hit = hits[0]
-        start, end = sentence_spans(hit.text)[0]
-        found = (hit, hit.text[start:end])
-        source = " (document metadata)" if question.language == "en" else "（文件元数据）"
-    else:
-        source = ""
-    text = _sentence(question.language, field, value, meta, today or date.today())
-    if source:
-        text = text[:-1] + source + text[-1]
+        return _from_metadata(text, question.language, hits, field)
     return Stated(text=text, hit=found[0], quote=found[1], field=field)
 
 
@@ -162,25 +159,28 @@ def _status(question: Question, doc: str, passages: Mapping[str, Sequence[Hit]])
             text += f"; it replaces {name(older)}"
         text += "."
     hits = passages[doc]
-    found = None
+    for hit, sentence in _sentences(hits):
+        if _CUES["status"].search(sentence) and (
+            newer is None and older is None or _REPLACES.search(sentence)
+        ):
+            return Stated(text=text, hit=hit, quote=sentence, field="status")
+    return _from_metadata(text, question.language, hits, "status")
+
+
+def _sentences(hits: Sequence[Hit]) -> Iterator[tuple[Hit, str]]:
+    """Every whole sentence of a document's passages, in reading order."""
     for hit in hits:
         for start, end in sentence_spans(hit.text, clauses=False):
-            sentence = hit.text[start:end]
-            if _CUES["status"].search(sentence) and (
-                newer is None
-                and older is None
-                or re.search(r"replac|supersed|取代|原|original", sentence, re.I)
-            ):
-                found = (hit, sentence)
-                break
-        if found:
-            break
-    if found is None:
-        hit = hits[0]
-        start, end = sentence_spans(hit.text)[0]
-        found = (hit, hit.text[start:end])
-        text = text[:-1] + (" (document metadata)." if not zh else "（文件元数据）。")
-    return Stated(text=text, hit=found[0], quote=found[1], field="status")
+            yield hit, hit.text[start:end]
+
+
+def _from_metadata(text: str, language: str, hits: Sequence[Hit], field: str) -> Stated:
+    """`text` said from the front matter alone, and so marked, cited to the document's first
+    sentence."""
+    hit = hits[0]
+    start, end = sentence_spans(hit.text)[0]
+    marked = text[:-1] + _FROM_METADATA[language] + text[-1]
+    return Stated(text=marked, hit=hit, quote=hit.text[start:end], field=field)
 
 
 def _spellings(field: str, value: str) -> list[str]:
@@ -201,14 +201,12 @@ def _sentence_stating(field: str, value: str, hits: Sequence[Hit]) -> tuple[Hit,
     施行), before any other."""
     spellings = _spellings(field, value)
     found: list[tuple[int, Hit, str]] = []
-    for hit in hits:
-        for start, end in sentence_spans(hit.text, clauses=False):
-            sentence = hit.text[start:end]
-            if not any(s in sentence for s in spellings):
-                continue
-            if field == "effective" and intents.COMMENCEMENT.search(sentence):
-                return hit, sentence
-            found.append((0 if _CUES[field].search(sentence) else 1, hit, sentence))
+    for hit, sentence in _sentences(hits):
+        if not any(s in sentence for s in spellings):
+            continue
+        if field == "effective" and intents.COMMENCEMENT.search(sentence):
+            return hit, sentence
+        found.append((0 if _CUES[field].search(sentence) else 1, hit, sentence))
     if not found:
         return None
     _, hit, sentence = min(found, key=lambda f: f[0])
