@@ -6,6 +6,7 @@ none of them parses the text again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..knowledge import intents
 from ..text import ARTICLE_REF, is_chinese, numbers_matched, tokenize
@@ -28,7 +29,7 @@ class Question:
     expansion: str = ""
     gloss: str = ""
 
-    @property
+    @cached_property  # read for every candidate sentence of an answer: tokenised once
     def terms(self) -> frozenset[str]:
         """The tokens an answer's sentence must share with the question, in either language."""
         return frozenset(tokenize(f"{self.topic} {self.expansion} {self.gloss}"))
