@@ -1,6 +1,6 @@
 """Where passages are kept and found: the embedders, the Chroma vector store and BM25."""
 
-from .bm25 import BM25Index
+from .bm25 import BM25Index, Rows
 from .embeddings import PROVIDERS, Embedder, get_embedder, slug
 from .store import Store, collection_name, where_clause
 
@@ -8,6 +8,7 @@ __all__ = [
     "PROVIDERS",
     "BM25Index",
     "Embedder",
+    "Rows",
     "Store",
     "collection_name",
     "get_embedder",

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from ..answer import section_title, short_zh_title
-from ..index import BM25Index
+from ..index import BM25Index, Rows
 from ..knowledge import GENERIC_TITLE_WORDS, KNOWN_SHORT_NAMES
-from ..text import ARTICLE_REF, NUMERAL_CHARS, is_chinese, numbers_matched, stem
+from ..text import ARTICLE_REF, NUMERAL_CHARS, is_chinese, numbers_matched, stem, tokenize
 from ..types import PassageMeta
 from .bridge import Dictionary, english_terms
-from .filters import matches
+from .filters import FILTER_KEYS
 from .neighbours import TermNeighbours
 
 # "本条例第二十九条第二款、第三十条、第三十一条规定" / "paragraph 2 of Article 29, Article 31, or
@@ -62,7 +62,7 @@ class Bridge:
 
     def side(self, chunk_id: str) -> BM25Index:
         """The index that holds `chunk_id`."""
-        return self.glosses if chunk_id in self.glosses.terms else self.english
+        return self.glosses if self.glosses.holds(chunk_id) else self.english
 
 
 @dataclass
@@ -98,6 +98,10 @@ class Index:
     subjects: dict[int, bool] = field(
         default_factory=dict
     )  # rag.knowledge.SUBJECTS row -> mentioned
+    columns: dict[str, np.ndarray] = field(
+        default_factory=dict
+    )  # filter key -> its value for every passage, in `bm25.ids` order
+    _masks: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def documents(self) -> int:
@@ -120,7 +124,10 @@ def build_index(
     embed_terms: Callable[[list[str]], np.ndarray] | None = None,
     neighbours: int = 0,
     term_cache: Path | None = None,
+    previous: Index | None = None,
 ) -> Index:
+    """The index of these records. `previous`, an index built with the same settings, lends
+    the tokens and term vectors of what is unchanged, so only new passages are tokenised."""
     index = Index(records={cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)})
     index.passages = {cid: PassageMeta.from_record(m) for cid, m in zip(ids, metas, strict=True)}
     index.wording = {cid: wording(text) for cid, text in zip(ids, texts, strict=True)}
@@ -132,26 +139,47 @@ def build_index(
         f"{section_title(meta.get('heading_path', ''))} {_other_title(meta)}".strip()
         for meta in metas
     ]
-    index.bm25 = BM25Index(ids, texts, context=sections)
-    if embed_terms is not None and neighbours > 0:
-        index.neighbours = TermNeighbours.build(
-            index.bm25.postings, embed_terms, neighbours, term_cache
-        )
+    previous_bridge = previous.bridge if previous else None
+    lexical = Rows(tokenize, previous.bm25 if previous else None)
+    # A Chinese passage is glossed right after it is tokenised: the gloss segments the same
+    # runs of characters, and finds them in the segmenter's cache (half the time of two passes).
+    sides: dict[str, tuple[Rows, list[str]]] = {}
     if dictionary is not None:
-        chinese = [i for i, meta in enumerate(metas) if meta.get("language") == "zh"]
-        english = [i for i, meta in enumerate(metas) if meta.get("language") == "en"]
+
+        def glossed(text: str) -> list[str]:
+            return tokenize(dictionary.gloss(text))
+
+        sides["zh"] = (
+            Rows(glossed, previous_bridge.glosses if previous_bridge else None),
+            [],
+        )
+        sides["en"] = (
+            Rows(_english_tokens, previous_bridge.english if previous_bridge else None),
+            [],
+        )
+    for cid, text, meta, section in zip(ids, texts, metas, sections, strict=True):
+        lexical.add(text, section)
+        side = sides.get(meta.get("language", ""))
+        if side is not None:
+            side[0].add(text, section)
+            side[1].append(cid)
+    index.bm25 = lexical.build(ids)
+    if dictionary is not None:
         index.bridge = Bridge(
             dictionary=dictionary,
-            glosses=BM25Index(
-                [ids[i] for i in chinese],
-                [dictionary.gloss(texts[i]) for i in chinese],
-                context=[dictionary.gloss(sections[i]) for i in chinese],
-            ),
-            english=BM25Index(
-                [ids[i] for i in english],
-                [english_terms(texts[i]) for i in english],
-                context=[english_terms(sections[i]) for i in english],
-            ),
+            glosses=sides["zh"][0].build(sides["zh"][1]),
+            english=sides["en"][0].build(sides["en"][1]),
+        )
+    index.columns = {
+        key: np.array([meta.get(key) for meta in metas], dtype=object) for key in FILTER_KEYS
+    }
+    if embed_terms is not None and neighbours > 0:
+        index.neighbours = TermNeighbours.build(
+            index.bm25.words,
+            embed_terms,
+            neighbours,
+            term_cache,
+            previous.neighbours if previous else None,
         )
     index.aliases = aliases(metas)
     for meta in metas:
@@ -343,20 +371,50 @@ def collapse(index: Index, ordered: list[str]) -> list[str]:
     return kept
 
 
-def allow_chinese(index: Index, filters: dict[str, Any] | None) -> Callable[[int], bool]:
-    ids = index.bm25.ids
+def _english_tokens(text: str) -> list[str]:
+    return tokenize(english_terms(text))
 
-    def allowed(i: int) -> bool:
-        meta = index.records[ids[i]][1]
-        return meta.get("language") == "zh" and (not filters or matches(meta, filters))
 
-    return allowed
+def allow_chinese(index: Index, filters: dict[str, Any] | None) -> np.ndarray:
+    """The Chinese passages within `filters`, as a mask over `index.bm25.ids`."""
+    return _mask(index, {**(filters or {}), "language": "zh"})
 
 
 def allow(
     index: Index, filters: dict[str, Any] | None, bm25: BM25Index | None = None
-) -> Callable[[int], bool] | None:
+) -> np.ndarray | None:
+    """The passages within `filters`, as a mask over the ids of `bm25` (the main index
+    unless given); None when there is no filter."""
     if not filters:
         return None
-    ids = (bm25 or index.bm25).ids
-    return lambda i: matches(index.records[ids[i]][1], filters)
+    mask = _mask(index, filters)
+    if bm25 is None or bm25 is index.bm25:
+        return mask
+    return mask[[index.bm25.position[cid] for cid in bm25.ids]]
+
+
+MASKS_KEPT = 256  # filter masks remembered (most questions repeat a few filters)
+
+
+def _mask(index: Index, filters: dict[str, Any]) -> np.ndarray:
+    key = tuple(
+        sorted(
+            (k, tuple(sorted(map(str, v))) if isinstance(v, (list, tuple, set)) else (str(v),))
+            for k, v in filters.items()
+        )
+    )
+    mask = index._masks.get(key)
+    if mask is None:
+        mask = np.ones(len(index.bm25), dtype=bool)
+        for name, value in filters.items():
+            allowed = list(value) if isinstance(value, (list, tuple, set)) else [value]
+            column = index.columns.get(name)
+            if column is None:
+                column = np.array([index.records[c][1].get(name) for c in index.bm25.ids], object)
+            mask &= np.logical_or.reduce(
+                [column == a for a in allowed] or [np.zeros(len(mask), bool)]
+            )
+        if len(index._masks) >= MASKS_KEPT:
+            index._masks.clear()
+        index._masks[key] = mask
+    return mask

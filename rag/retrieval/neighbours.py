@@ -80,13 +80,17 @@ class TermNeighbours:
         embed: Callable[[list[str]], np.ndarray],
         per_word: int,
         cache: Path | None = None,
+        previous: TermNeighbours | None = None,
     ) -> TermNeighbours | None:
-        """Embed the Chinese words of `vocabulary`; vectors kept in `cache` are reused, so a
-        large sentence-transformers model pays only for words new since the last load."""
+        """Embed the Chinese words of `vocabulary`; vectors kept in `cache` or held by
+        `previous` (built by the same embedder) are reused, so an embedder pays only for words
+        new since the last build."""
         words = sorted(t for t in set(vocabulary) if _CJK_WORD.match(t))
         if not words or per_word <= 0:
             return None
         known = _read(cache)
+        if previous is not None:
+            known.update(zip(previous.words, previous.vectors, strict=True))
         missing = [w for w in words if w not in known]
         if missing:
             known.update(zip(missing, np.asarray(embed(missing), dtype=np.float32), strict=True))

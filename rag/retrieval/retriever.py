@@ -25,6 +25,7 @@ import dataclasses
 import logging
 import re
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from ..index import Store, slug
 from ..knowledge import intents
 from ..text import is_chinese, tokenize
 from ..types import Hit
-from . import rules
+from . import rules, saved
 from .bridge import Dictionary, english_terms
 from .filters import matches
 from .glossary import Glossary, glossary_path
@@ -108,21 +109,61 @@ class Retriever:
                     raise IndexNotBuilt(
                         f"no passages in {self.store.name} under {self.settings.data_dir}"
                     )
-                if self._dictionary is None and self.settings.dictionary:
-                    self._dictionary = Dictionary.load(
-                        self.settings.dictionary, self.glossary.pairs
-                    )
-                self.index = build_index(
-                    *self.store.all_records(),
-                    dictionary=self._dictionary,
-                    embed_terms=self.embed_terms,
-                    neighbours=self.settings.term_neighbours,
-                    term_cache=self.settings.data_dir
-                    / "term-vectors"
-                    / f"{slug(self.settings.embedding_model)}.npz",
-                )
+                self.index = self._load_or_build(generation)
                 self._key = key
         return self.index
+
+    def _load_or_build(self, generation: str) -> Index:
+        """The saved index of this generation, else one built from the store's records (with
+        the tokens of an earlier build reused) and saved for the next process."""
+        if self._dictionary is None and self.settings.dictionary:
+            self._dictionary = Dictionary.load(self.settings.dictionary, self.glossary.pairs)
+        made_with = saved.recipe(
+            self.settings.embedding_model,
+            self.settings.dictionary,
+            self.settings.term_neighbours,
+            self._glossary_file,
+            self.glossary.pairs,
+        )
+        root = self.settings.data_dir / "indexes" / self.store.name
+        found = saved.load(
+            root,
+            generation,
+            made_with,
+            self._dictionary,
+            self.embed_terms,
+            self.settings.term_neighbours,
+        )
+        if found is not None:
+            return found
+        started = time.monotonic()
+        previous = self.index if self.index.records else None
+        if previous is None:
+            previous = saved.latest(
+                root,
+                made_with,
+                self._dictionary,
+                self.embed_terms,
+                self.settings.term_neighbours,
+            )
+        built = build_index(
+            *self.store.all_records(),
+            dictionary=self._dictionary,
+            embed_terms=self.embed_terms,
+            neighbours=self.settings.term_neighbours,
+            term_cache=self.settings.data_dir
+            / "term-vectors"
+            / f"{slug(self.settings.embedding_model)}.npz",
+            previous=previous,
+        )
+        log.info(
+            "built the index of %d passages in %.1f s", len(built.bm25), time.monotonic() - started
+        )
+        # Saved only if no ingest changed the store meanwhile: the folder's name vouches that
+        # it holds exactly this generation.
+        if generation and self.store.generation() == generation:
+            saved.save(built, root, generation, made_with)
+        return built
 
     def read(self, text: str) -> Question:
         """`text` read against the indexed laws: the one reading every later step uses."""
@@ -318,7 +359,7 @@ class Retriever:
         return [
             term
             for term in self.glossary.pivot(topic)
-            if min((len(index.bm25.postings.get(w, ())) for w in tokenize(term)), default=0) <= rare
+            if min((index.bm25.df(w) for w in tokenize(term)), default=0) <= rare
         ]
 
     def evidence(self, question: Question, hits: list[Hit]) -> float:
@@ -338,7 +379,7 @@ class Retriever:
         best = max(h.dense_score or 0.0 for h in hits)
         if not terms and not named:
             return best
-        found = set().union(*(index.bm25.terms.get(hit.chunk_id, ()) for hit in hits[:3]))
+        found = set().union(*(index.bm25.terms_of(hit.chunk_id) for hit in hits[:3]))
         bridge = index.bridge
         senses: dict[str, tuple[str, ...]] = {}
         if bridge is not None and question.chinese:
@@ -346,7 +387,7 @@ class Retriever:
             # there too (罚款 as "fine"). Counting such words as known to the corpus at all as
             # well answered 3 more of the scope set's 40 out-of-scope questions: not kept.
             english_found = set().union(
-                *(bridge.english.terms.get(hit.chunk_id, ()) for hit in hits[:3])
+                *(bridge.english.terms_of(hit.chunk_id) for hit in hits[:3])
             )
             senses = {t: bridge.dictionary.english(t) for t in terms if is_chinese(t)}
             found |= {t for t, stems in senses.items() if english_found.intersection(stems)}
@@ -356,11 +397,11 @@ class Retriever:
             # Known in either language: the English passages or the glosses of the Chinese ones.
             words = english
             known_words = sum(
-                1 for t in words if t in bridge.glosses.postings or t in bridge.english.postings
+                1 for t in words if bridge.glosses.known(t) or bridge.english.known(t)
             )
         else:
             words = terms
-            known_words = sum(1 for t in words if t in index.bm25.postings)
+            known_words = sum(1 for t in words if index.bm25.known(t))
         known = (known_words + named) / (len(words) + named)
         return best + 0.5 * covered + 0.6 * known
 

@@ -38,13 +38,19 @@ _EN_LETTERS = re.compile(r"[a-z]+")
 
 
 def cut(text: str) -> list[str]:
+    """jieba's words of `text` (search mode: a long word and the words inside it)."""
+    return list(_cut(text))
+
+
+@lru_cache(maxsize=1024)  # a passage is cut for its tokens and again for its gloss
+def _cut(text: str) -> tuple[str, ...]:
     global _jieba
     if _jieba is None:
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
         _jieba = jieba
-    return _jieba.lcut_for_search(text)
+    return tuple(_jieba.lcut_for_search(text))
 
 
 @lru_cache(maxsize=1)

@@ -136,8 +136,8 @@ def test_a_passage_is_found_by_its_section_heading_which_does_not_count_as_its_o
     ]
     index = build_index(["a", "b"], texts, metas)
     assert [cid for cid, _ in index.bm25.search("个人信息跨境", 2)][0] == "a"
-    assert (
-        "跨境" not in index.bm25.terms["a"]
+    assert "跨境" not in index.bm25.terms_of(
+        "a"
     )  # coverage and the refusal score see the article only
     assert index.bm25.coverage("a", {"跨境"}) == 0.0
 

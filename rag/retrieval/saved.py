@@ -1,0 +1,172 @@
+"""The retrieval index saved beside the vector store, one folder per generation.
+
+Building the index means tokenising every passage, glossing the Chinese ones and embedding the
+vocabulary: minutes for the whole body of Chinese law. It is built once, when an ingest has
+finished (or by the first process that finds it missing), and saved under
+`data_dir/indexes/<collection>/<generation>/`; every later start loads it, the lexical arrays
+memory-mapped, so processes serving the same index share those pages.
+
+The folder is named by the collection's generation (`Store.generation`, changed by every
+ingest that changes the index), so a saved index can never be taken for another state of the
+store: a crash between the store's write and the index's save leaves no folder for the new
+generation, and the next start builds it. A folder is written under a temporary name and
+renamed when complete. It also records a recipe (the code and the settings it was built
+with): after an upgrade or a change of dictionary, glossary or embedder it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import pickle
+import shutil
+import time
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from ..index import BM25Index
+from .bridge import Dictionary
+from .index import Bridge, Index
+from .neighbours import TermNeighbours
+
+log = logging.getLogger(__name__)
+PACKAGE = Path(__file__).resolve().parents[1]
+_APART = ("bm25", "bridge", "neighbours", "_masks")  # saved in their own files, or not at all
+MANIFEST = "manifest.json"  # written last: a folder without it is incomplete
+
+
+def recipe(*settings: object) -> str:
+    """What a saved index depends on besides the store: the package's code (tokeniser, rules
+    that build the tables), jieba's dictionary and the given settings."""
+    digest = hashlib.blake2b(digest_size=12)
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    for package in ("jieba", "bm25s"):
+        try:
+            digest.update(f"{package}={version(package)}".encode())
+        except PackageNotFoundError:
+            pass
+    digest.update(json.dumps([str(s) for s in settings]).encode())
+    return digest.hexdigest()
+
+
+def save(index: Index, root: Path, generation: str, made_with: str) -> Path | None:
+    """Write `index` as `root/generation`; other generations' folders are removed. A folder
+    that cannot be written (a read-only data dir, a full disk) is logged and skipped: the
+    index in memory still serves."""
+    partial = root / f".{generation}.{os.getpid()}.partial"
+    target = root / generation
+    try:
+        if partial.exists():
+            shutil.rmtree(partial)
+        partial.mkdir(parents=True)
+        tables = {f.name: getattr(index, f.name) for f in dataclasses.fields(index)}
+        for name in _APART:
+            tables.pop(name)
+        with (partial / "tables.pkl").open("wb") as out:
+            pickle.dump(tables, out, protocol=pickle.HIGHEST_PROTOCOL)
+        index.bm25.save(partial / "lexical")
+        if index.bridge is not None:
+            index.bridge.glosses.save(partial / "glosses")
+            index.bridge.english.save(partial / "english")
+        if index.neighbours is not None:
+            np.save(partial / "term-vectors.npy", np.asarray(index.neighbours.vectors))
+            (partial / "term-words.json").write_text(
+                json.dumps(index.neighbours.words, ensure_ascii=False), encoding="utf-8"
+            )
+        manifest = {"generation": generation, "recipe": made_with, "passages": len(index.bm25)}
+        manifest["saved_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        (partial / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+        if target.exists():  # another process saved the same generation first
+            shutil.rmtree(partial)
+        else:
+            partial.rename(target)
+    except OSError as exc:
+        log.warning("could not save the index in %s: %s", root, exc)
+        shutil.rmtree(partial, ignore_errors=True)
+        return None
+    for other in root.iterdir():
+        if other.name != generation and not other.name.endswith(".partial"):
+            # Processes still serving an older generation keep their mapped files: on POSIX a
+            # removed file lives on while it is open.
+            shutil.rmtree(other, ignore_errors=True)
+    return target
+
+
+def load(
+    root: Path,
+    generation: str,
+    made_with: str,
+    dictionary: Dictionary | None,
+    embed: Callable[[list[str]], np.ndarray] | None,
+    per_word: int,
+) -> Index | None:
+    """The index saved for `generation` with this recipe, or None (absent, incomplete, built
+    by other code or settings, or unreadable: it is then rebuilt)."""
+    folder = root / generation
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("generation") != generation or manifest.get("recipe") != made_with:
+        return None
+    try:
+        return _read(folder, dictionary, embed, per_word)
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError) as exc:
+        log.warning("rebuilding the index: the saved one in %s is unreadable (%s)", folder, exc)
+        return None
+
+
+def latest(
+    root: Path,
+    made_with: str,
+    dictionary: Dictionary | None,
+    embed: Callable[[list[str]], np.ndarray] | None,
+    per_word: int,
+) -> Index | None:
+    """The most recent complete index saved with this recipe, whatever its generation: what a
+    rebuild reuses the tokens and term vectors of."""
+    if not root.is_dir():
+        return None
+    folders = sorted(
+        (f for f in root.iterdir() if (f / MANIFEST).is_file()),
+        key=lambda f: (f / MANIFEST).stat().st_mtime,
+        reverse=True,
+    )
+    for folder in folders:
+        found = load(root, folder.name, made_with, dictionary, embed, per_word)
+        if found is not None:
+            return found
+    return None
+
+
+def _read(
+    folder: Path,
+    dictionary: Dictionary | None,
+    embed: Callable[[list[str]], np.ndarray] | None,
+    per_word: int,
+) -> Index:
+    with (folder / "tables.pkl").open("rb") as saved:
+        tables = pickle.load(saved)  # written by this package into its own data dir
+    index = Index(**tables)
+    index.bm25 = BM25Index.load(folder / "lexical")
+    if (folder / "glosses").is_dir():
+        if dictionary is None:
+            raise ValueError("the saved index has a dictionary bridge but no dictionary is set")
+        index.bridge = Bridge(
+            dictionary=dictionary,
+            glosses=BM25Index.load(folder / "glosses"),
+            english=BM25Index.load(folder / "english"),
+        )
+    if (folder / "term-words.json").is_file() and embed is not None and per_word > 0:
+        words = json.loads((folder / "term-words.json").read_text(encoding="utf-8"))
+        vectors = np.load(folder / "term-vectors.npy", mmap_mode="r")
+        index.neighbours = TermNeighbours(words, vectors, embed, per_word)
+    return index
