@@ -26,7 +26,7 @@ from .errors import DocumentError, RagError
 from .index import Embedder, Store, get_embedder
 from .ingest import load_document
 from .retrieval import Question, Retriever, clean_filters, uncovered_subjects, unknown_laws
-from .text import is_chinese
+from .text import is_chinese, tokenize
 from .types import Answer, Chunk, Document, Hit
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,18 @@ class PolicyEngine:
     @property
     def _records(self) -> dict[str, tuple[str, dict]]:
         return self.retriever.refresh().records
+
+    def prepare(self) -> int:
+        """Load what the first question would: the index (built and saved if this generation
+        of the store has none yet), the embedder and the word segmenter. Servers call it
+        before taking requests and `rag ingest` after writing, so no user waits for it.
+        Returns the number of passages indexed (0 when the store is empty)."""
+        if not self.store.count():
+            return 0
+        index = self.retriever.refresh()
+        self.embedder.embed_query("warm up")
+        tokenize("预热")
+        return len(index.bm25)
 
     # ---- status -----------------------------------------------------------------------
     def index_status(self) -> dict[str, Any]:

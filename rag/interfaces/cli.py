@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -198,6 +199,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             for path, warning in report.warnings:
                 print(f"warning: {path}: {warning}", file=sys.stderr)
         print(report.summary())
+        # The search index (tokens, glosses, term vectors) is built now and saved for every
+        # process that serves this store, instead of by the first question after the ingest.
+        from ..engine import PolicyEngine
+
+        started = time.monotonic()
+        passages = PolicyEngine(settings).prepare()
+        if passages and not args.quiet:
+            print(f"search index: {passages} passages, ready in {time.monotonic() - started:.1f} s")
         return 1 if report.failed else 0
 
     if args.command in ("search", "ask"):

@@ -1,0 +1,89 @@
+"""The search index saved beside the store, with the real embedder and a real embedded Chroma:
+`rag ingest` builds it, every later process loads it instead of rebuilding, and a store that
+changed (by another ingest, or by one that died before saving) is never answered from a stale
+saved index."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import rag.retrieval.retriever as retriever_module
+from rag.config import Settings
+from rag.engine import PolicyEngine
+from rag.index import Store
+from rag.ingest import ingest
+
+pytestmark = pytest.mark.slow
+QUESTION = "数据处理者保存个人数据的期限是多久？"
+
+
+def saved_folders(settings: Settings) -> list[str]:
+    root = settings.data_dir / "indexes" / Store(settings).name
+    return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+
+
+def no_rebuild(*args, **kwargs):
+    raise AssertionError("the index was rebuilt although a saved one matches the store")
+
+
+def test_rag_ingest_saves_the_index_and_a_new_process_answers_from_it(
+    tmp_path, small_corpus, monkeypatch
+):
+    settings = Settings(data_dir=tmp_path / "data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env |= {"RAG_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "rag", "ingest", "--corpus", str(small_corpus)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "search index:" in done.stdout and "passages, ready" in done.stdout
+    assert saved_folders(settings) == [Store(settings).generation()]
+
+    monkeypatch.setattr(retriever_module, "build_index", no_rebuild)
+    answer = PolicyEngine(settings).answer(QUESTION)
+    assert not answer.refused and "第七条" in answer.citations[0].label
+
+
+def test_a_changed_store_is_never_answered_from_the_saved_index_of_its_past(tmp_path, small_corpus):
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest(settings, [small_corpus], progress=False)
+    assert PolicyEngine(settings).prepare() > 0
+    before = saved_folders(settings)
+
+    # The law is amended and re-ingested by a process that dies before building the index:
+    # the store has a new generation and no saved index for it.
+    law = small_corpus / "fx_pdpl_2026_zh.md"
+    law.write_text(
+        law.read_text(encoding="utf-8").replace("十五个工作日内", "三十个工作日内"),
+        encoding="utf-8",
+    )
+    report = ingest(settings, [small_corpus], progress=False)
+    assert report.updated == 1 and saved_folders(settings) == before
+
+    answer = PolicyEngine(settings).answer(QUESTION)
+    assert "三十个工作日" in answer.text and "十五个工作日" not in answer.text
+    assert saved_folders(settings) == [Store(settings).generation()] != before
+
+
+def test_a_serving_engine_picks_up_another_ingest_with_its_saved_index(tmp_path, small_corpus):
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest(settings, [small_corpus], progress=False)
+    serving = PolicyEngine(settings)
+    assert "十五个工作日" in serving.answer(QUESTION).text
+
+    law = small_corpus / "fx_pdpl_2026_zh.md"
+    law.write_text(
+        law.read_text(encoding="utf-8").replace("十五个工作日内", "三十个工作日内"),
+        encoding="utf-8",
+    )
+    ingest(settings, [small_corpus], progress=False)
+    PolicyEngine(settings).prepare()  # what `rag ingest` does after writing
+    assert "三十个工作日" in serving.answer(QUESTION).text
