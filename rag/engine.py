@@ -54,10 +54,6 @@ class PolicyEngine:
             self._embedder = get_embedder(self.settings.embedding_model)
         return self._embedder
 
-    @property
-    def _records(self) -> dict[str, tuple[str, dict]]:
-        return self.retriever.refresh().records
-
     def prepare(self) -> int:
         """Load what the first question would: the index (built and saved if this generation
         of the store has none yet), the embedder and the word segmenter. Servers call it
@@ -85,10 +81,11 @@ class PolicyEngine:
         }
 
     def list_documents(self) -> list[dict[str, Any]]:
-        docs: dict[str, dict[str, Any]] = {}
-        for _, meta in self._records.values():
-            entry = docs.setdefault(
-                meta["doc_id"],
+        index = self.retriever.refresh()
+        docs = []
+        for chunks in index.by_doc.values():
+            meta = index.records[chunks[0]][1]
+            docs.append(
                 {
                     k: meta.get(k, "")
                     for k in (
@@ -105,10 +102,9 @@ class PolicyEngine:
                         "source_url",
                     )
                 }
-                | {"chunks": 0},
+                | {"chunks": len(chunks)}
             )
-            entry["chunks"] += 1
-        return sorted(docs.values(), key=lambda d: d["doc_id"])
+        return sorted(docs, key=lambda d: d["doc_id"])
 
     def get_document(self, doc_id: str) -> Document:
         for doc in self.list_documents():

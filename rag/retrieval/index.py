@@ -101,11 +101,20 @@ class Index:
     columns: dict[str, np.ndarray] = field(
         default_factory=dict
     )  # filter key -> its value for every passage, in `bm25.ids` order
+    by_doc: dict[str, list[str]] = field(default_factory=dict)  # doc -> chunks, reading order
     _masks: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
+    _joined: list[str] = field(default_factory=list, repr=False)
 
     @property
     def documents(self) -> int:
-        return len({m["doc_id"] for _, m in self.records.values()})
+        return len(self.by_doc)
+
+    def all_text(self) -> str:
+        """Every passage's text in one string, for a pattern that asks whether any passage
+        holds it: one search in C instead of one per passage."""
+        if not self._joined:
+            self._joined.append("\n".join(text for text, _ in self.records.values()))
+        return self._joined[0]
 
 
 def _other_title(meta: dict) -> str:
@@ -131,6 +140,8 @@ def build_index(
     index = Index(records={cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)})
     index.passages = {cid: PassageMeta.from_record(m) for cid, m in zip(ids, metas, strict=True)}
     index.wording = {cid: wording(text) for cid, text in zip(ids, texts, strict=True)}
+    for cid, meta in zip(ids, metas, strict=True):
+        index.by_doc.setdefault(meta["doc_id"], []).append(cid)
     # The section a passage sits in ("个人信息跨境提供的规则", "Security measures") names its
     # topic in words the article itself may not use: searched with it, not counted as its own.
     # The document's title in the other language is context too: a Chinese question naming

@@ -297,8 +297,9 @@ class Retriever:
             # few: the named law's commencement or definitions article joins the candidates
             # (the intent boost ranks it).
             floor = sorted(fused.values(), reverse=True)[min(len(fused), 5) - 1]
-            for cid, (text, meta) in index.records.items():
-                if meta["doc_id"] in named and any(place.search(text) for place in places):
+            for cid in (c for doc in sorted(named) for c in index.by_doc.get(doc, ())):
+                text, meta = index.records[cid]
+                if any(place.search(text) for place in places):
                     if not filters or matches(meta, filters):
                         fused[cid] = max(fused.get(cid, 0.0), floor)
         about_terms = "terms" in asks
@@ -344,8 +345,9 @@ class Retriever:
         from a document's metadata is quoted from."""
         index = self.index
         found: dict[str, list[Hit]] = {}
-        for cid, (text, meta) in index.records.items():
-            if meta["doc_id"] in doc_ids and (not filters or matches(meta, filters)):
+        for cid in (c for doc in sorted(set(doc_ids)) for c in index.by_doc.get(doc, ())):
+            text, meta = index.records[cid]
+            if not filters or matches(meta, filters):
                 found.setdefault(meta["doc_id"], []).append(
                     Hit(chunk_id=cid, text=text, score=0.0, meta=index.passages[cid])
                 )

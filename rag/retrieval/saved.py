@@ -37,7 +37,13 @@ from .neighbours import TermNeighbours
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parents[1]
-_APART = ("bm25", "bridge", "neighbours", "_masks")  # saved in their own files, or not at all
+_APART = (
+    "bm25",
+    "bridge",
+    "neighbours",
+    "_masks",
+    "_joined",
+)  # saved in their own files, or not at all
 MANIFEST = "manifest.json"  # written last: a folder without it is incomplete
 
 

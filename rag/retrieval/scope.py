@@ -87,7 +87,7 @@ def _indexed_code(index: Index, number: str) -> bool:
     """Whether a passage holds a standard's number, spaced or not, in any case ("GB/T 35273" is
     "GB/T35273-2020" in a passage)."""
     code = re.compile(r"\s*".join(map(re.escape, re.sub(r"\s", "", number))), re.I)
-    return any(code.search(text) for text, _ in index.records.values())
+    return bool(code.search(index.all_text()))
 
 
 def uncovered_subjects(index: Index, question: Question) -> list[Uncovered]:
@@ -112,7 +112,5 @@ def _mentioned(index: Index, number: int) -> bool:
     """Whether any indexed passage holds a name of subject `number` (worked out once per index)."""
     if number not in index.subjects:
         patterns = _SUBJECT_PATTERNS[number][1]
-        index.subjects[number] = any(
-            p.search(text) for text, _ in index.records.values() for p in patterns
-        )
+        index.subjects[number] = any(p.search(index.all_text()) for p in patterns)
     return index.subjects[number]
