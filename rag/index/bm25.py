@@ -220,13 +220,28 @@ class Rows:
         self._remap = _Remap(previous.words, self.words) if previous is not None else None
         self._contexts: dict[str, np.ndarray] = {}  # headings repeat: each is tokenised once
 
-    def add(self, text: str, context: str = "") -> None:
+    def reuses(self, text: str, context: str = "") -> bool:
+        """Whether the previous index lends this passage's tokens."""
+        return digest(text, context) in self._reuse
+
+    def add(
+        self,
+        text: str,
+        context: str = "",
+        tokens: tuple[list[str], list[str]] | None = None,
+    ) -> None:
+        """Add a passage; `tokens` (its own and its context's), when the caller analysed it
+        already, saves analysing it here."""
         key = digest(text, context)
         self.digests.append(key)
         row = self._reuse.get(key)
         if row is not None and self._remap is not None and self.previous is not None:
             self.own.append(self._remap(self.previous._row("own", row)))
             self.ctx.append(self._remap(self.previous._row("ctx", row)))
+            return
+        if tokens is not None:
+            self.own.append(_ids(tokens[0], self.words))
+            self.ctx.append(_ids(tokens[1], self.words))
             return
         self.own.append(_ids(self.analyse(text), self.words))
         if context not in self._contexts:

@@ -6,11 +6,15 @@ Rebuilt when the store changes (`Retriever.refresh`).
 
 from __future__ import annotations
 
+import logging
+import multiprocessing as mp
+import os
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,8 @@ from ..types import PassageMeta
 from .bridge import Dictionary, english_terms
 from .filters import FILTER_KEYS
 from .neighbours import TermNeighbours
+
+log = logging.getLogger(__name__)
 
 # "本条例第二十九条第二款、第三十条、第三十一条规定" / "paragraph 2 of Article 29, Article 31, or
 # Article 32 of these Regulations": every article of the list, not its paragraphs.
@@ -152,27 +158,34 @@ def build_index(
     ]
     previous_bridge = previous.bridge if previous else None
     lexical = Rows(tokenize, previous.bm25 if previous else None)
-    # A Chinese passage is glossed right after it is tokenised: the gloss segments the same
-    # runs of characters, and finds them in the segmenter's cache (half the time of two passes).
     sides: dict[str, tuple[Rows, list[str]]] = {}
     if dictionary is not None:
-
-        def glossed(text: str) -> list[str]:
-            return tokenize(dictionary.gloss(text))
-
         sides["zh"] = (
-            Rows(glossed, previous_bridge.glosses if previous_bridge else None),
+            Rows(
+                partial(_glossed, dictionary), previous_bridge.glosses if previous_bridge else None
+            ),
             [],
         )
         sides["en"] = (
             Rows(_english_tokens, previous_bridge.english if previous_bridge else None),
             [],
         )
-    for cid, text, meta, section in zip(ids, texts, metas, sections, strict=True):
-        lexical.add(text, section)
+    # Passages no earlier build lends tokens for are analysed in bulk, on every core when
+    # there are many (jieba is the cost of a build: about a minute for the whole body of law).
+    new = [
+        i
+        for i, (text, meta, section) in enumerate(zip(texts, metas, sections, strict=True))
+        if not lexical.reuses(text, section)
+        or (meta.get("language") in sides and not sides[meta["language"]][0].reuses(text, section))
+    ]
+    jobs = [(texts[i], sections[i], metas[i].get("language", "")) for i in new]
+    analysed = dict(zip(new, _analyse_all(jobs, dictionary), strict=True))
+    for i, (cid, text, meta, section) in enumerate(zip(ids, texts, metas, sections, strict=True)):
+        tokens = analysed.get(i)
+        lexical.add(text, section, tokens[:2] if tokens else None)
         side = sides.get(meta.get("language", ""))
         if side is not None:
-            side[0].add(text, section)
+            side[0].add(text, section, tokens[2:] if tokens else None)
             side[1].append(cid)
     index.bm25 = lexical.build(ids)
     if dictionary is not None:
@@ -384,6 +397,56 @@ def collapse(index: Index, ordered: list[str]) -> list[str]:
 
 def _english_tokens(text: str) -> list[str]:
     return tokenize(english_terms(text))
+
+
+def _glossed(dictionary: Dictionary, text: str) -> list[str]:
+    return tokenize(dictionary.gloss(text))
+
+
+PARALLEL_FROM = 2000  # passages to analyse before it pays to start worker processes
+_Tokens = tuple[list[str], list[str], list[str], list[str]]
+_dictionary: Dictionary | None = None  # what forked workers analyse with
+
+
+def _analyse(job: tuple[str, str, str]) -> _Tokens:
+    """A passage's tokens and its context's, then the same in its language's bridge side
+    (glossed for Chinese, stemmed for English; empty without a dictionary). The gloss right
+    after the tokens: it segments the same runs, found in jieba's cache."""
+    text, section, language = job
+    own, ctx = tokenize(text), tokenize(section)
+    if _dictionary is None or language not in ("zh", "en"):
+        return own, ctx, [], []
+    if language == "zh":
+        return own, ctx, _glossed(_dictionary, text), _glossed(_dictionary, section)
+    return own, ctx, _english_tokens(text), _english_tokens(section)
+
+
+def _work(jobs: list[tuple[str, str, str]]) -> list[str]:
+    # Tokens cross the process boundary as one string each: pickling millions of small
+    # strings would cost more than the work.
+    return ["\x1e".join("\x1f".join(part) for part in _analyse(job)) for job in jobs]
+
+
+def _analyse_all(jobs: list[tuple[str, str, str]], dictionary: Dictionary | None) -> list[_Tokens]:
+    global _dictionary
+    _dictionary = dictionary
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [_analyse(job) for job in jobs]
+    tokenize("预热")  # jieba's dictionary loads once, here, and the workers inherit it
+    size = max(200, len(jobs) // (workers * 8))
+    batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            joined = [row for rows in pool.map(_work, batches) for row in rows]
+    except (OSError, mp.ProcessError) as exc:  # no processes to be had: do it here
+        log.warning("analysing passages in this process only: %s", exc)
+        return [_analyse(job) for job in jobs]
+    result: list[_Tokens] = []
+    for row in joined:
+        a, b, c, d = (part.split("\x1f") if part else [] for part in row.split("\x1e"))
+        result.append((a, b, c, d))
+    return result
 
 
 def allow_chinese(index: Index, filters: dict[str, Any] | None) -> np.ndarray:

@@ -111,3 +111,20 @@ def test_an_interrupted_save_leaves_no_folder_that_passes_for_complete(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["gen-2"]  # older generations are removed
     manifest = json.loads((tmp_path / "gen-2" / "manifest.json").read_text())
     assert manifest["passages"] == 4 and manifest["generation"] == "gen-2"
+
+
+def test_passages_analysed_in_worker_processes_index_as_in_one(monkeypatch):
+    from rag.retrieval import Dictionary
+    from rag.retrieval import index as index_module
+
+    dictionary = Dictionary.parse("個人 个人 [ge4 ren2] /individual/personal/\n")
+    serial = build_index(IDS, TEXTS, METAS, dictionary=dictionary)
+    monkeypatch.setattr(index_module, "PARALLEL_FROM", 1)
+    forked = build_index(IDS, TEXTS, METAS, dictionary=dictionary)
+    for query in ("个人信息 境外", "security assessment", "罚款"):
+        assert forked.bm25.search(query, 4) == serial.bm25.search(query, 4)
+    assert forked.bridge is not None and serial.bridge is not None
+    assert forked.bridge.glosses.search("individual", 4) == serial.bridge.glosses.search(
+        "individual", 4
+    )
+    assert forked.bm25.terms_of("c") == serial.bm25.terms_of("c")
