@@ -22,6 +22,10 @@ from . import ui  # noqa: E402
 
 log = logging.getLogger("policy_desk.app")
 
+# Questions answered at once. The engine takes concurrent questions (the embedder, the
+# store and the index refresh each hold a lock), so several users share the two cores
+# rather than wait in one queue; bounded, so that a burst does not start a thread apiece.
+ASK_CONCURRENCY = 8
 HEADER = (
     "<h1>Policy Desk</h1>"
     "<p>Answers about Chinese laws, regulations and plans, each sentence cited to the exact text.</p>"
@@ -194,9 +198,16 @@ def build_app(engine: Engine) -> gr.Blocks:
 
         ask_inputs = [question, chat, history, doc_types, languages, statuses, short_names]
         ask_outputs = [chat, history, question, sources, pick, citations]
-        question.submit(ask, ask_inputs, ask_outputs)
-        send.click(ask, ask_inputs, ask_outputs)
-        chat.example_select(use_example, None, question).then(ask, ask_inputs, ask_outputs)
+        # One limit shared by the three ways to ask, instead of Gradio's default of one run
+        # per event, which queues every user behind the one whose question waits on a model.
+        limit, shared = ASK_CONCURRENCY, "ask"
+        question.submit(
+            ask, ask_inputs, ask_outputs, concurrency_limit=limit, concurrency_id=shared
+        )
+        send.click(ask, ask_inputs, ask_outputs, concurrency_limit=limit, concurrency_id=shared)
+        chat.example_select(use_example, None, question).then(
+            ask, ask_inputs, ask_outputs, concurrency_limit=limit, concurrency_id=shared
+        )
         clear.click(
             lambda: (
                 [],
