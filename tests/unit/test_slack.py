@@ -74,3 +74,27 @@ def test_a_documents_hostile_text_never_becomes_live_slack_markup():
         assert live not in posted, live
     assert "the official text (https://evil.example/phish)" in posted  # the address is shown
     assert "&lt;!here&gt;" in posted
+
+
+def test_the_bot_loads_its_index_at_start_not_on_the_first_question(tmp_path, monkeypatch):
+    import threading
+
+    import rag.engine
+    from rag.interfaces.slack.bot import _engine_answer_fn
+
+    prepared = threading.Event()
+
+    class Engine:
+        def __init__(self, settings):
+            pass
+
+        def prepare(self):
+            prepared.set()
+            return 1
+
+    monkeypatch.setattr(rag.engine, "PolicyEngine", Engine)
+    _engine_answer_fn(Settings(data_dir=tmp_path), warm=True)
+    assert prepared.wait(10), "the engine was not prepared before any question"
+    prepared.clear()
+    _engine_answer_fn(Settings(data_dir=tmp_path))
+    assert not prepared.wait(0.5)  # tests and embedders of the bot build nothing up front

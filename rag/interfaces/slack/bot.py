@@ -70,19 +70,32 @@ def build_client(token: str, base_url: str | None = None) -> WebClient:
     )
 
 
-def _engine_answer_fn(settings: Settings) -> AnswerFn:
-    """The real engine, built on the first question so start-up stays instant."""
+def _engine_answer_fn(settings: Settings, warm: bool = False) -> AnswerFn:
+    """The real engine, built on the first question so start-up stays instant; with `warm`,
+    a background thread loads its index and models at once, so the first asker does not
+    wait for them either."""
     state: dict[str, Engine] = {}
     lock = threading.Lock()
 
-    def answer(question: str, history: list[dict[str, str]]) -> Answer:
+    def engine() -> Engine:
         with lock:
             if "engine" not in state:
                 from ...engine import PolicyEngine
 
                 state["engine"] = PolicyEngine(settings)
-        return state["engine"].answer(question, history=history or None)
+        return state["engine"]
 
+    def answer(question: str, history: list[dict[str, str]]) -> Answer:
+        return engine().answer(question, history=history or None)
+
+    def prepare() -> None:
+        try:
+            engine().prepare()
+        except RagError as exc:  # no index yet: the first question will say so
+            log.warning("%s", exc)
+
+    if warm:
+        threading.Thread(target=prepare, name="warm-up", daemon=True).start()
     return answer
 
 
@@ -415,7 +428,7 @@ def main(args: Any) -> None:
             "with it (or set SLACK_APP_TOKEN to use Socket Mode)."
         )
     configure_logging(settings.log_level)  # before the app: Bolt copies the root level
-    app = create_app(settings)
+    app = create_app(settings, _engine_answer_fn(settings, warm=True))
     if use_http:
         run_http(
             app, getattr(args, "host", None) or "127.0.0.1", getattr(args, "port", None) or 3000
