@@ -5,7 +5,7 @@ PIP    := $(VENV)/bin/pip
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run ingest test test-fast lint eval bench clean
+.PHONY: install run ingest test test-fast lint eval bench bench-scale clean
 
 # torch comes first and pinned: left to the resolver, sentence-transformers would pull a
 # multi-GB CUDA build. 2.13.0 is a CPU wheel.
@@ -49,6 +49,11 @@ eval: install
 
 bench: install
 	HF_HUB_OFFLINE=1 $(PY) bench/run.py --out bench/results/latest.json
+	HF_HUB_OFFLINE=1 $(PY) bench/scale.py --out bench/results/scale.json
+
+# 10%, 30% and 100% of ../shared/chinese-law, then 8 web UI users: 20+ minutes of both cores.
+bench-scale: install
+	HF_HUB_OFFLINE=1 $(PY) bench/scale.py --out bench/results/scale.json
 
 clean:
 	rm -rf $(VENV) data eval/.data
