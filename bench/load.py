@@ -94,9 +94,9 @@ def _users(url: str, endpoint: str, batches: list[list[str]]) -> tuple[list[floa
     errors: list[str] = []
     lock = threading.Lock()
     ready = threading.Barrier(len(batches))
+    clients = [Client(url, verbose=False, download_files=False) for _ in batches]
 
-    def user(questions: list[str]) -> None:
-        client = Client(url, verbose=False, download_files=False)
+    def user(client: Any, questions: list[str]) -> None:
         ready.wait()  # everyone starts at once
         for question in questions:
             seconds, error = ask(client, endpoint, question)
@@ -106,7 +106,9 @@ def _users(url: str, endpoint: str, batches: list[list[str]]) -> tuple[list[floa
                     errors.append(error)
         client.close()
 
-    threads = [threading.Thread(target=user, args=(b,)) for b in batches]
+    threads = [
+        threading.Thread(target=user, args=pair) for pair in zip(clients, batches, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
