@@ -80,7 +80,7 @@ def test_the_bot_loads_its_index_at_start_not_on_the_first_question(tmp_path, mo
     import threading
 
     import rag.engine
-    from rag.interfaces.slack.bot import _engine_answer_fn
+    from rag.interfaces.slack import engine_answer_fn
 
     prepared = threading.Event()
 
@@ -93,8 +93,8 @@ def test_the_bot_loads_its_index_at_start_not_on_the_first_question(tmp_path, mo
             return 1
 
     monkeypatch.setattr(rag.engine, "PolicyEngine", Engine)
-    _engine_answer_fn(Settings(data_dir=tmp_path), warm=True)
+    engine_answer_fn(Settings(data_dir=tmp_path), warm=True)
     assert prepared.wait(10), "the engine was not prepared before any question"
     prepared.clear()
-    _engine_answer_fn(Settings(data_dir=tmp_path))
+    engine_answer_fn(Settings(data_dir=tmp_path))
     assert not prepared.wait(0.5)  # tests and embedders of the bot build nothing up front

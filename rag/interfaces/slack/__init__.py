@@ -1,6 +1,6 @@
 """The Slack bot: mentions, DMs and thread follow-ups (Socket Mode or HTTP), with feedback."""
 
-from .bot import SlackBot, create_app, main
+from .bot import SlackBot, create_app, engine_answer_fn, main
 from .feedback import FeedbackStore, print_summary
 from .runtime import QuestionLimiter, RedactTokens, serve_http
 
@@ -10,6 +10,7 @@ __all__ = [
     "RedactTokens",
     "SlackBot",
     "create_app",
+    "engine_answer_fn",
     "main",
     "print_summary",
     "serve_http",

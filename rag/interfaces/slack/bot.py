@@ -70,7 +70,7 @@ def build_client(token: str, base_url: str | None = None) -> WebClient:
     )
 
 
-def _engine_answer_fn(settings: Settings, warm: bool = False) -> AnswerFn:
+def engine_answer_fn(settings: Settings, warm: bool = False) -> AnswerFn:
     """The real engine, built on the first question so start-up stays instant; with `warm`,
     a background thread loads its index and models at once, so the first asker does not
     wait for them either."""
@@ -386,7 +386,7 @@ def create_app(
     limiter = limiter or QuestionLimiter()
     bot = SlackBot(
         settings,
-        answer_fn or _engine_answer_fn(settings),
+        answer_fn or engine_answer_fn(settings),
         feedback or FeedbackStore.for_settings(settings),
         limiter,
         concurrency,
@@ -428,7 +428,7 @@ def main(args: Any) -> None:
             "with it (or set SLACK_APP_TOKEN to use Socket Mode)."
         )
     configure_logging(settings.log_level)  # before the app: Bolt copies the root level
-    app = create_app(settings, _engine_answer_fn(settings, warm=True))
+    app = create_app(settings, engine_answer_fn(settings, warm=True))
     if use_http:
         run_http(
             app, getattr(args, "host", None) or "127.0.0.1", getattr(args, "port", None) or 3000
