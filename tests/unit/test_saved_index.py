@@ -128,3 +128,56 @@ def test_passages_analysed_in_worker_processes_index_as_in_one(monkeypatch):
         "individual", 4
     )
     assert forked.bm25.terms_of("c") == serial.bm25.terms_of("c")
+
+
+def _defined_in(module, name: str):
+    """The file where `name`, as `module` offers it, is defined."""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    found = getattr(module, name)
+    if inspect.ismodule(found):
+        return Path(found.__file__)
+    try:
+        return Path(inspect.getsourcefile(found) or "")
+    except TypeError:  # a constant: the module (or package member) that assigns it
+        pass
+    files = [Path(module.__file__)]
+    if files[0].name == "__init__.py":
+        files += sorted(files[0].parent.glob("*.py"))
+    for path in files:
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = (
+                node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            )
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return path
+    return files[0]
+
+
+def test_the_recipe_covers_the_code_the_index_is_built_by():
+    """Whatever the index-building modules take from the package is in `BUILT_BY`: a change to
+    it must mean a rebuild, not a saved index read by code that would have built another."""
+    import ast
+    import importlib
+
+    from rag.retrieval.saved import BUILT_BY, PACKAGE
+
+    covered = [PACKAGE / part for part in BUILT_BY]
+    for part in BUILT_BY:
+        for path in [PACKAGE / part] if part.endswith(".py") else (PACKAGE / part).rglob("*.py"):
+            parts = path.relative_to(PACKAGE).with_suffix("").parts
+            module = ".".join(("rag", *(p for p in parts if p != "__init__")))
+            package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.ImportFrom) or not node.level:
+                    continue
+                base = importlib.import_module("." * node.level + (node.module or ""), package)
+                for alias in node.names:
+                    source = _defined_in(base, alias.name)
+                    if source.suffix != ".py" or not source.is_relative_to(PACKAGE):
+                        continue
+                    assert any(source == c or source.is_relative_to(c) for c in covered), (
+                        f"{module} uses {alias.name} from {source.relative_to(PACKAGE)}"
+                    )
