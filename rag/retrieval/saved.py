@@ -111,20 +111,31 @@ def save(index: Index, root: Path, generation: str, made_with: str) -> Path | No
         manifest = {"generation": generation, "recipe": made_with, "passages": len(index.bm25)}
         manifest["saved_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         (partial / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-        if target.exists():  # another process saved the same generation first
+        if _recipe_of(target) == made_with:  # another process saved the same index first
             shutil.rmtree(partial)
-        else:
+        else:  # none, or one built by other code or settings: ours replaces it
+            aside = root / f".{generation}.{os.getpid()}.old"
+            if target.exists():
+                target.rename(aside)
             partial.rename(target)
+            shutil.rmtree(aside, ignore_errors=True)
     except OSError as exc:
         log.warning("could not save the index in %s: %s", root, exc)
         shutil.rmtree(partial, ignore_errors=True)
         return None
     for other in root.iterdir():
-        if other.name != generation and not other.name.endswith(".partial"):
+        if other.name != generation and not other.name.endswith((".partial", ".old")):
             # Processes still serving an older generation keep their mapped files: on POSIX a
             # removed file lives on while it is open.
             shutil.rmtree(other, ignore_errors=True)
     return target
+
+
+def _recipe_of(folder: Path) -> str | None:
+    try:
+        return str(json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("recipe"))
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def load(

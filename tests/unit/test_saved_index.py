@@ -181,3 +181,11 @@ def test_the_recipe_covers_the_code_the_index_is_built_by():
                     assert any(source == c or source.is_relative_to(c) for c in covered), (
                         f"{module} uses {alias.name} from {source.relative_to(PACKAGE)}"
                     )
+
+
+def test_an_index_saved_by_other_code_is_replaced_not_kept(tmp_path):
+    index = build_index(IDS, TEXTS, METAS)
+    save(index, tmp_path, "gen-1", "recipe of the last release")
+    save(index, tmp_path, "gen-1", recipe())
+    assert load(tmp_path, "gen-1", recipe(), None, None, 0) is not None
+    assert [p.name for p in tmp_path.iterdir()] == ["gen-1"]

@@ -236,8 +236,10 @@ def main(host: str | None = None, port: int | None = None) -> None:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     engine = PolicyEngine(settings)
-    # Open the store once before requests arrive: concurrent first use races in Chroma.
+    # Open the store, load the index and the models before requests arrive: concurrent first
+    # use races in Chroma, and the first asker should not wait for the loading.
     try:
+        engine.prepare()
         status = engine.index_status()
     except RagError as exc:
         log.warning("%s", exc)
