@@ -24,7 +24,10 @@ def _describe(text: str, default: Any = None, **kw: Any) -> Any:
 
 @dataclass(kw_only=True)
 class Settings:
-    data_dir: Path = _describe("Where the vector store and feedback database live.", Path("data"))
+    data_dir: Path = _describe(
+        "Where the vector store, the saved search index and the feedback database live.",
+        Path("data"),
+    )
     corpus_dirs: str = _describe(
         "Folders `rag ingest` reads when no --corpus is given (separated by ':').", "corpus"
     )
