@@ -116,8 +116,6 @@ class Retriever:
     def _load_or_build(self, generation: str) -> Index:
         """The saved index of this generation, else one built from the store's records (with
         the tokens of an earlier build reused) and saved for the next process."""
-        if self._dictionary is None and self.settings.dictionary:
-            self._dictionary = Dictionary.load(self.settings.dictionary, self.glossary.pairs)
         made_with = saved.recipe(
             self.settings.embedding_model,
             self.settings.dictionary,
@@ -135,7 +133,11 @@ class Retriever:
             self.settings.term_neighbours,
         )
         if found is not None:
+            if found.bridge is not None:
+                self._dictionary = found.bridge.dictionary  # as saved: no need to parse it
             return found
+        if self._dictionary is None and self.settings.dictionary:
+            self._dictionary = Dictionary.load(self.settings.dictionary, self.glossary.pairs)
         started = time.monotonic()
         previous = self.index if self.index.records else None
         if previous is None:

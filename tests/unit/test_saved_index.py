@@ -189,3 +189,17 @@ def test_an_index_saved_by_other_code_is_replaced_not_kept(tmp_path):
     save(index, tmp_path, "gen-1", recipe())
     assert load(tmp_path, "gen-1", recipe(), None, None, 0) is not None
     assert [p.name for p in tmp_path.iterdir()] == ["gen-1"]
+
+
+def test_the_dictionary_is_saved_parsed_with_the_index(tmp_path):
+    from rag.retrieval import Dictionary
+
+    dictionary = Dictionary.parse("個人 个人 [ge4 ren2] /individual/personal/\n")
+    index = build_index(IDS, TEXTS, METAS, dictionary=dictionary)
+    save(index, tmp_path, "gen-1", recipe())
+    again = load(tmp_path, "gen-1", recipe(), None, None, 0)
+    assert again is not None and again.bridge is not None
+    assert again.bridge.dictionary.gloss("个人") == dictionary.gloss("个人") != ""
+    assert again.bridge.glosses.search("individual", 4) == index.bridge.glosses.search(
+        "individual", 4
+    )
