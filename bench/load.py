@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from measure import PYTHON, ROOT, TreeMemory, child_env, spread, stard_sample
+from measure import PYTHON, ROOT, TreeMemory, child_env, reap, spread, stard_sample
 
 ERROR_MARK = "⚠️"  # how the UI starts a reply it could not answer (rag/interfaces/web/ui.py)
 
@@ -119,14 +118,7 @@ def _users(url: str, endpoint: str, batches: list[list[str]]) -> tuple[list[floa
 def _stop(proc: subprocess.Popen, grace: float = 20) -> float:
     """Stop the server (killed if it lingers) and return its own peak RSS in MB."""
     proc.terminate()
-    killer = threading.Timer(grace, proc.kill)
-    killer.start()
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        killer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return round(usage.ru_maxrss / 1024, 1)
+    return round(reap(proc, grace).ru_maxrss / 1024, 1)
 
 
 def run_load(

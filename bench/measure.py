@@ -126,6 +126,19 @@ class TreeMemory:
         return round(self.peak_kib / 1024, 1)
 
 
+def reap(proc: subprocess.Popen, deadline: float) -> Any:
+    """Wait for `proc` to end (killed after `deadline` seconds) and return its own resource
+    usage; sets its returncode."""
+    killer = threading.Timer(deadline, proc.kill)
+    killer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        killer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage
+
+
 def run_child(command: list[str], env: dict[str, str], timeout: float = 3600) -> Child:
     """Run `command` to its end. `os.wait4` reports this child's own peak RSS, which the
     RUSAGE_CHILDREN figure (the largest of all children so far) cannot."""
@@ -133,15 +146,9 @@ def run_child(command: list[str], env: dict[str, str], timeout: float = 3600) ->
         start = time.perf_counter()
         proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=err)
         memory = TreeMemory(proc.pid)
-        watchdog = threading.Timer(timeout, proc.kill)
-        watchdog.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            watchdog.cancel()
+        usage = reap(proc, timeout)
         seconds = time.perf_counter() - start
         tree_mb = memory.stop()
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         return Child(
