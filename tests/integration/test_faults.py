@@ -58,11 +58,20 @@ def test_kill_9_inside_a_long_document_is_repaired_by_the_next_ingest(tmp_path, 
     settings = Settings(data_dir=tmp_path / "data")
     proc = subprocess.Popen(_ingest_command(corpus), env=_env(settings.data_dir))
     deadline = time.monotonic() + 240
+    database = settings.data_dir / "chroma" / "chroma.sqlite3"
+    created = None  # when the child's database appeared
     try:
-        # kill -9 as soon as the store holds at least `after_chunks` of the law's chunks
+        # kill -9 as soon as the store holds at least `after_chunks` of the law's chunks. The
+        # store is opened from here only once the child has had time to create it: two
+        # processes creating one Chroma database at once collide ("table collections already
+        # exists"), a fault of the test, not of ingest.
         while proc.poll() is None and time.monotonic() < deadline:
-            if (settings.data_dir / "chroma").exists() and _stored(settings) >= after_chunks:
-                break
+            if database.exists():
+                created = created or time.monotonic()
+                if not after_chunks:
+                    break
+                if time.monotonic() - created > 3 and _stored(settings) >= after_chunks:
+                    break
             time.sleep(0.05)
     finally:
         proc.send_signal(signal.SIGKILL)
