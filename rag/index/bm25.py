@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import shutil
 from collections.abc import Callable, Iterable, Sequence
@@ -76,6 +77,9 @@ class BM25Index:
             return
         import bm25s
 
+        # bm25s pins its logger at DEBUG, which put a debug line in every `rag ingest --quiet`;
+        # unset, it follows the level the application chose.
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
         engine = bm25s.BM25(k1=self.k1, b=self.b, method="lucene", dtype="float64")
         engine.index(
             (corpus, {w: i for i, w in enumerate(self.words)}),

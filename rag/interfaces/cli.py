@@ -170,9 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        logging.basicConfig(
-            level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-        )
+        # --quiet (ingest) keeps the log to warnings: the summary line is all a script reads
+        level = "WARNING" if getattr(args, "quiet", False) else settings.log_level.upper()
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
         return _run(args, settings)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -102,6 +102,14 @@ def test_ingest_reports_failures_with_exit_status_1(tmp_path, small_corpus):
     )
 
 
+def test_a_quiet_ingest_prints_its_summary_line_and_nothing_else(tmp_path, small_corpus):
+    # Before: bm25s's debug lines and the index build's INFO line reached stderr.
+    out = run(["ingest", "--corpus", str(small_corpus), "--quiet"], data_dir=tmp_path / "d")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    assert out.stdout.startswith("ingest: 2 added,") and len(out.stdout.splitlines()) == 1
+
+
 def test_config_lists_every_setting_without_secrets(tmp_path):
     env = {**os.environ, "RAG_LLM_API_KEY": "sk-secret-value", "RAG_DATA_DIR": str(tmp_path)}
     out = subprocess.run([*RAG, "config"], capture_output=True, text=True, env=env, cwd=ROOT)
