@@ -4,13 +4,19 @@ A document whose content hash is unchanged is skipped; a changed one is replaced
 chunks are written before the old ones are removed, so a crash never leaves it missing);
 a deleted file's chunks are removed. A file that cannot be read is reported by name and
 the others are still ingested.
+
+Chunks are embedded in batches that run across documents (most laws are a few chunks long)
+and written batch by batch, in order; each chunk carries its document's chunk count, so the
+next run rewrites a document a crash cut off between two batches.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +30,14 @@ from ..index import Store, get_embedder
 from ..types import Chunk, Document, PassageMeta
 from .chunking import CHUNKER_VERSION, chunk_document
 from .documents import content_hash, is_source_file, load_document
+from .encoder import EncoderPool
+from .progress import LINE_EVERY, Progress
 
-EMBED_BATCH = 32
+log = logging.getLogger(__name__)
+
+EMBED_BATCH = 256
+CHILD_FROM = 1_000  # chunks from which embedding in child processes pays for their start
+MAX_ENCODERS = 4  # child processes embedding at once (each holds a copy of the model)
 
 
 @dataclass
@@ -120,7 +132,10 @@ def ingest(
     *,
     reset: bool = False,
     progress: bool | None = None,
+    progress_every: float = LINE_EVERY,
 ) -> IngestReport:
+    """Bring the index in line with the folders. `progress=False` prints nothing; otherwise a
+    bar shows on a terminal, and a line every `progress_every` seconds when stderr is a log."""
     started = time.monotonic()
     dirs = [Path(d) for d in (corpus_dirs or settings.corpus_paths)]
     report = IngestReport()
@@ -177,7 +192,16 @@ def ingest(
         pending.append((doc, chunks))
 
     if pending:
-        _write(store, settings, pending, stored, report, progress)
+        meter = Progress(
+            len(pending),
+            sum(len(chunks) for _, chunks in pending),
+            show=progress is not False,
+            every=progress_every,
+        )
+        try:
+            _write(store, settings, pending, stored, report, meter)
+        finally:
+            meter.close()
 
     scanned = [d.resolve() for d in dirs]
     present = {doc_id for doc_id, _ in files}
@@ -201,42 +225,92 @@ def ingest(
     return report
 
 
+@dataclass
+class _Batch:
+    """Chunks of one or more documents, embedded together: many documents are a few chunks
+    long, and one call per document left the encoder waiting on the store."""
+
+    items: list[tuple[int, Chunk]] = field(default_factory=list)  # (index in pending, chunk)
+    finished: list[int] = field(default_factory=list)  # documents whose last chunk is here
+
+
+def _batches(pending: list[tuple[Document, list[Chunk]]], size: int) -> Iterator[_Batch]:
+    batch = _Batch()
+    for n, (_, chunks) in enumerate(pending):
+        for i, chunk in enumerate(chunks):
+            batch.items.append((n, chunk))
+            if i == len(chunks) - 1:
+                batch.finished.append(n)
+            if len(batch.items) == size:
+                yield batch
+                batch = _Batch()
+    if batch.items:
+        yield batch
+
+
 def _write(
     store: Store,
     settings: Settings,
     pending: list[tuple[Document, list[Chunk]]],
     stored: dict[str, dict[str, Any]],
     report: IngestReport,
-    progress: bool | None,
+    meter: Progress,
 ) -> None:
-    embedder = get_embedder(settings.embedding_model)
-    total = sum(len(chunks) for _, chunks in pending)
-    from tqdm import tqdm
+    """Embed in batches across documents and write each batch as its vectors come back; a
+    large ingest embeds in child processes meanwhile, one a core."""
+    batches = list(_batches(pending, EMBED_BATCH))
+    # The chunk alone: prefixing its law's name and heading was measured on
+    # eval/policy_texts_qa.jsonl and did not help (hit@5 0.74 with, 0.78 without).
+    texts = ([c.text for _, c in batch.items] for batch in batches)
+    encoders = None
+    if sum(len(batch.items) for batch in batches) >= CHILD_FROM:
+        try:
+            encoders = EncoderPool(settings.embedding_model, processes=_cores())
+        except RagError as exc:  # no processes to be had: embed here
+            log.warning("embedding in this process only: %s", exc)
+    vectors: Iterator[np.ndarray]
+    if encoders is None:
+        vectors = map(get_embedder(settings.embedding_model).embed_documents, texts)
+    else:
+        vectors = encoders.embed(texts)
+    with encoders or contextlib.nullcontext():
+        for batch, batch_vectors in zip(batches, vectors, strict=True):
+            _write_batch(store, pending, stored, report, batch, batch_vectors)
+            meter.advance(len(batch.finished), len(batch.items))
 
-    # progress=None: a bar only on a terminal; True/False force it on or off.
-    bar = tqdm(
-        total=total,
-        unit="chunk",
-        desc="embedding",
-        file=sys.stderr,
-        disable=None if progress is None else not progress,
+
+def _write_batch(
+    store: Store,
+    pending: list[tuple[Document, list[Chunk]]],
+    stored: dict[str, dict[str, Any]],
+    report: IngestReport,
+    batch: _Batch,
+    vectors: np.ndarray,
+) -> None:
+    docs = [pending[n] for n, _ in batch.items]
+    store.upsert(
+        [c.chunk_id for _, c in batch.items],
+        vectors,
+        [c.text for _, c in batch.items],
+        [
+            chunk_metadata(doc, c, len(chunks))
+            for (doc, chunks), (_, c) in zip(docs, batch.items, strict=True)
+        ],
     )
-    for doc, chunks in pending:
-        metas = [chunk_metadata(doc, c, len(chunks)) for c in chunks]
-        # The chunk alone: prefixing its law's name and heading was measured on
-        # eval/policy_texts_qa.jsonl and did not help (hit@5 0.74 with, 0.78 without).
-        texts = [c.text for c in chunks]
-        vectors: list[np.ndarray] = []
-        for i in range(0, len(texts), EMBED_BATCH):
-            vectors.extend(embedder.embed_documents(texts[i : i + EMBED_BATCH]))
-            bar.update(len(texts[i : i + EMBED_BATCH]))
-        new_ids = [c.chunk_id for c in chunks]
-        store.upsert(new_ids, np.asarray(vectors), [c.text for c in chunks], metas)
+    for n in batch.finished:
+        # Only once the whole new version is written is the old one deleted.
+        doc, chunks = pending[n]
         old = stored.get(doc.doc_id)
         if old:
-            store.delete([cid for cid in old["ids"] if cid not in set(new_ids)])
+            new_ids = {c.chunk_id for c in chunks}
+            store.delete([cid for cid in old["ids"] if cid not in new_ids])
             report.updated += 1
         else:
             report.added += 1
         report.chunks += len(chunks)
-    bar.close()
+
+
+def _cores() -> int:
+    """Encoder processes to start: one per core this process may use, up to MAX_ENCODERS."""
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return max(1, min(MAX_ENCODERS, len(usable) if usable else os.cpu_count() or 1))

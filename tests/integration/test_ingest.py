@@ -240,3 +240,138 @@ def test_a_deleted_source_file_is_reported_without_the_servers_paths(settings, s
     assert str(small_corpus) not in str(err.value)
     shown = ui.open_document(engine, NPSR)
     assert "cannot be read any more" in shown and str(small_corpus) not in shown
+
+
+def _many_small_laws(folder, count: int = 220, articles: int = 5) -> dict[str, int]:
+    """`count` short laws (the shape of most of ../shared/chinese-law): enough chunks to be
+    embedded in child processes, in several batches that cut laws apart. Returns doc_id ->
+    its number of chunks."""
+    from rag.ingest import chunk_document, load_document
+    from rag.ingest.pipeline import CHILD_FROM, EMBED_BATCH
+
+    folder.mkdir(exist_ok=True)
+    expected = {}
+    for n in range(count):
+        body = "\n\n".join(
+            f"第{a}条　第{n}号规定第{a}条：经营者应当在{n + a}日内报送第{a}类数据处理记录。"
+            for a in range(1, articles + 1)
+        )
+        path = folder / f"law_{n:03d}.md"
+        path.write_text(f"---\ntitle: 第{n}号规定\nlanguage: zh\n---\n# 第{n}号规定\n\n{body}\n")
+        expected[path.stem] = len(chunk_document(load_document(path, doc_id=path.stem)))
+    assert sum(expected.values()) >= max(CHILD_FROM, 3 * EMBED_BATCH)
+    return expected
+
+
+def test_documents_batched_together_are_each_counted_and_replaced_once(settings, tmp_path):
+    corpus = tmp_path / "many"
+    expected = _many_small_laws(corpus)
+    report = ingest(settings, [corpus], progress=False)
+    assert (report.added, report.updated, report.chunks) == (220, 0, sum(expected.values()))
+    assert doc_ids(settings) == expected
+
+    for n in (0, 101, 219):  # edit three, delete two
+        path = corpus / f"law_{n:03d}.md"
+        path.write_text(path.read_text().replace("报送", "提交"))
+    (corpus / "law_100.md").unlink()
+    (corpus / "law_218.md").unlink()
+    again = ingest(settings, [corpus], progress=False)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 3, 2, 215)
+    assert again.chunks == expected["law_000"] + expected["law_101"] + expected["law_219"]
+    del expected["law_100"], expected["law_218"]
+    assert doc_ids(settings) == expected
+    _, texts, metas = Store(settings).all_records()
+    edited = [t for t, m in zip(texts, metas, strict=True) if m["doc_id"] == "law_101"]
+    assert edited and all("提交" in t and "报送" not in t for t in edited)
+    # the vectors are the texts' own, whichever encoder process embedded them
+    hits = PolicyEngine(settings).search("第217号规定第3条 报送第3类数据处理记录", k=1)
+    assert hits[0].doc_id == "law_217" and hits[0].article == 3
+
+
+def test_a_log_gets_a_progress_line_and_quiet_gets_nothing(settings, tmp_path, capsys):
+    import re
+
+    corpus = tmp_path / "many"
+    chunks = sum(_many_small_laws(corpus).values())
+    ingest(settings, [corpus], progress=False)
+    assert capsys.readouterr() == ("", "")
+
+    ingest(settings, [corpus], reset=True, progress_every=0.0)  # stderr here is not a terminal
+    lines = capsys.readouterr().err.splitlines()
+    shape = re.compile(
+        rf"ingest: (\d+)/220 files, ([\d,]+)/{chunks:,} chunks, [\d,]+ chunks/s, about .+ left"
+    )
+    assert len(lines) >= 3 and all(shape.fullmatch(line) for line in lines), lines
+    done = [int(shape.fullmatch(line)[2].replace(",", "")) for line in lines]  # type: ignore[index]
+    assert done == sorted(done) and done[-1] == chunks
+    assert lines[-1].startswith("ingest: 220/220 files")
+
+
+def _cut_off_by_the_second_batch(settings, corpus, expected, error, fault) -> None:
+    """Run `fault` at the second write: the ingest raises `error`, the store holds what was
+    written before it, with a law cut off in the middle, and the next run completes it."""
+    real_upsert = Store.upsert
+    written = []
+
+    def fault_at_the_second_batch(self, ids, vectors, texts, metas):
+        if len(written) == 1:
+            fault()
+        real_upsert(self, ids, vectors, texts, metas)
+        written.append(len(ids))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Store, "upsert", fault_at_the_second_batch)
+        with pytest.raises(error[0], match=error[1]):
+            ingest(settings, [corpus], progress=False)
+    stored = doc_ids(settings)
+    assert sum(stored.values()) == sum(written) < sum(expected.values())
+    whole = [d for d, n in stored.items() if n == expected[d]]
+    assert len(whole) < len(stored)  # a law cut off between two batches
+
+    report = ingest(settings, [corpus], progress=False)
+    assert (report.unchanged, report.added + report.updated) == (len(whole), 220 - len(whole))
+    assert doc_ids(settings) == expected
+
+
+@pytest.mark.fault
+def test_a_failed_write_stops_the_ingest_and_the_next_one_repairs_it(settings, tmp_path):
+    # Issue 16: batches now hold several laws, written while others are embedded.
+    corpus = tmp_path / "many"
+
+    def disk_full():
+        raise OSError(28, "No space left on device")
+
+    expected = _many_small_laws(corpus)
+    _cut_off_by_the_second_batch(settings, corpus, expected, (OSError, "No space left"), disk_full)
+
+
+@pytest.mark.fault
+def test_a_killed_encoder_process_stops_the_ingest_and_the_next_one_repairs_it(
+    settings, tmp_path, monkeypatch
+):
+    # Issue 16: ingest embeds in child processes; one killed (the OOM killer) must not pass
+    # for an ingest that finished, nor leave a law half written for good.
+    import signal
+    import subprocess
+
+    from rag.errors import RagError
+
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def recorded(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", recorded)
+
+    def kill_the_encoders():
+        assert started, "no encoder process was started"
+        for process in started:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+
+    corpus = tmp_path / "many"
+    expected = _many_small_laws(corpus)
+    error = (RagError, r"embedding process stopped \(exit code -9\)")
+    _cut_off_by_the_second_batch(settings, corpus, expected, error, kill_the_encoders)
