@@ -81,6 +81,11 @@ class Settings:
         2,
     )
     reranker: str = _describe("Optional cross-encoder (sentence-transformers name or path).", "")
+    rules_off: str = _describe(
+        "Retrieval legs and rules to switch off, comma-separated names (`rag rules` lists "
+        "them); for measuring what each one is worth.",
+        "",
+    )
     host: str = _describe("Address the web UI and API listen on.", "127.0.0.1")
     port: int = _describe("Port of the web UI.", 7860)
     public_url: str = _describe("Public URL of the web UI, used for document links in Slack.", "")

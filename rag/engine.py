@@ -6,6 +6,7 @@ on first use and are cached for the life of the process.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -25,7 +26,14 @@ from .config import Settings
 from .errors import DocumentError, RagError
 from .index import Embedder, Store, get_embedder
 from .ingest import load_document
-from .retrieval import Question, Retriever, clean_filters, uncovered_subjects, unknown_laws
+from .retrieval import (
+    Question,
+    Retriever,
+    Trace,
+    clean_filters,
+    uncovered_subjects,
+    unknown_laws,
+)
 from .text import is_chinese, tokenize
 from .types import Answer, Chunk, Document, Hit
 
@@ -144,20 +152,34 @@ class PolicyEngine:
 
     # ---- search -----------------------------------------------------------------------
     def search(
-        self, query: str, k: int | None = None, filters: dict[str, Any] | None = None
+        self,
+        query: str,
+        k: int | None = None,
+        filters: dict[str, Any] | None = None,
+        explain: bool = False,
     ) -> list[Hit]:
+        """The `k` best passages; `explain` adds to each the legs that found it (and its rank
+        in each) and the rules that moved its score."""
         query = (query or "").strip()
         if not query:
             raise RagError("The question is empty.")
-        return self._search(self.retriever.read(query), k, filters)
+        return self._search(self.retriever.read(query), k, filters, explain)
 
     def _search(
-        self, question: Question, k: int | None, filters: dict[str, Any] | None
+        self,
+        question: Question,
+        k: int | None,
+        filters: dict[str, Any] | None,
+        explain: bool = False,
     ) -> list[Hit]:
         k = self.settings.top_k if k is None else k
         if k <= 0:
             raise RagError(f"k must be greater than 0, got {k}")
-        return self.retriever.search(question, k, clean_filters(filters))
+        if not explain:
+            return self.retriever.search(question, k, clean_filters(filters))
+        trace = Trace()
+        hits = self.retriever.search(question, k, clean_filters(filters), trace)
+        return [dataclasses.replace(h, explain=trace.of(h.chunk_id)) for h in hits]
 
     # ---- answers ----------------------------------------------------------------------
     def standalone_question(self, question: str, history: list[dict[str, str]] | None) -> str:

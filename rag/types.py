@@ -150,6 +150,8 @@ class Hit:
     dense_score: float | None = None  # cosine similarity, when the dense leg found it
     lexical_score: float | None = None  # BM25, when the lexical leg found it
     rank: int = 0
+    # `search(..., explain=True)`: the legs that found it and the rules that moved it
+    explain: dict[str, Any] | None = None
 
     @property
     def doc_id(self) -> str:
@@ -243,7 +245,11 @@ class Engine(Protocol):
     """What the interfaces (web UI, Slack, CLI, HTTP API) may ask of the engine: nothing else."""
 
     def search(
-        self, query: str, k: int | None = None, filters: dict[str, Any] | None = None
+        self,
+        query: str,
+        k: int | None = None,
+        filters: dict[str, Any] | None = None,
+        explain: bool = False,
     ) -> list[Hit]: ...
 
     def answer(

@@ -42,7 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", help="the query; omit to read one per line from stdin")
     p.add_argument("-k", type=int, default=None, help="number of hits (default RAG_TOP_K)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="show the legs that found each hit and the rules that moved it",
+    )
     _filter_args(p)
+
+    sub.add_parser("rules", help="list the retrieval legs and rules RAG_RULES_OFF can switch off")
 
     p = sub.add_parser("ask", help="answer a question with citations")
     p.add_argument("question", nargs="?", help="the question; omit to read one per line from stdin")
@@ -61,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("feedback", help="summarise 👍/👎 feedback from Slack")
 
     p = sub.add_parser("eval", help="evaluate retrieval and answers on a gold set")
-    p.add_argument("file", type=Path, help="gold questions, JSON lines")
+    p.add_argument("file", type=Path, nargs="+", help="gold questions, JSON lines")
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--json", type=Path, default=None, help="where to write results JSON")
     p.add_argument("--corpus", type=Path, default=None, help="documents the gold set refers to")
@@ -70,6 +77,20 @@ def _parser() -> argparse.ArgumentParser:
         "--exact",
         action="store_true",
         help="exhaustive dense search, so that two runs or two versions of the code agree",
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where the eval builds its own index (default eval/.data/NAME, never the working one)",
+    )
+    p.add_argument(
+        "--sample", type=int, default=None, help="a fixed sample of N questions (same every run)"
+    )
+    p.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also measure each leg and rule switched off alone; writes eval/results/ablation.md",
     )
 
     sub.add_parser("config", help="print every setting with its current value")
@@ -109,7 +130,21 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "article": hit.article,
         "heading_path": hit.heading_path,
         "text": hit.text,
-    }
+    } | ({"explain": hit.explain} if hit.explain is not None else {})
+
+
+def explain_line(explain: dict[str, Any]) -> str:
+    """`found by dense #3, bm25 #1 · coverage ×1.32, status-weight ×0.85`."""
+    legs = ", ".join(f"{leg} #{rank}" for leg, rank in explain["legs"].items())
+    moves = []
+    for move in explain["rules"]:
+        before, after = move["before"], move["after"]
+        change = f"×{after / before:.2f}" if before else f"+{after:.4f}"
+        moves.append(f"{move['rule']} {change}")
+    found = (
+        f"found by {legs}" if legs else "added by " + (", ".join(explain["added_by"]) or "a rule")
+    )
+    return found + (" · " + ", ".join(moves) if moves else "")
 
 
 INGEST_NICENESS = 10
@@ -220,7 +255,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 if isinstance(text, RagError):
                     raise text
                 if args.command == "search":
-                    hits = engine.search(text, k=args.k, filters=_filters(args))
+                    hits = engine.search(
+                        text, k=args.k, filters=_filters(args), explain=args.explain
+                    )
                     if args.json or batch:
                         rows = [hit_json(h) for h in hits]
                         print(
@@ -232,6 +269,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                         for h in hits:
                             print(f"{h.rank:>2}. {h.score:.4f}  {h.label}  [{h.doc_id}]")
                             print("    " + h.text[:200].replace("\n", " "))
+                            if h.explain is not None:
+                                print("    " + explain_line(h.explain))
                 elif settings.llm and not (args.json or batch):
                     _stream_answer(engine, text, _filters(args))
                 else:
@@ -261,6 +300,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.flush()
         return 1 if failures else 0
 
+    if args.command == "rules":
+        from ..retrieval import rules
+
+        off = rules.switched_off(settings.rules_off)
+        for name, what in rules.UNITS:
+            print(f"{'off' if name in off else 'on':<4}{name:<17}{what}")
+        return 0
     if args.command == "serve":
         from .web import main as serve
 

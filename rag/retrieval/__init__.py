@@ -9,6 +9,7 @@ from .neighbours import TermNeighbours, question_units
 from .question import Question, read_question
 from .rerank import Reranker, get_reranker, rerank_hits
 from .retriever import Retriever
+from .rules import Trace
 from .scope import Uncovered, uncovered_subjects, unknown_laws
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Reranker",
     "Retriever",
     "TermNeighbours",
+    "Trace",
     "Uncovered",
     "allow_chinese",
     "build_index",

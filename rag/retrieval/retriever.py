@@ -87,6 +87,12 @@ class Retriever:
         self.glossary = Glossary.load(glossary_file)
         self._glossary_file = str(glossary_file.resolve()) if glossary_file else ""
         self._dictionary: Dictionary | None = None
+        # The legs and rules switched off (`RAG_RULES_OFF`; `rag eval --ablate` sets it per run)
+        self.off = rules.switched_off(settings.rules_off)
+
+    def on(self, unit: str) -> bool:
+        """Whether the leg or rule named `unit` (one of `rules.UNITS`) takes part."""
+        return unit not in self.off
 
     def refresh(self) -> Index:
         """The in-memory index of the store's current generation, built on first use and
@@ -172,25 +178,50 @@ class Retriever:
         index = self.refresh()
         question = read_question(index, text)
         topic = question.topic
-        expansion = " ".join([self.glossary.expand(topic), *self.synonyms(index, topic)]).strip()
+        terms = [self.glossary.expand(topic)] if self.on("glossary") else []
+        if self.on("synonyms"):
+            terms.extend(self.synonyms(index, topic))
+        expansion = " ".join(terms).strip()
         gloss = ""
         if index.bridge is not None and question.chinese:
             gloss = index.bridge.dictionary.gloss(topic)
         return dataclasses.replace(question, expansion=expansion, gloss=gloss)
 
-    def search(self, question: Question, k: int, filters: dict[str, Any] | None) -> list[Hit]:
+    def search(
+        self,
+        question: Question,
+        k: int,
+        filters: dict[str, Any] | None,
+        trace: rules.Trace | None = None,
+    ) -> list[Hit]:
+        """The `k` best passages; `trace`, when given, records what moved each candidate."""
         index = self.refresh()
         q = self._read(index, question, k, filters)
+        if trace is not None:
+            trace.expansion = q.expansion
         rankings = self._legs(index, q)
         fused: dict[str, float] = defaultdict(float)
-        for weight, ranking in rankings:
+        for name, weight, ranking in rankings:
+            if trace is not None:
+                trace.leg(name, ranking)
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] += weight / (rules.RRF_K + rank + 1)
-        self._apply_rules(index, q, fused)
-        ordered = collapse(index, sorted(fused, key=lambda c: -fused[c]))
+        self._apply_rules(index, q, fused, trace)
+        ordered = sorted(fused, key=lambda c: -fused[c])
+        if self.on("collapse"):
+            kept = collapse(index, ordered)
+            if trace is not None:
+                trace.listed("collapse", set(ordered) - set(kept))
+            ordered = kept
         depth = max(k * 3, 20) if self.settings.reranker else k
-        ordered = self._with_related(index, ordered, filters)[:depth]
-        dense, lexical = dict(rankings[0][1]), dict(rankings[1][1])
+        if self.on("related"):
+            widened = self._with_related(index, ordered, filters)
+            if trace is not None:
+                trace.listed("related", set(widened) - set(ordered))
+            ordered = widened
+        ordered = ordered[:depth]
+        legs = {name: ranking for name, _, ranking in rankings}
+        dense, lexical = dict(legs.get("dense", [])), dict(legs.get("bm25", []))
         self._fill_dense(ordered, dense, q.vector)
         hits = []
         for rank, cid in enumerate(ordered, 1):
@@ -231,22 +262,22 @@ class Retriever:
             pool=max(k * 5, 40),
         )
 
-    def _legs(self, index: Index, q: _Query) -> list[tuple[float, list[tuple[str, float]]]]:
-        """(weight, ranking) of every leg that applies; the dense and BM25 legs come first."""
+    def _legs(self, index: Index, q: _Query) -> list[tuple[str, float, list[tuple[str, float]]]]:
+        """(name, weight, ranking) of every leg that applies and is switched on."""
         pool, filters = q.pool, q.filters
         lexical_query = f"{q.text} {q.expansion}" if q.expansion else q.text
-        legs = [
-            (1.0, self._dense(index, q.vector, pool, filters)),
-            (1.0, index.bm25.search(lexical_query, pool, allow(index, filters))),
-        ]
-        if q.expansion:  # the question with its terms in the other language, for the embedder too
+        legs = []
+        if self.on("dense"):
+            legs.append(("dense", 1.0, self._dense(index, q.vector, pool, filters)))
+        if self.on("bm25"):
             legs.append(
-                (
-                    1.0,
-                    self._dense(index, self.embed_query(f"{q.topic} {q.expansion}"), pool, filters),
-                )
+                ("bm25", 1.0, index.bm25.search(lexical_query, pool, allow(index, filters)))
             )
-        if index.bridge is not None:
+        if q.expansion and self.on("expanded-dense"):
+            # the question with its terms in the other language, for the embedder too
+            vector = self.embed_query(f"{q.topic} {q.expansion}")
+            legs.append(("expanded-dense", 1.0, self._dense(index, vector, pool, filters)))
+        if index.bridge is not None and self.on("bridge"):
             # An English question searched in the Chinese passages' English glosses; a Chinese
             # one, glossed, in the English passages.
             if q.bridged_english:
@@ -254,57 +285,83 @@ class Retriever:
             else:
                 side, words = index.bridge.english, q.question.gloss
             if words:
-                legs.append((1.0, side.search(words, pool, allow(index, filters, side))))
+                legs.append(("bridge", 1.0, side.search(words, pool, allow(index, filters, side))))
                 if q.named:
-                    legs.append(
-                        (1.0, side.search(words, pool, allow(index, q.named_filters, side)))
-                    )
-        if index.neighbours is not None:
+                    in_named = allow(index, q.named_filters, side)
+                    legs.append(("bridge-named", 1.0, side.search(words, pool, in_named)))
+        if index.neighbours is not None and self.on("neighbours"):
             # The corpus's Chinese words nearest the question's words (rag.retrieval.neighbours), searched
             # in the Chinese passages: lay words and the other language meet the law's terms.
             near = index.neighbours.expand(q.topic)
             if near:
-                legs.append((1.0, index.bm25.search(near, pool, allow_chinese(index, filters))))
-        if q.named:
+                chinese = allow_chinese(index, filters)
+                legs.append(("neighbours", 1.0, index.bm25.search(near, pool, chinese)))
+        if q.named and self.on("named-legs"):
             # Within the named law, what matters is the topic: the law's name would only
             # pull its most generic articles to the top.
             topic_vector = self.embed_query(q.topic) if q.topic.strip() else q.vector
-            legs.append((1.0, self._dense(index, topic_vector, pool, q.named_filters)))
+            within = allow(index, q.named_filters)
             legs.append(
-                (
-                    1.0,
-                    index.bm25.search(
-                        f"{q.topic} {q.expansion}", pool, allow(index, q.named_filters)
-                    ),
-                )
+                ("named-dense", 1.0, self._dense(index, topic_vector, pool, q.named_filters))
+            )
+            legs.append(
+                ("named-bm25", 1.0, index.bm25.search(f"{q.topic} {q.expansion}", pool, within))
             )
         return legs
 
-    def _apply_rules(self, index: Index, q: _Query, fused: dict[str, float]) -> None:
-        """The legal-text rules, in order, on the fused scores (rag.retrieval.rules)."""
-        filters, named, asks = q.filters, q.named, q.question.asks
-        if "penalty" in asks:
-            # The fine for breaking a duty is in the article that cites the duty's article.
-            top = sorted(fused, key=lambda c: -fused[c])[:5]
-            for cid in top:
-                meta = index.records[cid][1]
-                for citing in index.cited_by.get((meta["doc_id"], meta.get("article", -1)), [])[:2]:
-                    if not filters or matches(index.records[citing][1], filters):
-                        fused[citing] = max(fused.get(citing, 0.0), fused[cid] * 0.9)
-        years = q.question.years
-        asked = [(where, boost) for name, where, boost in rules.INTENTS if name in asks]
-        places = [place for name, place in rules.ONE_ARTICLE if name in asks]
-        if named and fused and places:
-            # "When did the DSL take effect?" has no topic words to search with, and "define"
-            # few: the named law's commencement or definitions article joins the candidates
-            # (the intent boost ranks it).
-            floor = sorted(fused.values(), reverse=True)[min(len(fused), 5) - 1]
-            for cid in (c for doc in sorted(named) for c in index.by_doc.get(doc, ())):
-                text, meta = index.records[cid]
-                if any(place.search(text) for place in places):
-                    if not filters or matches(meta, filters):
-                        fused[cid] = max(fused.get(cid, 0.0), floor)
-        about_terms = "terms" in asks
+    def _apply_rules(
+        self, index: Index, q: _Query, fused: dict[str, float], trace: rules.Trace | None
+    ) -> None:
+        """The legal-text rules that are switched on, in order, on the fused scores."""
+        steps: list[tuple[str, Callable[[Index, _Query, dict[str, float]], None]]] = [
+            ("penalty-citing", self._penalty_citing),
+            ("one-article", self._one_article),
+            ("dates-weight", self._dates_weight),
+            ("status-weight", self._status_weight),
+            ("older-version", self._older_version),
+            ("named-boost", self._named_boost),
+            ("glossary-weight", self._glossary_weight),
+            ("intent-boost", self._intent_boost),
+            ("article-number", self._article_number),
+            ("coverage", self._coverage_boost),
+        ]
+        for name, step in steps:
+            if not self.on(name):
+                continue
+            before = dict(fused) if trace is not None else {}
+            step(index, q, fused)
+            if trace is not None:
+                trace.step(name, before, fused)
+
+    @staticmethod
+    def _penalty_citing(index: Index, q: _Query, fused: dict[str, float]) -> None:
+        """The fine for breaking a duty is in the article that cites the duty's article."""
+        if "penalty" not in q.question.asks:
+            return
+        for cid in sorted(fused, key=lambda c: -fused[c])[:5]:
+            meta = index.records[cid][1]
+            for citing in index.cited_by.get((meta["doc_id"], meta.get("article", -1)), [])[:2]:
+                if not q.filters or matches(index.records[citing][1], q.filters):
+                    fused[citing] = max(fused.get(citing, 0.0), fused[cid] * 0.9)
+
+    @staticmethod
+    def _one_article(index: Index, q: _Query, fused: dict[str, float]) -> None:
+        """ "When did the DSL take effect?" has no topic words to search with, and "define"
+        few: the named law's commencement or definitions article joins the candidates (the
+        intent boost ranks it)."""
+        places = [place for name, place in rules.ONE_ARTICLE if name in q.question.asks]
+        if not (q.named and fused and places):
+            return
+        floor = sorted(fused.values(), reverse=True)[min(len(fused), 5) - 1]
+        for cid in (c for doc in sorted(q.named) for c in index.by_doc.get(doc, ())):
+            text, meta = index.records[cid]
+            if any(place.search(text) for place in places):
+                if not q.filters or matches(meta, q.filters):
+                    fused[cid] = max(fused.get(cid, 0.0), floor)
+
+    @staticmethod
+    def _dates_weight(index: Index, q: _Query, fused: dict[str, float]) -> None:
+        asks = q.question.asks
         about_adoption = bool({"effective", "adoption"} & asks)
         about_time = about_adoption or "time" in asks
         for cid in fused:
@@ -314,25 +371,58 @@ class Retriever:
                 not about_time and intents.OPENS_COMMENCEMENT.match(text)
             ):
                 fused[cid] *= rules.DATES_WEIGHT
-            fused[cid] *= rules.STATUS_WEIGHT.get(meta.get("status", "in_force"), 1.0)
-            if meta["doc_id"] in index.older and index.older[meta["doc_id"]] not in years:
+
+    @staticmethod
+    def _status_weight(index: Index, q: _Query, fused: dict[str, float]) -> None:
+        for cid in fused:
+            fused[cid] *= rules.STATUS_WEIGHT.get(
+                index.records[cid][1].get("status", "in_force"), 1.0
+            )
+
+    @staticmethod
+    def _older_version(index: Index, q: _Query, fused: dict[str, float]) -> None:
+        for cid in fused:
+            doc = index.records[cid][1]["doc_id"]
+            if doc in index.older and index.older[doc] not in q.question.years:
                 fused[cid] *= rules.STATUS_WEIGHT["amended"]
-            if meta["doc_id"] in named:
+
+    @staticmethod
+    def _named_boost(index: Index, q: _Query, fused: dict[str, float]) -> None:
+        for cid in fused:
+            if index.records[cid][1]["doc_id"] in q.named:
                 fused[cid] *= rules.NAMED_DOC_BOOST
-            if meta.get("source_path") == self._glossary_file and not about_terms:
+
+    def _glossary_weight(self, index: Index, q: _Query, fused: dict[str, float]) -> None:
+        if "terms" in q.question.asks:
+            return
+        for cid in fused:
+            if index.records[cid][1].get("source_path") == self._glossary_file:
                 fused[cid] *= rules.GLOSSARY_WEIGHT
+
+    @staticmethod
+    def _intent_boost(index: Index, q: _Query, fused: dict[str, float]) -> None:
+        asked = [(where, boost) for name, where, boost in rules.INTENTS if name in q.question.asks]
+        if not asked:
+            return
+        for cid in fused:
+            text, meta = index.records[cid]
             for where, boost in asked:
                 if where(text, meta.get("heading_path", "")):
                     fused[cid] *= boost
+
+    @staticmethod
+    def _article_number(index: Index, q: _Query, fused: dict[str, float]) -> None:
         for number in q.question.articles:
             # "PIPL Article 38" means that article: it goes first, in every language.
-            targets = named or {d for d, _ in index.by_article}
+            targets = q.named or {d for d, _ in index.by_article}
             for doc in targets:
                 for cid in index.by_article.get((doc, number), [])[:1]:
-                    if not filters or matches(index.records[cid][1], filters):
-                        fused[cid] = fused.get(cid, 0.0) + (1.0 if named else 0.02)
-        # How much of the question each leading passage holds, in its own words or, for an
-        # English question, through the English side of the bridge: RRF only sees ranks.
+                    if not q.filters or matches(index.records[cid][1], q.filters):
+                        fused[cid] = fused.get(cid, 0.0) + (1.0 if q.named else 0.02)
+
+    def _coverage_boost(self, index: Index, q: _Query, fused: dict[str, float]) -> None:
+        """How much of the question each leading passage holds, in its own words or, for an
+        English question, through the English side of the bridge: RRF only sees ranks."""
         terms = set(tokenize(f"{q.topic} {q.expansion}"))
         english_tokens = set(tokenize(q.english))
         for cid in sorted(fused, key=lambda c: -fused[c])[: rules.COVERAGE_DEPTH]:

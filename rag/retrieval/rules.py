@@ -44,3 +44,81 @@ INTENTS = [
     ("effective", lambda text, heading: bool(intents.COMMENCEMENT.search(text)), 1.5),
     ("deadline", lambda text, heading: bool(intents.PERIOD.search(text)), 1.5),
 ]
+
+# Every leg and rule of the ranking, by the name `RAG_RULES_OFF`, `rag search --explain` and
+# `rag eval --ablate` know it by: (name, what it does). Legs add a ranking to the fusion; rules
+# move fused scores; the last three shape the list after the fusion.
+UNITS = (
+    ("dense", "leg: the question's vector, nearest passages in the vector store"),
+    ("bm25", "leg: BM25 over the passages, with the question's glossary terms"),
+    ("glossary", "question: its glossary terms in the other language join the lexical query"),
+    ("synonyms", "question: other Chinese terms the glossary gives for its Chinese terms"),
+    ("expanded-dense", "leg: the question with its glossary terms, embedded"),
+    ("bridge", "leg: English questions in the Chinese passages' English glosses, and back"),
+    ("neighbours", "leg: the corpus words nearest the question's words, searched by BM25"),
+    ("named-legs", "leg: dense and BM25 within the laws the question names"),
+    ("penalty-citing", "rule: for a penalty question, the article that cites a duty's article"),
+    ("one-article", "rule: a named law's commencement or definitions article joins"),
+    ("dates-weight", f"rule: preambles and commencement articles ×{DATES_WEIGHT} off-topic"),
+    ("status-weight", "rule: amended, superseded or repealed texts weighed down"),
+    ("older-version", "rule: the older of two versions of a law weighed down"),
+    ("named-boost", f"rule: passages of a law the question names ×{NAMED_DOC_BOOST}"),
+    ("glossary-weight", f"rule: the glossary itself ×{GLOSSARY_WEIGHT} unless asked about"),
+    ("intent-boost", "rule: the kind of article asked for (penalty, definition, …) boosted"),
+    ("article-number", "rule: an article the question names by number goes first"),
+    ("coverage", f"rule: leading passages ×(1 + {COVERAGE_WEIGHT} × share of the question)"),
+    ("collapse", "list: an article repeated unchanged in another version is quoted once"),
+    ("related", "list: the top hits' other-language twins and cross-references follow them"),
+)
+NAMES = frozenset(name for name, _ in UNITS)
+
+
+def switched_off(setting: str) -> frozenset[str]:
+    """The names in `RAG_RULES_OFF` ("coverage,bridge"); an unknown name is an error, so that
+    a typo does not pass for a measured ablation."""
+    from ..errors import ConfigError
+
+    names = frozenset(n.strip() for n in setting.split(",") if n.strip())
+    if unknown := sorted(names - NAMES):
+        raise ConfigError(
+            f"RAG_RULES_OFF names no rule: {', '.join(unknown)} (known: {', '.join(sorted(NAMES))})"
+        )
+    return names
+
+
+class Trace:
+    """What moved each candidate, recorded for `rag search --explain`: the legs that returned
+    it (with its rank in each) and every rule that changed its score (before, after)."""
+
+    def __init__(self) -> None:
+        self.legs: dict[str, dict[str, int]] = {}
+        self.moves: dict[str, list[tuple[str, float, float]]] = {}
+        self.lists: dict[str, list[str]] = {}  # cid -> the list units that added or dropped it
+        self.expansion = ""  # what the glossary and synonyms added to the question
+
+    def leg(self, name: str, ranking: list[tuple[str, float]]) -> None:
+        for rank, (cid, _) in enumerate(ranking, 1):
+            self.legs.setdefault(cid, {}).setdefault(name, rank)
+
+    def step(self, name: str, before: dict[str, float], after: dict[str, float]) -> None:
+        for cid, score in after.items():
+            was = before.get(cid, 0.0)
+            if abs(score - was) > 1e-12:
+                self.moves.setdefault(cid, []).append((name, was, score))
+
+    def listed(self, unit: str, cids: set[str]) -> None:
+        """`unit` (collapse, related) dropped or added these candidates."""
+        for cid in cids:
+            self.lists.setdefault(cid, []).append(unit)
+
+    def of(self, cid: str) -> dict:
+        """One candidate's trace, as `--explain` prints and `--json` writes it."""
+        return {
+            "legs": self.legs.get(cid, {}),
+            "rules": [
+                {"rule": name, "before": round(was, 5), "after": round(now, 5)}
+                for name, was, now in self.moves.get(cid, [])
+            ],
+            "added_by": self.lists.get(cid, []),
+            "expansion": self.expansion,
+        }
