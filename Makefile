@@ -4,8 +4,10 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed
+# STARD dev questions `make eval` and `make eval-ablate` take (of 1,090)
+STARD_SAMPLE ?= 300
 
-.PHONY: install run ingest test test-fast lint eval bench bench-scale clean
+.PHONY: install run ingest test test-fast lint eval eval-full eval-ablate bench bench-scale clean
 
 # torch comes first and pinned: left to the resolver, sentence-transformers would pull a
 # multi-GB CUDA build. 2.13.0 is a CPU wheel.
@@ -46,6 +48,17 @@ eval: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_scope.jsonl --corpus ../shared/policy-texts/docs --baseline --exact --json eval/results/policy_texts_scope.json
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/corpus_qa.jsonl --corpus corpus --baseline --exact --json eval/results/corpus_qa.json
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/staff_qa.jsonl --corpus corpus --baseline --exact --json eval/results/staff_qa.json
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval ../shared/stard/dev.jsonl --sample $(STARD_SAMPLE) --exact --json eval/results/stard-dev-sample.json
+
+# STARD's 1,090 lay questions over the whole body of law (../shared/chinese-law): the first run
+# ingests 64,612 articles into eval/.data (about 5 minutes), each run after it about 10 minutes.
+eval-full: install
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval ../shared/stard/dev.jsonl --exact --json eval/results/stard-dev.json
+
+# What each leg and rule is worth on each gold set, one switched off at a time:
+# eval/results/ablation.md.
+eval-ablate: install
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_qa.jsonl eval/policy_texts_heldout.jsonl eval/staff_qa.jsonl ../shared/stard/dev.jsonl --sample $(STARD_SAMPLE) --exact --ablate
 
 bench: install
 	HF_HUB_OFFLINE=1 $(PY) bench/run.py --out bench/results/latest.json

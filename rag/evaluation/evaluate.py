@@ -45,7 +45,10 @@ if TYPE_CHECKING:
     from ..config import Settings
 
 KS = (1, 3, 5, 10)
-METRICS = [f"hit@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr@10", "ndcg@10"]
+DEEP = 100  # a second search this deep gives recall@100 (the STARD paper's measure)
+METRICS = (
+    [f"hit@{k}" for k in KS] + [f"recall@{k}" for k in KS] + [f"recall@{DEEP}", "mrr@10", "ndcg@10"]
+)
 GROUPS = ("all", "en", "zh", "EN→EN", "EN→ZH", "ZH→ZH", "ZH→EN")
 ROOT = Path(__file__).resolve().parents[2]
 # The glossary that widens an answer sentence's key terms across languages (support on topic):
@@ -58,7 +61,33 @@ DEFAULT_CORPUS = {
     "policy_texts_heldout": "../shared/policy-texts/docs",
     "corpus_qa": "corpus",
     "staff_qa": "corpus",
+    "stard-dev": "../shared/chinese-law/docs",
 }
+ABLATION_METRICS = ("hit@5", "mrr@10", "recall@10")
+
+
+def set_name(path: Path) -> str:
+    """What a gold set is called in results: its file's stem for the project's own sets
+    (eval/staff_qa.jsonl: staff_qa), its folder and stem for one kept elsewhere
+    (../shared/stard/dev.jsonl: stard-dev); results and data never go beside a shared set."""
+    path = Path(path).resolve()
+    if path.parent == ROOT / "eval":
+        return path.stem
+    return f"{path.parent.name}-{path.stem}"
+
+
+def sample(questions: list[GoldQuestion], n: int | None) -> list[GoldQuestion]:
+    """`n` questions chosen by a hash of their ids: the same sample on every run and machine,
+    and spread over the whole file (STARD's order follows the law)."""
+    if not n or n >= len(questions):
+        return questions
+    import hashlib
+
+    def key(q: GoldQuestion) -> bytes:
+        return hashlib.blake2b(q.id.encode("utf-8"), digest_size=8).digest()
+
+    chosen = {q.id for q in sorted(questions, key=key)[:n]}
+    return [q for q in questions if q.id in chosen]
 
 
 def ranked_from_hit(hit: Hit) -> Ranked:
@@ -85,11 +114,19 @@ def dedupe(ranking: Iterable[Ranked]) -> list[Ranked]:
 
 
 def retrieval_metrics(
-    ranking: Sequence[Ranked], gold: Sequence[GoldItem], ks: Sequence[int] = KS
+    ranking: Sequence[Ranked],
+    gold: Sequence[GoldItem],
+    ks: Sequence[int] = KS,
+    deep: Sequence[Ranked] | None = None,
 ) -> dict[str, float]:
-    """hit@k, recall@k, MRR@10 and nDCG@10 (binary gain) of one ranking against its gold."""
+    """hit@k, recall@k, MRR@10 and nDCG@10 (binary gain) of one ranking against its gold;
+    recall@100 of `deep`, a search 100 deep, when given."""
     if not gold:
         raise ValueError("retrieval metrics need at least one gold item")
+    out = {}
+    if deep is not None:
+        found = {i for p in dedupe(deep)[:DEEP] for i, g in enumerate(gold) if matches(g, p)}
+        out[f"recall@{DEEP}"] = len(found) / len(gold)
     ranked = dedupe(ranking)[: max(*ks, 10)]
     covered: set[int] = set()
     coverage, gains, first = [], [], None
@@ -100,7 +137,6 @@ def retrieval_metrics(
         gains.append(1.0 if new else 0.0)
         if new and first is None:
             first = rank
-    out = {}
     for k in ks:
         out[f"hit@{k}"] = float(first is not None and first <= k)
         out[f"recall@{k}"] = (coverage[min(k, len(coverage)) - 1] if coverage else 0) / len(gold)
@@ -127,13 +163,19 @@ def directions(q: GoldQuestion, languages: dict[str, str]) -> dict[str, list[Gol
 
 
 def score_question(
-    ranking: Sequence[Ranked], q: GoldQuestion, languages: dict[str, str]
+    ranking: Sequence[Ranked],
+    q: GoldQuestion,
+    languages: dict[str, str],
+    deep: Sequence[Ranked] | None = None,
 ) -> dict[str, dict]:
-    """Metrics of one question in every group it belongs to ("all", its language, directions)."""
-    overall = retrieval_metrics(ranking, q.gold)
+    """Metrics of one question in every group it belongs to ("all", its language, directions,
+    and the family of law its gold is in: the folder of a gold document, 刑法 or 司法解释)."""
+    overall = retrieval_metrics(ranking, q.gold, deep=deep)
     scores = {"all": overall, q.lang: overall}
     for direction, items in directions(q, languages).items():
-        scores[direction] = retrieval_metrics(ranking, items)
+        scores[direction] = retrieval_metrics(ranking, items, deep=deep)
+    for family in sorted({g.doc_id.split("/")[0] for g in q.gold if "/" in g.doc_id}):
+        scores[f"law:{family}"] = overall
     return scores
 
 
@@ -146,11 +188,14 @@ def percentile(values: Sequence[float], p: float) -> float | None:
 
 
 def aggregate(per_question: list[dict[str, dict]]) -> dict[str, dict]:
+    families = sorted({g for s in per_question for g in s if g.startswith("law:")})
     out = {}
-    for group in GROUPS:
+    for group in [*GROUPS, *families]:
         rows = [s[group] for s in per_question if group in s]
         if rows:
-            out[group] = {"n": len(rows)} | {m: mean(r[m] for r in rows) for m in METRICS}
+            out[group] = {"n": len(rows)} | {
+                m: mean(r[m] for r in rows) for m in METRICS if m in rows[0]
+            }
     return out
 
 
@@ -158,14 +203,22 @@ def _latency(ms: list[float]) -> dict[str, float | None]:
     return {"p50": percentile(ms, 50), "p95": percentile(ms, 95)}
 
 
-def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False) -> dict[str, Any]:
-    """Ingest the settings' corpus into its data dir, run every question, return the figures."""
+def run_eval(
+    path: Path,
+    settings: Settings,
+    k: int = 10,
+    baseline: bool = False,
+    size: int | None = None,
+    ablate: bool = False,
+) -> dict[str, Any]:
+    """Ingest the settings' corpus into its data dir, run every question (or a fixed sample
+    of `size`), return the figures; `ablate` adds each leg and rule's contribution."""
     from ..engine import PolicyEngine
     from ..ingest import discover, ingest
     from ..retrieval import Glossary
 
     path = Path(path)
-    questions = load_gold(path)
+    questions = sample(load_gold(path), size)
     report = ingest(settings, settings.corpus_paths, progress=False)
     if report.failed:
         raise RagError(f"ingest failed for {report.failed}")
@@ -185,6 +238,7 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
         started = time.perf_counter()
         hits = engine.search(q.question, k=k)
         search_ms.append((time.perf_counter() - started) * 1000)
+        deep = [ranked_from_hit(h) for h in engine.search(q.question, k=max(k, DEEP))]
         started = time.perf_counter()
         answer = engine.answer(q.question)
         answer_ms.append((time.perf_counter() - started) * 1000)
@@ -204,7 +258,7 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
             "top": [f"{h.doc_id}#{-1 if h.article is None else h.article}" for h in hits],
         }
         if q.in_scope:
-            scores.append(score_question(ranking, q, languages))
+            scores.append(score_question(ranking, q, languages, deep))
             row["first_gold_rank"] = _first_ranks(scores[-1])
         row["answer"] = answer_metrics(answer, q, glossary)
         rows.append(row)
@@ -220,6 +274,7 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
     result: dict[str, Any] = {
         "file": str(path),
         "k": k,
+        "sample": size,
         "questions": len(questions),
         "in_scope": sum(q.in_scope for q in questions),
         "documents": len(languages),
@@ -230,6 +285,8 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
         "latency_ms": {"search": _latency(search_ms), "answer": _latency(answer_ms)},
         "per_question": rows,
     }
+    if ablate:
+        result["ablation"] = ablation(engine, questions, languages, k)
     if baseline:
         from .baseline import baseline_index
 
@@ -252,10 +309,68 @@ def run_eval(path: Path, settings: Settings, k: int = 10, baseline: bool = False
             "latency_ms": {"search": _latency(base_ms)},
         }
         result["ratio"] = {
-            group: {m: _ratio(ours[m], result["baseline"]["retrieval"][group][m]) for m in METRICS}
+            group: {
+                m: _ratio(ours.get(m), result["baseline"]["retrieval"][group].get(m))
+                for m in METRICS
+            }
             for group, ours in result["retrieval"].items()
         }
     return result
+
+
+def ablation(
+    engine: Any, questions: Sequence[GoldQuestion], languages: dict[str, str], k: int
+) -> dict[str, dict[str, float]]:
+    """What each leg and rule is worth on these questions: the retrieval figures with all
+    of them on ("all on"), then with each one switched off alone, as differences."""
+    from ..retrieval import rules
+
+    retriever = engine.retriever
+    kept = retriever.off
+    answerable = [q for q in questions if q.in_scope]
+
+    def figures() -> dict[str, float]:
+        per_question = [
+            score_question(
+                [ranked_from_hit(h) for h in engine.search(q.question, k=k)], q, languages
+            )
+            for q in answerable
+        ]
+        return {m: aggregate(per_question)["all"][m] for m in ABLATION_METRICS}
+
+    try:
+        base = figures()
+        table = {"all on": base}
+        for name, _ in rules.UNITS:
+            if name in kept:
+                continue
+            retriever.off = kept | {name}
+            table[name] = {m: round(v - base[m], 4) for m, v in figures().items()}
+    finally:
+        retriever.off = kept
+    return table
+
+
+def ablation_table(results: dict[str, dict[str, Any]]) -> str:
+    """The ablations of several gold sets side by side, in Markdown: Δ when a unit is off
+    (negative: the unit helps there)."""
+    from ..retrieval import rules
+
+    sets = [name for name, r in results.items() if r.get("ablation")]
+    head = "| unit | " + " | ".join(f"{s} Δhit@5 | {s} ΔMRR@10" for s in sets) + " |"
+    lines = [head, "|" + "---|" * (1 + 2 * len(sets))]
+    base = ["all on"] + [name for name, _ in rules.UNITS]
+    for unit in base:
+        cells = []
+        for s in sets:
+            row = results[s]["ablation"].get(unit)
+            if row is None:
+                cells += ["off", "off"]
+            else:
+                sign = "" if unit == "all on" else "+"
+                cells += [f"{row['hit@5']:{sign}.3f}", f"{row['mrr@10']:{sign}.3f}"]
+        lines.append(f"| {unit} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _first_ranks(scores: dict[str, dict]) -> dict[str, int | None]:
@@ -268,19 +383,54 @@ def _ratio(ours: float | None, base: float | None) -> float | None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """`rag eval FILE [-k 10] [--json OUT] [--corpus DIR] [--baseline] [--exact]`."""
-    from ..config import Settings
+    """`rag eval FILE... [-k 10] [--json OUT] [--corpus DIR] [--baseline] [--exact]
+    [--sample N] [--ablate]`."""
     from .report import format_report
 
-    path = Path(args.file)
-    if not path.exists():
-        raise RagError(f"gold set not found: {path}")
+    paths = [Path(f) for f in (args.file if isinstance(args.file, list) else [args.file])]
+    for path in paths:
+        if not path.exists():
+            raise RagError(f"gold set not found: {path}")
+    if getattr(args, "json", None) and len(paths) > 1:
+        raise RagError("--json names one results file: give one gold set with it")
+    results = {}
+    for path in paths:
+        result = _evaluate(path, args)
+        print(format_report(result))
+        out = (
+            Path(args.json)
+            if getattr(args, "json", None)
+            else ROOT / "eval" / "results" / f"{set_name(path)}.json"
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nwrote {out}\n")
+        results[set_name(path)] = result
+    if getattr(args, "ablate", False):
+        table = ablation_table(results)
+        out = ROOT / "eval" / "results" / "ablation.md"
+        out.write_text(
+            "# What each leg and rule is worth\n\n`rag eval --ablate` on "
+            + ", ".join(f"{n} ({r['in_scope']} answerable)" for n, r in results.items())
+            + ": the figures with everything on, then the change when one unit alone is off "
+            "(negative: it helps there).\n\n" + table + "\n",
+            encoding="utf-8",
+        )
+        print(table)
+        print(f"\nwrote {out}")
+    return 0
+
+
+def _evaluate(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from ..config import Settings
+
+    name = set_name(path)
     corpus = getattr(args, "corpus", None)
     if corpus is None:
-        corpus = ROOT / DEFAULT_CORPUS[path.stem] if path.stem in DEFAULT_CORPUS else None
+        corpus = ROOT / DEFAULT_CORPUS[name] if name in DEFAULT_CORPUS else None
     overrides: dict[str, Any] = {
         # Its own data dir and the embedded store: an eval never touches the working index.
-        "data_dir": path.parent / ".data" / path.stem,
+        "data_dir": getattr(args, "data_dir", None) or ROOT / "eval" / ".data" / name,
         "chroma_url": "",
     }
     if corpus is not None:
@@ -289,15 +439,11 @@ def main(args: argparse.Namespace) -> int:
         # Chroma's HNSW graph differs between processes, and so do the dense leg's lower ranks.
         overrides["search_ef"] = EXACT_SEARCH_EF
     settings = Settings.from_env(**overrides)
-    k = getattr(args, "k", None) or 10
-    result = run_eval(path, settings, k=k, baseline=bool(getattr(args, "baseline", False)))
-    print(format_report(result))
-    out = (
-        Path(args.json)
-        if getattr(args, "json", None)
-        else path.parent / "results" / f"{path.stem}.json"
+    return run_eval(
+        path,
+        settings,
+        k=getattr(args, "k", None) or 10,
+        baseline=bool(getattr(args, "baseline", False)),
+        size=getattr(args, "sample", None),
+        ablate=bool(getattr(args, "ablate", False)),
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"\nwrote {out}")
-    return 0

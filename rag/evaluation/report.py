@@ -30,7 +30,7 @@ def format_report(result: dict[str, Any]) -> str:
         )
         for i, (name, row) in enumerate(systems):
             n = f"{row['n']:>4}" if "n" in row else " " * 4
-            cells = " ".join(_cell(row[c], name == "ratio") for c in cols)
+            cells = " ".join(_cell(row.get(c), name == "ratio") for c in cols)
             lines.append(f"{group if i == 0 else '':<7} {name:<9} {n} {cells}")
     a, lat = result["answers"], result["latency_ms"]
     lines += [

@@ -38,13 +38,17 @@ def test_eval_end_to_end_with_baseline(
     subset.write_text("\n".join(rows[i] for i in SUBSET) + "\n", encoding="utf-8")
     out = tmp_path / "out.json"
 
-    assert main(argparse.Namespace(file=subset, k=10, json=out, corpus=corpus, baseline=True)) == 0
+    data = tmp_path / ".data"
+    args = argparse.Namespace(
+        file=[subset], k=10, json=out, corpus=corpus, baseline=True, data_dir=data
+    )
+    assert main(args) == 0
 
     printed = capsys.readouterr().out
     assert "baseline" in printed and "ratio" in printed and "EN→ZH" in printed
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["questions"] == 6 and result["in_scope"] == 5 and result["documents"] == 3
-    assert (tmp_path / ".data" / "subset").is_dir()  # its own index, next to the gold file
+    assert (data / "chroma").is_dir()  # its own index, where it was told
     ours, base = result["retrieval"], result["baseline"]["retrieval"]
     assert ours["all"]["n"] == base["all"]["n"] == 5
     assert ours["all"]["hit@10"] >= 0.8  # plain questions over three texts

@@ -118,7 +118,12 @@ def test_eval_reports_mode_share_and_unsupported_rate(
         monkeypatch.setenv("RAG_MIN_RELEVANCE", "0")
         out = tmp_path / "out.json"
         assert (
-            main(argparse.Namespace(file=path, k=10, json=out, corpus=corpus, baseline=False)) == 0
+            main(
+                argparse.Namespace(
+                    file=[path], k=10, json=out, corpus=corpus, data_dir=tmp_path / ".data"
+                )
+            )
+            == 0
         )
         assert len(standin.requests) == 5  # one call per question, plus the retry after the 500
 

@@ -11,11 +11,15 @@ import pytest
 from rag.errors import RagError
 from rag.evaluation.baseline import article_spans, article_texts, chunk_coverage, heading_paths
 from rag.evaluation.evaluate import (
+    ablation_table,
+    aggregate,
     dedupe,
     percentile,
     ranked_from_hit,
     retrieval_metrics,
+    sample,
     score_question,
+    set_name,
 )
 from rag.evaluation.gold import GoldItem, GoldQuestion, Ranked, load_gold
 from rag.types import Hit, PassageMeta
@@ -286,3 +290,62 @@ def test_old_cybersecurity_law_only_for_questions_about_the_past(gold: list[Gold
     for q in gold:
         if any(g.doc_id == CSL_2016 for g in q.gold):
             assert "2016" in q.question, q.id
+
+
+def test_recall_at_100_comes_from_the_deep_search_and_the_rest_from_the_shallow_one():
+    gold = [GoldItem("刑法/刑法", 264), GoldItem("刑法/刑法", 266)]
+    shallow = [art("刑法/刑法", 1), art("刑法/刑法", 264)]
+    deep = [art("刑法/刑法", n) for n in range(200, 300)]  # 266 at rank 67
+    got = retrieval_metrics(shallow, gold, deep=deep)
+    assert got["recall@10"] == 0.5 and got["recall@100"] == 1.0 and got["mrr@10"] == 0.5
+    assert "recall@100" not in retrieval_metrics(shallow, gold)
+
+
+def test_questions_are_also_scored_by_the_family_of_law_of_their_gold():
+    q = GoldQuestion(
+        "s-1",
+        "盗窃多少钱判刑？",
+        "zh",
+        True,
+        (GoldItem("刑法/刑法", 264), GoldItem("司法解释/盗窃", 1)),
+    )
+    scores = score_question([art("刑法/刑法", 264)], q, {})
+    assert {"law:刑法", "law:司法解释"} <= set(scores)
+    table = aggregate([scores])
+    assert table["law:刑法"]["n"] == 1 and table["law:刑法"]["hit@1"] == 1.0
+
+
+def test_a_sample_is_the_same_every_time_and_keeps_the_files_order():
+    questions = [GoldQuestion(f"stard-{n}", "问", "zh", True) for n in range(1, 1001)]
+    first, again = sample(questions, 100), sample(list(reversed(questions)), 100)
+    assert len(first) == 100 and {q.id for q in first} == {q.id for q in again}
+    numbers = [int(q.id.split("-")[1]) for q in first]
+    assert numbers == sorted(numbers) and numbers[0] < 100 and numbers[-1] > 900  # spread
+    assert sample(questions, None) == questions and sample(questions, 5000) == questions
+
+
+def test_a_set_kept_outside_the_project_gets_a_name_of_its_own():
+    assert set_name(ROOT / "eval" / "staff_qa.jsonl") == "staff_qa"
+    assert set_name(ROOT.parent / "shared" / "stard" / "dev.jsonl") == "stard-dev"
+
+
+def test_the_ablation_table_shows_each_unit_beside_everything_on():
+    results = {
+        "policy": {
+            "ablation": {
+                "all on": {"hit@5": 0.9, "mrr@10": 0.8},
+                "coverage": {"hit@5": -0.05, "mrr@10": -0.04},
+            }
+        },
+        "stard": {
+            "ablation": {
+                "all on": {"hit@5": 0.5, "mrr@10": 0.4},
+                "coverage": {"hit@5": 0.01, "mrr@10": 0.0},
+            }
+        },
+    }
+    table = ablation_table(results).splitlines()
+    assert table[0] == "| unit | policy Δhit@5 | policy ΔMRR@10 | stard Δhit@5 | stard ΔMRR@10 |"
+    assert "| all on | 0.900 | 0.800 | 0.500 | 0.400 |" in table
+    assert "| coverage | -0.050 | -0.040 | +0.010 | +0.000 |" in table
+    assert "| bridge | off | off | off | off |" in table  # not measured: switched off already
