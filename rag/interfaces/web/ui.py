@@ -382,6 +382,8 @@ def stream_reply(
                 status = engine.index_status()
                 n = len(value)
                 found = f"Found {n} passage{'s' if n != 1 else ''}"
+                # Without a model the answer follows within milliseconds: a progress message
+                # would cost every user another round of the chat's rendering for nothing.
                 if status.get("llm"):
                     wait = status.get("llm_wait_seconds") or 0
                     yield (
@@ -391,8 +393,6 @@ def stream_reply(
                             f"{wait:.0f} s, the quoted answer is shown)…*"
                         ),
                     )
-                else:
-                    yield "progress", f"*{found}; writing the answer…*"
             elif kind == "token":
                 text += value
                 yield "token", text
