@@ -48,7 +48,7 @@ eval: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_scope.jsonl --corpus ../shared/policy-texts/docs --baseline --exact --json eval/results/policy_texts_scope.json
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/corpus_qa.jsonl --corpus corpus --baseline --exact --json eval/results/corpus_qa.json
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/staff_qa.jsonl --corpus corpus --baseline --exact --json eval/results/staff_qa.json
-	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval ../shared/stard/dev.jsonl --sample $(STARD_SAMPLE) --exact --json eval/results/stard-dev-sample.json
+	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval ../shared/stard/dev.jsonl --sample $(STARD_SAMPLE) --exact
 
 # STARD's 1,090 lay questions over the whole body of law (../shared/chinese-law): the first run
 # ingests 64,612 articles into eval/.data (about 5 minutes), each run after it about 10 minutes.

@@ -400,7 +400,7 @@ def main(args: argparse.Namespace) -> int:
         out = (
             Path(args.json)
             if getattr(args, "json", None)
-            else ROOT / "eval" / "results" / f"{set_name(path)}.json"
+            else ROOT / "eval" / "results" / f"{_results_name(path, args)}.json"
         )
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -419,6 +419,14 @@ def main(args: argparse.Namespace) -> int:
         print(table)
         print(f"\nwrote {out}")
     return 0
+
+
+def _results_name(path: Path, args: argparse.Namespace) -> str:
+    """A sample's or an ablation's results never overwrite the whole set's (which `make eval`
+    writes with the baseline): stard-dev-sample.json, staff_qa-ablation.json."""
+    if getattr(args, "ablate", False):
+        return set_name(path) + "-ablation"
+    return set_name(path) + ("-sample" if getattr(args, "sample", None) else "")
 
 
 def _evaluate(path: Path, args: argparse.Namespace) -> dict[str, Any]:

@@ -349,3 +349,15 @@ def test_the_ablation_table_shows_each_unit_beside_everything_on():
     assert "| all on | 0.900 | 0.800 | 0.500 | 0.400 |" in table
     assert "| coverage | -0.050 | -0.040 | +0.010 | +0.000 |" in table
     assert "| bridge | off | off | off | off |" in table  # not measured: switched off already
+
+
+def test_a_sample_or_an_ablation_never_overwrites_the_whole_sets_results():
+    import argparse
+
+    from rag.evaluation.evaluate import _results_name
+
+    stard = ROOT.parent / "shared" / "stard" / "dev.jsonl"
+    assert _results_name(stard, argparse.Namespace()) == "stard-dev"
+    assert _results_name(stard, argparse.Namespace(sample=300)) == "stard-dev-sample"
+    staff = ROOT / "eval" / "staff_qa.jsonl"
+    assert _results_name(staff, argparse.Namespace(sample=300, ablate=True)) == "staff_qa-ablation"
