@@ -59,6 +59,7 @@ EXACT_SEARCH_EF = 100_000  # more candidates than an index holds: `--exact` sear
 DEFAULT_CORPUS = {
     "policy_texts_qa": "../shared/policy-texts/docs",
     "policy_texts_heldout": "../shared/policy-texts/docs",
+    "policy_texts_scope": "../shared/policy-texts/docs",
     "corpus_qa": "corpus",
     "staff_qa": "corpus",
     "stard-dev": "../shared/chinese-law/docs",
@@ -400,7 +401,7 @@ def main(args: argparse.Namespace) -> int:
         out = (
             Path(args.json)
             if getattr(args, "json", None)
-            else ROOT / "eval" / "results" / f"{_results_name(path, args)}.json"
+            else ROOT / "eval" / "results" / f"{results_name(path, args)}.json"
         )
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -421,7 +422,7 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _results_name(path: Path, args: argparse.Namespace) -> str:
+def results_name(path: Path, args: argparse.Namespace) -> str:
     """A sample's or an ablation's results never overwrite the whole set's (which `make eval`
     writes with the baseline): stard-dev-sample.json, staff_qa-ablation.json."""
     if getattr(args, "ablate", False):

@@ -319,7 +319,6 @@ class Retriever:
             ("dates-weight", self._dates_weight),
             ("status-weight", self._status_weight),
             ("older-version", self._older_version),
-            ("named-boost", self._named_boost),
             ("glossary-weight", self._glossary_weight),
             ("intent-boost", self._intent_boost),
             ("article-number", self._article_number),
@@ -385,12 +384,6 @@ class Retriever:
             doc = index.records[cid][1]["doc_id"]
             if doc in index.older and index.older[doc] not in q.question.years:
                 fused[cid] *= rules.STATUS_WEIGHT["amended"]
-
-    @staticmethod
-    def _named_boost(index: Index, q: _Query, fused: dict[str, float]) -> None:
-        for cid in fused:
-            if index.records[cid][1]["doc_id"] in q.named:
-                fused[cid] *= rules.NAMED_DOC_BOOST
 
     def _glossary_weight(self, index: Index, q: _Query, fused: dict[str, float]) -> None:
         if "terms" in q.question.asks:

@@ -16,7 +16,6 @@ RRF_K = 20
 COVERAGE_DEPTH = 30
 COVERAGE_WEIGHT = 0.5
 STATUS_WEIGHT = {"in_force": 1.0, "amended": 0.85, "superseded": 0.8, "repealed": 0.7}
-NAMED_DOC_BOOST = 1.3
 # A law's preamble (title, adopting body, dates: the passage before its first article) and its
 # commencement article (本法自…起施行, with any transitional rule: also for a question naming a
 # year or asking about the past) answer questions about when it was adopted or applies; for
@@ -62,7 +61,6 @@ UNITS = (
     ("dates-weight", f"rule: preambles and commencement articles ×{DATES_WEIGHT} off-topic"),
     ("status-weight", "rule: amended, superseded or repealed texts weighed down"),
     ("older-version", "rule: the older of two versions of a law weighed down"),
-    ("named-boost", f"rule: passages of a law the question names ×{NAMED_DOC_BOOST}"),
     ("glossary-weight", f"rule: the glossary itself ×{GLOSSARY_WEIGHT} unless asked about"),
     ("intent-boost", "rule: the kind of article asked for (penalty, definition, …) boosted"),
     ("article-number", "rule: an article the question names by number goes first"),

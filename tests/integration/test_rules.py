@@ -38,7 +38,6 @@ LIVE_ON = {
     "dates-weight": "网络平台安全条例 适用范围",  # at k=20: below the first eight
     "status-weight": REVISION,
     "older-version": REVISION,
-    "named-boost": CONSENT,
     "intent-boost": FINE,
     "article-number": "What does Article 9 of the PDPL-T say?",
     "coverage": CONSENT,

@@ -354,10 +354,10 @@ def test_the_ablation_table_shows_each_unit_beside_everything_on():
 def test_a_sample_or_an_ablation_never_overwrites_the_whole_sets_results():
     import argparse
 
-    from rag.evaluation.evaluate import _results_name
+    from rag.evaluation.evaluate import results_name
 
     stard = ROOT.parent / "shared" / "stard" / "dev.jsonl"
-    assert _results_name(stard, argparse.Namespace()) == "stard-dev"
-    assert _results_name(stard, argparse.Namespace(sample=300)) == "stard-dev-sample"
+    assert results_name(stard, argparse.Namespace()) == "stard-dev"
+    assert results_name(stard, argparse.Namespace(sample=300)) == "stard-dev-sample"
     staff = ROOT / "eval" / "staff_qa.jsonl"
-    assert _results_name(staff, argparse.Namespace(sample=300, ablate=True)) == "staff_qa-ablation"
+    assert results_name(staff, argparse.Namespace(sample=300, ablate=True)) == "staff_qa-ablation"
