@@ -118,3 +118,39 @@ def test_a_row_sentence_is_one_sentence_that_keeps_every_value():
     )
     assert sentences(said) == [said]
     assert row_sentence(header, ["—", "", "—", " "]) == ""  # nothing to state
+
+
+def test_stemming_from_many_threads_at_once_gives_every_word_its_own_stem():
+    # Issue 16's 8-user bench: one answer in 80 failed with IndexError inside Snowball, whose
+    # stemmer keeps the current word in the object. A tiny switch interval makes the threads
+    # interleave inside stemWord, as 8 web users' questions did.
+    import sys
+    import threading
+
+    import snowballstemmer
+
+    from rag.text import tokens
+
+    words = [f"{base}{'x' * (n % 7)}ing" for n in range(400) for base in ("regulat", "transfer")]
+    expected = {w: snowballstemmer.stemmer("english").stemWord(w) for w in words}
+    tokens._snowball.cache_clear()
+    errors: list[BaseException] = []
+    wrong: list[str] = []
+
+    def stem_all(part: list[str]) -> None:
+        try:
+            wrong.extend(w for w in part if tokens.stem(w) != expected[w])
+        except Exception as exc:
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=stem_all, args=(words[i::8],)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors and not wrong, (errors[:2], wrong[:5])
