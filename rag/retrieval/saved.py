@@ -17,6 +17,7 @@ with): after an upgrade or a change of dictionary, glossary or embedder it is re
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
 import logging
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -192,6 +194,19 @@ def latest(
     return None
 
 
+def _unpickle(saved: BinaryIO) -> Any:
+    """`pickle.load` with the cyclic garbage collector paused: the tables of the whole body
+    of law are millions of small objects, and collections triggered while they are created
+    doubled the load (1.70 s against 0.89 s for 110 MB), the largest part of a cold start."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(saved)
+    finally:
+        if paused:
+            gc.enable()
+
+
 def _read(
     folder: Path,
     dictionary: Dictionary | None,
@@ -199,13 +214,13 @@ def _read(
     per_word: int,
 ) -> Index:
     with (folder / "tables.pkl").open("rb") as saved:
-        tables = pickle.load(saved)  # written by this package into its own data dir
+        tables = _unpickle(saved)  # written by this package into its own data dir
     index = Index(**tables)
     index.bm25 = BM25Index.load(folder / "lexical")
     if (folder / "glosses").is_dir():
         if dictionary is None:
             with (folder / "dictionary.pkl").open("rb") as saved:
-                dictionary = pickle.load(saved)
+                dictionary = _unpickle(saved)
         index.bridge = Bridge(
             dictionary=dictionary,
             glosses=BM25Index.load(folder / "glosses"),

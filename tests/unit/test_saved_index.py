@@ -203,3 +203,21 @@ def test_the_dictionary_is_saved_parsed_with_the_index(tmp_path):
     assert again.bridge.glosses.search("individual", 4) == index.bridge.glosses.search(
         "individual", 4
     )
+
+
+def test_loading_pauses_the_garbage_collector_and_always_restores_it(tmp_path):
+    # The cyclic collector is paused while the tables unpickle (it doubled a cold start's
+    # load); a process must never be left without it, nor have it turned on if it was off.
+    import gc
+
+    save(build_index(IDS, TEXTS, METAS), tmp_path, "gen-1", recipe())
+    assert load(tmp_path, "gen-1", recipe(), None, None, 0) is not None and gc.isenabled()
+    (tmp_path / "gen-1" / "tables.pkl").write_bytes(b"not a pickle")
+    assert load(tmp_path, "gen-1", recipe(), None, None, 0) is None and gc.isenabled()
+    gc.disable()
+    try:
+        save(build_index(IDS, TEXTS, METAS), tmp_path, "gen-2", recipe())
+        load(tmp_path, "gen-2", recipe(), None, None, 0)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
