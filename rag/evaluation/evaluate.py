@@ -20,6 +20,7 @@ Latency: nearest-rank p50/p95 of `search` and `answer` after one warm-up query.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -82,7 +83,6 @@ def sample(questions: list[GoldQuestion], n: int | None) -> list[GoldQuestion]:
     and spread over the whole file (STARD's order follows the law)."""
     if not n or n >= len(questions):
         return questions
-    import hashlib
 
     def key(q: GoldQuestion) -> bytes:
         return hashlib.blake2b(q.id.encode("utf-8"), digest_size=8).digest()

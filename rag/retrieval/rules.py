@@ -6,6 +6,7 @@ Each figure in a comment was measured with `rag eval` when the constant was chos
 
 from __future__ import annotations
 
+from ..errors import ConfigError
 from ..knowledge import intents
 
 # Reciprocal-rank constant: 20 lets each leg's first ranks count (MRR@10 0.743 → 0.759 on the
@@ -74,8 +75,6 @@ NAMES = frozenset(name for name, _ in UNITS)
 def switched_off(setting: str) -> frozenset[str]:
     """The names in `RAG_RULES_OFF` ("coverage,bridge"); an unknown name is an error, so that
     a typo does not pass for a measured ablation."""
-    from ..errors import ConfigError
-
     names = frozenset(n.strip() for n in setting.split(",") if n.strip())
     if unknown := sorted(names - NAMES):
         raise ConfigError(
