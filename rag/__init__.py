@@ -17,7 +17,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import DocumentError, IndexNotBuilt, ModelUnavailable, RagError
-from .types import Answer, Chunk, Citation, Document, Engine, Hit, PassageMeta
+from .types import Answer, Chunk, Citation, Document, Engine, FacetValue, Hit, PassageMeta
 
 __all__ = [
     "Answer",
@@ -25,6 +25,7 @@ __all__ = [
     "Citation",
     "Document",
     "Engine",
+    "FacetValue",
     "Hit",
     "PassageMeta",
     "Settings",

@@ -31,15 +31,35 @@ from .retrieval import (
     Retriever,
     Trace,
     clean_filters,
+    is_follow_up,
+    join_follow_up,
+    read_question,
     uncovered_subjects,
     unknown_laws,
 )
-from .text import is_chinese, tokenize
-from .types import Answer, Chunk, Document, Hit
+from .text import tokenize
+from .types import Answer, Chunk, Document, FacetValue, Hit
 
 log = logging.getLogger(__name__)
 PASSAGE_FLOOR = 0.12  # passages less similar than this are never quoted
 NAMED_RELEVANCE = 0.8  # share of the refusal bar a question naming an indexed document must reach
+SUGGESTIONS = 3  # questions offered with a refusal, one per nearest document
+FACET_KEYS = ("doc_type", "language", "status", "short_name")
+DOCUMENT_FIELDS = (
+    "doc_id",
+    "title",
+    "title_zh",
+    "short_name",
+    "doc_type",
+    "issuer",
+    "status",
+    "language",
+    "promulgated",
+    "effective",
+    "as_of",
+    "source_path",
+    "source_url",
+)
 
 
 class PolicyEngine:
@@ -89,30 +109,34 @@ class PolicyEngine:
         }
 
     def list_documents(self) -> list[dict[str, Any]]:
+        """Every indexed document's metadata and its number of passages (`chunks`), ordered
+        by title (then date, so the versions of one law follow each other)."""
         index = self.retriever.refresh()
         docs = []
         for chunks in index.by_doc.values():
             meta = index.records[chunks[0]][1]
-            docs.append(
-                {
-                    k: meta.get(k, "")
-                    for k in (
-                        "doc_id",
-                        "title",
-                        "title_zh",
-                        "short_name",
-                        "doc_type",
-                        "status",
-                        "language",
-                        "promulgated",
-                        "effective",
-                        "source_path",
-                        "source_url",
-                    )
-                }
-                | {"chunks": len(chunks)}
-            )
-        return sorted(docs, key=lambda d: d["doc_id"])
+            docs.append({k: meta.get(k, "") for k in DOCUMENT_FIELDS} | {"chunks": len(chunks)})
+        return sorted(
+            docs,
+            key=lambda d: (
+                (d["title"] or d["title_zh"]).casefold(),
+                d["promulgated"] or d["effective"],
+                d["doc_id"],
+            ),
+        )
+
+    def facets(self) -> list[FacetValue]:
+        """The values each filter can take in this index, with their numbers of documents:
+        what a filter menu may offer (a value no document has would only empty the search)."""
+        counts: dict[tuple[str, str], int] = {}
+        for doc in self.list_documents():
+            for key in FACET_KEYS:
+                if value := str(doc.get(key) or ""):
+                    counts[key, value] = counts.get((key, value), 0) + 1
+        return [
+            FacetValue(key=key, value=value, documents=n)
+            for (key, value), n in sorted(counts.items())
+        ]
 
     def get_document(self, doc_id: str) -> Document:
         for doc in self.list_documents():
@@ -183,7 +207,8 @@ class PolicyEngine:
 
     # ---- answers ----------------------------------------------------------------------
     def standalone_question(self, question: str, history: list[dict[str, str]] | None) -> str:
-        """A follow-up ("and for minors?") made searchable on its own."""
+        """A follow-up ("and for minors?") made searchable on its own, as one readable
+        question; a question that does not lean on the previous one is left as it is."""
         previous = [
             m["content"] for m in (history or []) if m.get("role") == "user" and m.get("content")
         ]
@@ -193,8 +218,33 @@ class PolicyEngine:
             from .answer import rewrite_question
 
             return rewrite_question(question, history, self.settings)
-        short = len(question) < 20 if is_chinese(question) else len(question.split()) < 8
-        return f"{previous[-1]} {question}" if short else question
+        index = self.retriever.refresh()
+        if not is_follow_up(question, names_a_law=bool(read_question(index, question).named)):
+            return question
+        return join_follow_up(previous[-1], question, self._law_named_in(previous[-1]))
+
+    def _law_named_in(self, text: str) -> str:
+        """The short name of the first indexed law `text` names ("PIPL"), or ""."""
+        asked = read_question(self.retriever.refresh(), text)
+        if not asked.mentions:
+            return ""
+        names = {d["doc_id"]: d["short_name"] for d in self.list_documents()}
+        first = sorted(asked.mentions[0])
+        return next((names[d] for d in first if names.get(d)), "")
+
+    def suggestions(self, hits: list[Hit], chinese: bool = False) -> list[str]:
+        """Questions the index can answer about the documents nearest a refused question: the
+        article each of the nearest documents matched best, asked about by its label."""
+        asked: list[str] = []
+        seen: set[str] = set()
+        for hit in hits:
+            if hit.doc_id in seen or not hit.label:
+                continue
+            seen.add(hit.doc_id)
+            asked.append(f"{hit.label}规定了什么？" if chinese else f"What does {hit.label} say?")
+            if len(asked) == SUGGESTIONS:
+                break
+        return asked
 
     def answer(
         self,
@@ -231,9 +281,10 @@ class PolicyEngine:
         bar = self.settings.min_relevance * (NAMED_RELEVANCE if asked.named else 1.0)
         if missing or subjects or self.retriever.evidence(asked, hits) < bar:
             searched = describe_search(
-                hits, index.documents, clean_filters(filters), missing, subjects
+                hits, index.documents, clean_filters(filters), missing, subjects, standalone
             )
             answer = refusal(question, searched)
+            answer.suggestions = self.suggestions(hits, asked.chinese)
         else:
             # Passages far below the relevance bar only add noise to the quoted answer.
             # (A passage without a similarity, when the vector store could not be read, stays.)

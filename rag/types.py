@@ -224,6 +224,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     refused: bool = False
     searched: str = ""  # what was searched, shown with a refusal
+    # with a refusal: questions about the nearest indexed documents that the index can answer
+    suggestions: list[str] = field(default_factory=list)
     standalone_question: str = ""  # the follow-up rewritten into a self-contained question
     mode: str = "extractive"  # "extractive" or "llm"
     notice: str = ""  # one-line notice, e.g. the LLM failed and we fell back
@@ -239,6 +241,15 @@ class Answer:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FacetValue:
+    """One value a filter can take, as the index holds it, and how many documents have it."""
+
+    key: str  # a filter key: "doc_type", "language", "status" or "short_name"
+    value: str  # "summary", "zh", "in_force", "PIPL"
+    documents: int
 
 
 class Engine(Protocol):
@@ -274,6 +285,8 @@ class Engine(Protocol):
     def prepare(self) -> int: ...
 
     def list_documents(self) -> list[dict[str, Any]]: ...
+
+    def facets(self) -> list[FacetValue]: ...
 
     def get_document(self, doc_id: str) -> Document: ...
 

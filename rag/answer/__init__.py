@@ -5,7 +5,15 @@ The chat model's client (langchain-openai) is imported only when a model is conf
 """
 
 from .citations import build_label, make_citation, section_title, short_zh_title
-from .extractive import REFUSAL_EN, REFUSAL_ZH, describe_search, extractive_answer, refusal
+from .extractive import (
+    REFUSAL_EN,
+    REFUSAL_ZH,
+    describe_filters,
+    describe_search,
+    extractive_answer,
+    filter_value_words,
+    refusal,
+)
 from .facts import Stated, asked_field, english_name, stated_fact
 from .figures import Figure, figures
 from .generate import llm_answer, rewrite_question
@@ -24,10 +32,12 @@ __all__ = [
     "asked_field",
     "build_chat_model",
     "build_label",
+    "describe_filters",
     "describe_search",
     "endpoint",
     "english_name",
     "extractive_answer",
+    "filter_value_words",
     "figures",
     "ground",
     "holds",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..text import is_chinese, sentence_spans, tokenize
-from ..types import Answer, Citation, Hit
+from ..types import Answer, Citation, Hit, doc_kind
 from .citations import make_citation
 from .facts import Stated
 from .kinds import holds
@@ -61,31 +61,68 @@ def refusal(question: str, searched: str) -> Answer:
     return Answer(question=question, text=f"{lead} {searched}", refused=True, searched=searched)
 
 
+FILTER_NAMES = {
+    "doc_type": "kind",
+    "language": "language",
+    "status": "status",
+    "short_name": "document",
+    "doc_id": "document",
+}
+LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
+
+
+def filter_value_words(key: str, value: str) -> str:
+    """A filter's value as a reader says it: "summary", "Chinese", "in force", "PIPL"."""
+    if key == "doc_type":
+        return doc_kind(value)
+    if key == "language":
+        return LANGUAGE_NAMES.get(value, value)
+    if key == "status":
+        return value.replace("_", " ")
+    return value
+
+
+def describe_filters(filters: dict[str, Any] | None) -> str:
+    """Filters in plain words: "kind: law or summary; language: Chinese"; "" for none."""
+    parts = []
+    for key, value in (filters or {}).items():
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        words = [filter_value_words(key, str(v)) for v in values if v]
+        if words:
+            parts.append(f"{FILTER_NAMES.get(key, key)}: {' or '.join(words)}")
+    return "; ".join(parts)
+
+
 def describe_search(
     hits: list[Hit],
     documents: int,
     filters: dict[str, Any] | None,
     missing: Sequence[str] = (),
     subjects: Sequence[Uncovered] = (),
+    query: str = "",
 ) -> str:
-    where = f"{documents} documents"
-    if filters:
-        shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
-        if shown:
-            where += f" (filters: {shown})"
+    """What was searched and why nothing answers, in words a reader can act on: no scores,
+    no field names."""
+    chosen = describe_filters(filters)
+    where = f"the {documents} indexed documents" + (f" ({chosen})" if chosen else "")
+    asked = f" for “{query.strip()}”" if query.strip() else ""
     if missing:
         names = ", ".join(missing)
-        return f"The question names {names}, which is not among the {where} searched."
+        return f"The question names {names}, which is not among {where}."
     if subjects:
         about = ", ".join(f"{s.words} ({s.field})" for s in subjects)
-        return f"The question is about {about}: none of the {where} searched mentions it."
+        return f"The question is about {about}: none of {where} mentions it."
+    if not hits and chosen:
+        return (
+            f"No indexed document matches the filters you chose ({chosen}). "
+            f"Remove a filter to search all {documents} documents."
+        )
     if not hits:
-        return f"Searched {where}: no passage matched."
+        return f"Searched {where}{asked}: no passage matched."
     best = hits[0]
-    similarity = "" if best.dense_score is None else f", similarity {best.dense_score:.2f}"
     return (
-        f"Searched {where}; the closest passage ({best.label or best.title}{similarity}) "
-        "is not relevant enough to answer from."
+        f"Searched {where}{asked}. The closest passage, {best.label or best.title}, "
+        "does not answer it closely enough to quote."
     )
 
 

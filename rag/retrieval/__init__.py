@@ -3,6 +3,7 @@ laws are written, and the scope checks that refuse what the index does not cover
 
 from .bridge import Dictionary, english_terms
 from .filters import FILTER_KEYS, clean_filters
+from .followup import is_follow_up, join_follow_up
 from .glossary import Glossary
 from .index import Index, allow_chinese, build_index, names_in, same_law_refs
 from .neighbours import TermNeighbours, question_units
@@ -28,6 +29,8 @@ __all__ = [
     "clean_filters",
     "english_terms",
     "get_reranker",
+    "is_follow_up",
+    "join_follow_up",
     "names_in",
     "question_units",
     "read_question",
