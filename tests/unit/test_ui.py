@@ -9,8 +9,8 @@ import pytest
 from rag.answer import make_citation as cite
 from rag.errors import IndexNotBuilt, ModelUnavailable
 from rag.ingest import chunk_document
-from rag.interfaces.web import ui
-from rag.types import Answer, Check, Citation, DocMeta, Document, Hit, PassageMeta
+from rag.interfaces.web import chat, coverage, ui
+from rag.types import Answer, Check, Citation, DocMeta, Document, FacetValue, Hit, PassageMeta
 
 PIPL_66 = (
     "Where personal information is processed in violation of this Law, ... a fine of not more "
@@ -34,6 +34,7 @@ def make_citation(n: int = 1, **overrides) -> Citation:
         promulgated="2021-08-20",
         effective="2021-11-01",
         status="in_force",
+        doc_type="law",
         url="http://www.npc.gov.cn/pipl",
     )
     values.update(overrides)
@@ -98,72 +99,85 @@ class FakeEngine:
 # ------------------------------------------------------------------ chat message
 
 
-def test_answer_keeps_markers_and_has_no_warning_when_cited():
-    text = ui.format_answer(make_answer())
-    assert "[1]" in text
+def test_answer_links_each_marker_to_its_own_source():
+    text = chat.answer_message(make_answer())
+    assert "[\\[1\\]](?doc=pipl-en&chunk=chunk-1&start=100&end=" in text
     assert "No citation" not in text
 
 
 def test_answer_without_citation_is_flagged():
-    text = ui.format_answer(make_answer(citations=[]))
+    text = chat.answer_message(make_answer(citations=[]))
     assert "No citation" in text
 
 
-def test_refusal_says_so_and_shows_what_was_searched():
-    answer = make_answer(
-        refused=True, text="The documents do not say.", citations=[], searched="PIPL maximum fine"
+def test_an_answer_carries_its_sources_with_kind_year_quote_and_an_honest_link():
+    exact = make_citation(1, doc_type="summary", url="http://www.npc.gov.cn/pipl")
+    home = make_citation(2, url="https://flk.npc.gov.cn/")
+    text = chat.answer_message(make_answer(text="x [1] y [2].", citations=[exact, home]))
+    sources = text[text.index("**Sources**") :]
+    assert "summary · 2021 · in force" in sources and "law · 2021 · in force" in sources
+    assert "RMB50 million" in sources  # the quote stays with its answer
+    assert "[Official text](http://www.npc.gov.cn/pipl)" in sources
+    assert "[issuer's site](https://flk.npc.gov.cn/)" in sources
+    assert "[Link to this answer](./?q=What+is+the+maximum+fine+under+PIPL%3F)" in text
+
+
+def test_refusal_says_what_was_searched_the_nearest_documents_and_what_to_ask():
+    meta = PassageMeta(
+        doc_id="pipl-en",
+        title="Personal Information Protection Law",
+        doc_type="law",
+        promulgated="2021-08-20",
+        label="PIPL Art. 66",
     )
-    text = ui.format_answer(answer)
-    assert "No answer found" in text
-    assert "PIPL maximum fine" in text
+    answer = make_answer(
+        refused=True,
+        text="The corpus does not cover this. Searched the 6 indexed documents.",
+        citations=[],
+        searched="Searched the 6 indexed documents for “tariff rates”.",
+        suggestions=["What does PIPL Art. 66 say?"],
+        hits=[Hit(chunk_id="c", text="...", score=0.1, meta=meta)],
+    )
+    text = chat.answer_message(answer)
+    assert "No answer found" in text and "“tariff rates”" in text
+    assert "[Personal Information Protection Law](?doc=pipl-en) (law, 2021)" in text
+    assert "[What does PIPL Art. 66 say?](?q=What+does+PIPL+Art.+66+say%3F)" in text
     assert "No citation" not in text  # a refusal is not an uncited answer
-    # the engine's refusal text already says what was searched: not said twice
-    answer.text = "The corpus does not cover this. PIPL maximum fine"
-    assert ui.format_answer(answer).count("PIPL maximum fine") == 1
-    assert "PIPL maximum fine" in ui.sources_html(answer)
 
 
-def test_notice_rewrite_and_unsupported_sentences_are_shown():
+def test_notice_follow_up_and_unsupported_sentences_are_shown():
     answer = make_answer(
         notice="The language model did not respond; showing an extractive answer.",
         standalone_question="What is the maximum fine under PIPL Article 66?",
         checks=[Check(sentence="x", cited=[1], supported=False)],
     )
-    text = ui.format_answer(answer, question="and the fine?")
+    text = chat.answer_message(answer, question="and the fine?")
     assert text.startswith("> ℹ️ The language model did not respond")
-    assert "Interpreted as:* What is the maximum fine under PIPL Article 66?" in text
+    assert "*Follow-up, read as:* What is the maximum fine under PIPL Article 66?" in text
     assert "1 sentence could not be matched" in text
 
 
-# ------------------------------------------------------------------ sources panel
-
-
-def test_sources_panel_lists_label_title_dates_status_and_quote():
-    panel = ui.sources_html(make_answer())
-    for expected in ("[1]", "PIPL Art. 66", "Personal Information Protection Law", "2021-08-20"):
-        assert expected in panel
-    assert "Effective 2021-11-01" in panel
-    assert "in force" in panel
-    assert "RMB50 million" in panel
-    assert "?doc=pipl-en&amp;chunk=chunk-1&amp;start=100" in panel
-
-
-def test_sources_panel_escapes_hostile_metadata_and_drops_script_urls():
+def test_sources_escape_hostile_metadata_and_drop_script_urls():
     cite = make_citation(
         quote="<script>alert(1)</script>",
         title='"><img src=x onerror=alert(1)>',
         url="javascript:alert(1)",
     )
-    panel = ui.sources_html(make_answer(citations=[cite]))
-    assert "<script>" not in panel and "<img" not in panel
-    assert "&lt;script&gt;" in panel
-    assert "javascript:" not in panel
+    text = chat.answer_message(make_answer(citations=[cite]))
+    assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;" in text
+    assert "javascript:" not in text
 
 
-def test_sources_panel_for_refusal_and_empty_state():
-    assert "Sources for each answer" in ui.sources_html(None)
-    refused = ui.sources_html(make_answer(refused=True, citations=[], searched="tariff rates"))
-    assert "tariff rates" in refused
+def test_export_is_markdown_with_each_sources_label_quote_and_url():
+    follow = make_answer(question="and the fine?", standalone_question="PIPL fine?")
+    md = chat.export_markdown([make_answer(), follow], "http://desk.example/")
+    assert md.startswith("# Policy Desk answers")
+    assert "## What is the maximum fine under PIPL?" in md and "## and the fine?" in md
+    assert "1. **PIPL Art. 66** (Personal Information Protection Law, law · 2021 · in force)" in md
+    assert f"   > {PIPL_66}" in md
+    assert "   - Official text: http://www.npc.gov.cn/pipl" in md
+    assert "   - In Policy Desk: http://desk.example/?doc=pipl-en&chunk=chunk-1" in md
 
 
 # ------------------------------------------------------------------ document viewer
@@ -307,20 +321,6 @@ def test_stream_reply_hides_bugs_and_logs_them(caplog):
     assert "ZeroDivisionError" in caplog.text
 
 
-def test_sources_show_what_kind_of_text_each_citation_rests_on():
-    html = ui.sources_html(
-        Answer(
-            question="q",
-            text="x [1] y [2]",
-            citations=[
-                make_citation(1, doc_type="summary"),
-                make_citation(2, doc_type="judicial_interpretation"),
-            ],
-        )
-    )
-    assert ">summary</span>" in html and ">judicial interpretation</span>" in html
-
-
 @pytest.mark.fault
 def test_a_documents_html_and_links_are_shown_as_text_in_the_chat():
     # Issue 15: a <form> from a document rendered live in the web chat and submitted elsewhere.
@@ -328,10 +328,10 @@ def test_a_documents_html_and_links_are_shown_as_text_in_the_chat():
         '<form action="https://evil.example"><input name="pw"><button>Verify</button></form> '
         "See [the official text](https://evil.example/phish) ![x](https://evil.example/p.png) [1]"
     )
-    shown = ui.format_answer(Answer(question="q", text=hostile, citations=[make_citation()]))
+    shown = chat.answer_message(Answer(question="q", text=hostile, citations=[make_citation()]))
     assert "<form" not in shown and "<input" not in shown and "<button" not in shown
     assert "&lt;form" in shown
-    assert "](" not in shown  # no Markdown link or image left to render
+    assert "](https://evil" not in shown  # no Markdown link or image of the text's own
     assert "the official text (https://evil.example/phish)" in shown
 
 
@@ -351,3 +351,82 @@ def test_a_lone_surrogate_in_a_question_is_replaced_before_it_reaches_the_browse
     question = ui.clean_question("  PIPL fines \ud83d?  ")
     assert question == "PIPL fines ??"
     question.encode("utf-8")  # what the event stream does with it: no error now
+
+
+# ------------------------------------------------------------------ coverage and provenance
+
+
+def test_filter_menus_offer_only_what_the_index_holds_in_plain_words():
+    facets = [
+        FacetValue(key="doc_type", value="summary", documents=30),
+        FacetValue(key="doc_type", value="commentary", documents=6),
+        FacetValue(key="language", value="en", documents=36),
+        FacetValue(key="status", value="in_force", documents=35),
+    ]
+    assert coverage.facet_choices(facets, "doc_type") == [
+        ("Summary (30)", "summary"),
+        ("Commentary (6)", "commentary"),
+    ]
+    assert coverage.facet_choices(facets, "language") == [("English (36)", "en")]
+    assert coverage.facet_choices(facets, "status") == [("In force (35)", "in_force")]
+
+
+def test_active_filters_are_chips_that_name_them_in_plain_words():
+    html = coverage.chips_html({"doc_type": ["summary"], "language": ["zh"]})
+    assert 'data-key="doc_type" data-value="summary"' in html
+    assert "kind: summary" in html and "language: Chinese" in html
+    assert "doc_type=" not in html
+    assert coverage.chips_html(None) == ""
+
+
+def test_two_versions_of_a_law_are_told_apart_by_year():
+    old = {
+        "doc_id": "csl16",
+        "short_name": "CSL",
+        "promulgated": "2016-11-07",
+        "language": "en",
+        "doc_type": "summary",
+    }
+    new = dict(old, doc_id="csl25", promulgated="2025-10-28")
+    assert coverage.document_choice(old) == ("CSL · 2016 · summary · en", "csl16")
+    assert coverage.document_choice(new) == ("CSL · 2025 · summary · en", "csl25")
+
+
+def test_documents_view_lists_both_titles_kind_issuer_dates_status_and_passages():
+    doc = {
+        "doc_id": "pipl",
+        "title": "PIPL summary",
+        "title_zh": "个人信息保护法",
+        "doc_type": "summary",
+        "issuer": "NPCSC",
+        "promulgated": "2021-08-20",
+        "effective": "2021-11-01",
+        "status": "in_force",
+        "chunks": 1234,
+        "source_url": "https://flk.npc.gov.cn/",
+    }
+    html = coverage.documents_html([doc])
+    for expected in (
+        "PIPL summary",
+        "个人信息保护法",
+        "summary",
+        "NPCSC",
+        "2021",
+        "2021-11-01",
+        "in force",
+        "1,234",
+        "issuer&#x27;s site",
+        'href="?doc=pipl"',
+    ):
+        assert expected in html
+
+
+def test_viewer_header_names_the_kind_of_text_and_its_version():
+    doc = make_document("Article 1 text")
+    doc.meta.doc_type = "summary"
+    html = ui.document_html(doc)
+    assert 'class="pd-badge kind summary">summary<' in html
+    assert "2021 version" in html
+    assert "issuer&#x27;s site" not in html  # the front matter's URL is a page of its own
+    doc.meta.source_url = "https://flk.npc.gov.cn/"
+    assert "issuer&#x27;s site ↗" in ui.document_html(doc)

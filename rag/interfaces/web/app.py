@@ -7,18 +7,24 @@ messages link there).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline by default
 
 import gradio as gr  # noqa: E402
 
 from ...errors import IndexNotBuilt, RagError  # noqa: E402
-from ...types import DOC_TYPES, STATUSES, Citation, Engine  # noqa: E402
-from . import ui  # noqa: E402
+from ...types import Answer, Engine  # noqa: E402
+from . import assets, coverage, ui  # noqa: E402
+from . import chat as chat_format  # noqa: E402
+from .coverage import FILTER_MENUS  # noqa: E402
 
 log = logging.getLogger("policy_desk.app")
 
@@ -32,8 +38,17 @@ HEADER = (
 )
 
 
-def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(v.replace("_", " ").capitalize(), v) for v in values]
+def _request_base(request: gr.Request | None) -> str:
+    """The page's address without its query, from the browser's Referer; "" if unknown."""
+    referer = request.headers.get("referer", "") if request is not None else ""
+    return referer.split("?", 1)[0].split("#", 1)[0]
+
+
+def _write_export(answers: list[Answer], base_url: str) -> str:
+    folder = Path(tempfile.mkdtemp(prefix="policy-desk-export-"))
+    path = folder / "policy-desk-answers.md"
+    path.write_text(chat_format.export_markdown(answers, base_url), encoding="utf-8")
+    return str(path)
 
 
 def build_app(engine: Engine) -> gr.Blocks:
@@ -42,85 +57,110 @@ def build_app(engine: Engine) -> gr.Blocks:
     def on_load(request: gr.Request) -> tuple[Any, ...]:
         try:
             status = engine.index_status()
-            docs = engine.list_documents() if status.get("ready") else []
+            ready = bool(status.get("ready"))
+            docs = engine.list_documents() if ready else []
+            facets = engine.facets() if ready else []
         except RagError as exc:
-            status, docs = {"ready": False}, []
+            status, docs, facets = {"ready": False}, [], []
             log.warning("index status: %s", exc)
-        names = sorted({d["short_name"] for d in docs if d.get("short_name")})
-        browse = [
-            (f"{d.get('short_name') or d['title']} · {d.get('language', '')}", d["doc_id"])
-            for d in docs
-        ]
         params = dict(request.query_params) if request else {}
         doc_id, chunk_id = params.get("doc", ""), params.get("chunk", "")
         start, end = ui.parse_span(params.get("start"), params.get("end"))
         view = {"doc_id": doc_id, "chunk_id": chunk_id, "start": start, "end": end}
+        menus = [
+            gr.Dropdown(choices=coverage.facet_choices(facets, key)) for key, _ in FILTER_MENUS
+        ]
         return (
             ui.status_html(status),
-            gr.Dropdown(choices=names),
-            gr.Dropdown(choices=browse, value=doc_id or None),
+            *menus,
+            gr.Dropdown(choices=[coverage.document_choice(d) for d in docs], value=doc_id or None),
             ui.open_document(engine, doc_id, chunk_id, start, end),
             view,
-            gr.Tabs(selected="document" if doc_id else "sources"),
+            gr.Tabs(selected="document" if doc_id else "documents"),
+            coverage.documents_html(docs),
+            ui.clean_question(params.get("q", "")),
         )
 
     def ask(
         question: str,
         messages: list[dict[str, str]],
         history: list[dict[str, str]],
+        answers: list[Answer],
         doc_types: list[str],
         languages: list[str],
         statuses: list[str],
         short_names: list[str],
+        request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         question = ui.clean_question(question)
         if not question:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         filters = ui.build_filters(doc_types, languages, statuses, short_names)
         messages = [*messages, {"role": "user", "content": question}]
         reply = {"role": "assistant", "content": "*Searching the documents…*"}
-        yield [*messages, reply], history, "", gr.skip(), gr.skip(), gr.skip()
+        yield [*messages, reply], history, "", gr.skip(), gr.skip()
         for kind, value in ui.stream_reply(engine, question, history, filters):
             if kind == "progress":
                 reply["content"] = value
-                yield [*messages, reply], history, "", gr.skip(), gr.skip(), gr.skip()
             elif kind == "token":  # the model's words so far: it may repeat a document's tags
                 reply["content"] = f"{ui.DRAFT_LABEL}\n\n{ui.inert(value)} ▌"
-                yield [*messages, reply], history, "", gr.skip(), gr.skip(), gr.skip()
             elif kind == "error":
                 reply["content"] = value
-                yield [*messages, reply], history, "", gr.skip(), gr.skip(), gr.skip()
-            else:  # the final Answer
-                reply["content"] = ui.format_answer(value, question)
+            else:  # the final Answer: it keeps its own sources, in the message and for export
+                reply["content"] = chat_format.answer_message(value, question)
                 turn = [
                     {"role": "user", "content": question},
                     {"role": "assistant", "content": value.text},
                 ]
-                picks = [(ui.citation_choice(c), str(c.n)) for c in value.citations]
+                kept = [*answers, dataclasses.replace(value, hits=[], question=question)]
+                export = _write_export(kept, _request_base(request))
                 yield (
                     [*messages, reply],
                     [*history, *turn],
                     "",
-                    ui.sources_html(value),
-                    gr.Radio(choices=picks, value=None, visible=bool(picks)),
-                    value.citations,
+                    kept,
+                    gr.DownloadButton(value=export, visible=True),
                 )
+                return
+            yield [*messages, reply], history, "", gr.skip(), gr.skip()
 
-    def pick_source(choice: str | None, citations: list[Citation] | None) -> tuple[Any, ...]:
-        cite = next((c for c in citations or [] if str(c.n) == choice), None)
-        if cite is None:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        view = {
-            "doc_id": cite.doc_id,
-            "chunk_id": cite.chunk_id,
-            "start": cite.quote_start,
-            "end": cite.quote_end,
-        }
-        html = ui.open_document(
-            engine, cite.doc_id, cite.chunk_id, cite.quote_start, cite.quote_end
+    def open_link(evt: gr.EventData) -> tuple[Any, ...]:
+        """A source link (`?doc=…`) opens the Document view; `?q=…` is asked in place."""
+        params = parse_qs(urlparse(str(evt.href)).query)
+        if question := params.get("q", [""])[0]:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), question
+        doc_id, chunk_id = params.get("doc", [""])[0], params.get("chunk", [""])[0]
+        if not doc_id:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+        start, end = ui.parse_span(params.get("start", [""])[0], params.get("end", [""])[0])
+        view = {"doc_id": doc_id, "chunk_id": chunk_id, "start": start, "end": end}
+        html = ui.open_document(engine, doc_id, chunk_id, start, end)
+        return view, html, gr.Tabs(selected="document"), gr.Checkbox(value=False), doc_id, ""
+
+    def remove_filter(
+        doc_types: list[str],
+        languages: list[str],
+        statuses: list[str],
+        short_names: list[str],
+        evt: gr.EventData,
+    ) -> tuple[list[str], ...]:
+        chosen = dict(
+            zip(
+                [key for key, _ in FILTER_MENUS],
+                [doc_types, languages, statuses, short_names],
+                strict=True,
+            )
         )
-        return view, html, gr.Tabs(selected="document"), gr.Checkbox(value=False), cite.doc_id
+        return tuple(
+            [v for v in values or [] if not (key == evt.key and v == evt.value)]
+            for key, values in chosen.items()
+        )
+
+    def show_chips(
+        doc_types: list[str], languages: list[str], statuses: list[str], short_names: list[str]
+    ) -> str:
+        return coverage.chips_html(ui.build_filters(doc_types, languages, statuses, short_names))
 
     def use_example(evt: gr.SelectData) -> str:
         return evt.value["text"]
@@ -139,14 +179,16 @@ def build_app(engine: Engine) -> gr.Blocks:
         )
 
     with gr.Blocks(title="Policy Desk", fill_width=True) as demo:
-        history = gr.State([])  # plain {"role", "content"} turns for the engine
-        citations = gr.State([])
+        history = gr.State([])  # plain {"role", "content"} turns: all the engine remembers
+        answers = gr.State([])  # each turn's Answer, for the export
         view = gr.State({})
+        pending = gr.State("")  # a question from a link (`?q=…`) waiting to be asked
+        bridge = gr.HTML("", js_on_load=assets.LINK_BRIDGE_JS, elem_id="pd-bridge")
         with gr.Row(elem_classes="pd-header", equal_height=True):
             gr.HTML(HEADER, js_on_load=None)
             status = gr.HTML(js_on_load=None, elem_id="pd-status")
         with gr.Row():
-            with gr.Column(scale=5):
+            with gr.Column(scale=5, min_width=320):
                 chat = gr.Chatbot(
                     label="Conversation",
                     elem_id="pd-chat",
@@ -158,6 +200,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 )
                 with gr.Row():
                     question = gr.Textbox(
+                        label="Your question",
                         placeholder="Ask a question… (Enter to send)",
                         show_label=False,
                         container=False,
@@ -168,61 +211,84 @@ def build_app(engine: Engine) -> gr.Blocks:
                     send = gr.Button(
                         "Ask", variant="primary", scale=1, min_width=90, elem_id="pd-ask"
                     )
-                    clear = gr.Button("New chat", variant="secondary", scale=1, min_width=120)
-                with gr.Accordion("Filters", open=False):
+                    clear = gr.Button(
+                        "New chat", variant="secondary", scale=1, min_width=120, elem_id="pd-new"
+                    )
+                with gr.Row():
+                    chips = gr.HTML("", js_on_load=assets.CHIPS_JS, elem_id="pd-chips")
+                    export = gr.DownloadButton(
+                        "Export answers (Markdown)",
+                        visible=False,
+                        size="sm",
+                        scale=0,
+                        min_width=220,
+                        elem_id="pd-export",
+                    )
+                with gr.Accordion("Filters", open=False, elem_id="pd-filters"):
                     with gr.Row():
-                        doc_types = gr.Dropdown(
-                            _choices(DOC_TYPES), multiselect=True, label="Document type"
-                        )
-                        short_names = gr.Dropdown([], multiselect=True, label="Documents")
-                    with gr.Row():
-                        languages = gr.CheckboxGroup(ui.LANGUAGES, label="Language")
-                        statuses = gr.CheckboxGroup(_choices(STATUSES), label="Status")
-            with gr.Column(scale=4):
-                with gr.Tabs(selected="sources") as tabs:
-                    with gr.Tab("Sources", id="sources"):
-                        sources = gr.HTML(
-                            ui.sources_html(None), js_on_load=None, elem_id="pd-sources"
-                        )
-                        pick = gr.Radio(
-                            [], label="Open a source in the document viewer", visible=False
-                        )
+                        menus = [
+                            gr.Dropdown(
+                                [], multiselect=True, label=label, elem_id=f"pd-filter-{key}"
+                            )
+                            for key, label in FILTER_MENUS
+                        ]
+            with gr.Column(scale=4, min_width=320):
+                with gr.Tabs(selected="documents") as tabs:
                     with gr.Tab("Document", id="document"):
                         browse = gr.Dropdown([], label="Document", elem_id="pd-browse")
                         full = gr.Checkbox(False, label="Show the whole document")
                         viewer = gr.HTML(
                             ui.open_document(engine, ""),
-                            js_on_load=ui.SCROLL_TO_MARK_JS,
+                            js_on_load=assets.SCROLL_TO_MARK_JS,
                             elem_id="pd-viewer",
                         )
+                    with gr.Tab("Documents", id="documents"):
+                        documents = gr.HTML(
+                            "", js_on_load=assets.DOCUMENTS_JS, elem_id="pd-documents"
+                        )
 
-        ask_inputs = [question, chat, history, doc_types, languages, statuses, short_names]
-        ask_outputs = [chat, history, question, sources, pick, citations]
-        # One limit shared by the three ways to ask, instead of Gradio's default of one run
-        # per event, which queues every user behind the one whose question waits on a model.
+        ask_inputs = [question, chat, history, answers, *menus]
+        asked_inputs = [pending, chat, history, answers, *menus]
+        ask_outputs = [chat, history, question, answers, export]
+        # One limit shared by the ways to ask, instead of Gradio's default of one run per
+        # event, which queues every user behind the one whose question waits on a model.
         limit, shared = ASK_CONCURRENCY, "ask"
         question.submit(
             ask, ask_inputs, ask_outputs, concurrency_limit=limit, concurrency_id=shared
         )
         send.click(ask, ask_inputs, ask_outputs, concurrency_limit=limit, concurrency_id=shared)
-        chat.example_select(use_example, None, question).then(
-            ask, ask_inputs, ask_outputs, concurrency_limit=limit, concurrency_id=shared
+        chat.example_select(use_example, None, pending).then(
+            ask,
+            asked_inputs,
+            ask_outputs,
+            concurrency_limit=limit,
+            concurrency_id=shared,
+        )
+        bridge.click(open_link, None, [view, viewer, tabs, full, browse, pending]).then(
+            ask,
+            asked_inputs,
+            ask_outputs,
+            concurrency_limit=limit,
+            concurrency_id=shared,
+        )
+        # What the engine remembers is the history state: clearing the chat clears it too.
+        chat.clear(
+            lambda: ([], [], gr.DownloadButton(visible=False)), None, [history, answers, export]
         )
         clear.click(
-            lambda: (
-                [],
-                [],
-                [],
-                ui.sources_html(None),
-                gr.Radio(choices=[], value=None, visible=False),
-            ),
+            lambda: ([], [], [], gr.DownloadButton(visible=False), "", *([[]] * len(menus))),
             None,
-            [chat, history, citations, sources, pick],
+            [chat, history, answers, export, question, *menus],
         )
-        pick.input(pick_source, [pick, citations], [view, viewer, tabs, full, browse])
+        gr.on([m.change for m in menus], show_chips, menus, chips)
+        chips.click(remove_filter, menus, menus)
         browse.input(browse_document, browse, [view, viewer, full])
         full.input(toggle_full, [full, view], viewer)
-        demo.load(on_load, None, [status, short_names, browse, viewer, view, tabs])
+        demo.load(
+            on_load,
+            None,
+            [status, *menus, browse, viewer, view, tabs, documents, pending],
+        ).then(ask, asked_inputs, ask_outputs, concurrency_limit=limit, concurrency_id=shared)
     return demo
 
 
@@ -253,7 +319,7 @@ def main(host: str | None = None, port: int | None = None) -> None:
         server_name=host or settings.host,
         server_port=port or settings.port,
         theme=gr.themes.Default(primary_hue="red", neutral_hue="slate"),
-        css=ui.CSS,
+        css=assets.CSS,
         footer_links=[],
         show_error=False,
     )

@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlparse
 
 from ...errors import IndexNotBuilt, RagError
 from ...text import MarkdownTable, TableRow, markdown_tables
-from ...types import STATUSES, Answer, Citation, Document, Engine, doc_kind
+from ...types import STATUSES, Document, Engine, doc_kind
 
 log = logging.getLogger(__name__)
 
@@ -37,57 +37,6 @@ CONTEXT_CHARS = 1500  # characters of document text shown either side of a cited
 PREVIEW_CHARS = 6000  # characters shown when a document is opened without a passage
 LANGUAGES = [("English", "en"), ("中文 Chinese", "zh")]
 
-CSS = """
-.pd-header h1 { margin: 0; font-size: 1.5rem; }
-.pd-header p { margin: 0.2rem 0 0; color: var(--body-text-color-subdued); }
-.pd-status { font-size: 0.85rem; color: var(--body-text-color-subdued); }
-.pd-banner { padding: 0.75rem 1rem; border-radius: 8px; background: #fff4e5;
-  border: 1px solid #f0b35a; color: #6b3d00; font-weight: 500; }
-.pd-empty { color: var(--body-text-color-subdued); padding: 1rem 0.25rem; }
-.pd-sources { max-height: 640px; overflow-y: auto; padding-right: 4px; }
-.pd-source { border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 0.6rem 0.8rem; margin-bottom: 0.6rem; background: var(--background-fill-primary); }
-.pd-source-head { display: flex; gap: 0.5rem; align-items: baseline; flex-wrap: wrap; }
-.pd-n { font-weight: 700; color: var(--color-accent); }
-.pd-label { font-weight: 600; }
-.pd-meta { font-size: 0.82rem; color: var(--body-text-color-subdued); margin-top: 0.15rem; }
-.pd-quote { margin: 0.45rem 0 0.35rem; padding: 0.35rem 0.6rem; border-left: 3px solid
-  var(--color-accent); background: var(--background-fill-secondary); white-space: pre-wrap;
-  font-size: 0.9rem; }
-.pd-links { font-size: 0.82rem; }
-.pd-badge { font-size: 0.72rem; padding: 0.05rem 0.45rem; border-radius: 999px;
-  border: 1px solid currentColor; }
-.pd-badge.in_force { color: #1a7f37; }
-.pd-badge.kind { color: #57606a; margin-right: 0.25rem; }
-.pd-badge.amended { color: #9a6700; }
-.pd-badge.repealed, .pd-badge.superseded { color: #cf222e; }
-.pd-doc-title { font-size: 1.1rem; font-weight: 600; }
-.pd-doc-text { white-space: pre-wrap; font-size: 0.92rem; line-height: 1.6; max-height: 560px;
-  overflow-y: auto; padding: 0.6rem 0.8rem; border: 1px solid var(--border-color-primary);
-  border-radius: 8px; margin-top: 0.5rem; }
-.pd-doc-text mark { background: #ffe58f; color: inherit; padding: 0 1px; }
-.pd-doc-text .pd-h { font-weight: 700; font-size: 1.02rem; }
-.pd-table { border-collapse: collapse; margin: 0.3rem 0; white-space: normal; line-height: 1.4; }
-.pd-table th, .pd-table td { border: 1px solid var(--border-color-primary);
-  padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }
-.pd-table tr.pd-hit > td, .pd-table tr.pd-hit > th { background: #ffe58f; }
-.pd-omitted { color: var(--body-text-color-subdued); font-style: italic; }
-"""
-
-# Keeps the highlighted passage (or table row) in view whenever the viewer's content changes.
-# Measured on screen, not by offsetTop: inside a table that counts from the table.
-SCROLL_TO_MARK_JS = """
-const scroll = () => {
-  const mark = element.querySelector('mark, .pd-hit');
-  const box = element.querySelector('.pd-doc-text');
-  if (mark && box) box.scrollTop += mark.getBoundingClientRect().top
-    - box.getBoundingClientRect().top - box.clientHeight / 3;
-};
-scroll();
-watch('value', scroll);
-"""
-
-
 # ---------------------------------------------------------------- formatting (pure functions)
 
 
@@ -100,9 +49,34 @@ def _safe_url(url: str) -> str:
     return url if urlparse(url or "").scheme in ("http", "https") else ""
 
 
+def year_of(promulgated: str = "", effective: str = "") -> str:
+    """The version's year ("2016"), from the promulgation date, else the effective date."""
+    for date in (promulgated, effective):
+        if re.match(r"\d{4}", date or ""):
+            return date[:4]
+    return ""
+
+
+def exact_url(url: str) -> bool:
+    """Whether `url` points at a page of its own, not at an issuer's home page."""
+    parsed = urlparse(url or "")
+    return parsed.scheme in ("http", "https") and parsed.path.strip("/") not in (
+        "",
+        "index.html",
+        "index.htm",
+    )
+
+
+def url_label(url: str) -> str:
+    """What a document's link opens, said honestly: most front matter names only the site."""
+    return "Official text" if exact_url(url) else "issuer's site"
+
+
 def kind_badge(doc_type: str) -> str:
     """Law, regulation, rule, judicial interpretation, plan, summary...: how much it weighs."""
-    return f'<span class="pd-badge kind">{_esc(doc_kind(doc_type))}</span>' if doc_type else ""
+    if not doc_type:
+        return ""
+    return f'<span class="pd-badge kind {_esc(doc_type)}">{_esc(doc_kind(doc_type))}</span>'
 
 
 def status_badge(status: str) -> str:
@@ -135,10 +109,6 @@ def viewer_link(
     return "?" + urlencode(params)
 
 
-def citation_choice(c: Citation) -> str:
-    return f"[{c.n}] {c.label or c.title}"
-
-
 def clean_question(text: str | None) -> str:
     """A typed question as the engine and the browser can both take it: a lone surrogate (half
     of an emoji pasted from elsewhere) cannot be sent back to the browser, and broke the event
@@ -152,73 +122,6 @@ def inert(text: str) -> str:
     images shown with their address rather than as a disguised link or a loaded image."""
     text = html.escape(text, quote=False)
     return _MD_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
-
-
-def format_answer(answer: Answer, question: str = "") -> str:
-    """The assistant's chat message (Markdown): notice, answer, refusal and citation warnings."""
-    parts = []
-    if answer.notice:
-        parts.append(f"> ℹ️ {inert(answer.notice)}")
-    rewritten = answer.standalone_question
-    if rewritten and rewritten.strip() != (question or answer.question).strip():
-        parts.append(f"*Interpreted as:* {inert(rewritten)}")
-    if answer.refused:
-        parts.append("**No answer found in the indexed documents.**")
-        if answer.text:
-            parts.append(inert(answer.text))
-        if answer.searched and answer.searched not in (answer.text or ""):
-            parts.append(f"*Searched:* {inert(answer.searched)}")
-        return "\n\n".join(parts)
-    parts.append(inert(answer.text or ""))
-    if not answer.citations:
-        parts.append(NO_CITATION_WARNING)
-    unsupported = [c for c in answer.checks if not c.supported]
-    if unsupported:
-        n = len(unsupported)
-        parts.append(
-            f"⚠️ {n} sentence{'s' if n > 1 else ''} could not be matched to the cited source; "
-            "check the quotes in the Sources panel."
-        )
-    return "\n\n".join(p for p in parts if p)
-
-
-def sources_html(answer: Answer | None) -> str:
-    """The Sources panel: one card per citation with label, title, dates, status and quote."""
-    if answer is None:
-        return '<div class="pd-empty">Sources for each answer appear here.</div>'
-    if answer.refused:
-        why = (
-            _esc(answer.searched)
-            if answer.searched
-            else "No passage was relevant enough to answer."
-        )
-        return f'<div class="pd-empty">Nothing to cite. {why}</div>'
-    if not answer.citations:
-        return '<div class="pd-empty">This answer cites no source.</div>'
-    cards = []
-    for c in answer.citations:
-        title = _esc(c.title) + (f" · {_esc(c.issuer)}" if c.issuer else "")
-        links = [
-            f'<a href="{_esc(viewer_link(c.doc_id, c.chunk_id, c.quote_start, c.quote_end))}" '
-            'target="_blank" rel="noopener">Open in viewer ↗</a>'
-        ]
-        if url := _safe_url(c.url):
-            links.append(
-                f'<a href="{_esc(url)}" target="_blank" rel="noopener noreferrer">Official text ↗</a>'
-            )
-        heading = f'<div class="pd-meta">{_esc(c.heading_path)}</div>' if c.heading_path else ""
-        cards.append(
-            f'<div class="pd-source" id="pd-source-{c.n}">'
-            f'<div class="pd-source-head"><span class="pd-n">[{c.n}]</span>'
-            f'<span class="pd-label">{_esc(c.label)}</span>{kind_badge(c.doc_type)}'
-            f"{status_badge(c.status)}</div>"
-            f'<div class="pd-meta">{title}</div>'
-            f'<div class="pd-meta">{_esc(date_line(c.promulgated, c.effective, c.page))}</div>'
-            f"{heading}"
-            f'<blockquote class="pd-quote">{_esc(c.quote)}</blockquote>'
-            f'<div class="pd-links">{" · ".join(links)}</div></div>'
-        )
-    return f'<div class="pd-sources">{"".join(cards)}</div>'
 
 
 _BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
@@ -311,17 +214,24 @@ def document_html(
         body += f'\n<span class="pd-omitted">[… {len(text) - hi:,} characters after]</span>'
 
     title = _esc(meta.title or meta.title_zh or doc.doc_id)
-    subtitle = _esc(meta.title_zh) if meta.title and meta.title_zh else ""
+    subtitle = _esc(meta.title_zh) if meta.title and meta.title_zh != meta.title else ""
+    year = year_of(meta.promulgated, meta.effective)
+    version = f'<span class="pd-version">{_esc(year)} version</span>' if year else ""
     facts = [x for x in (meta.issuer, date_line(meta.promulgated, meta.effective)) if x]
+    if meta.as_of and meta.doc_type in ("summary", "commentary"):
+        facts.append(f"facts checked {meta.as_of}")
     source = _safe_url(meta.source_url)
     source_link = (
-        f' · <a href="{_esc(source)}" target="_blank" rel="noopener noreferrer">Official source ↗</a>'
+        f' · <a href="{_esc(source)}" target="_blank" rel="noopener noreferrer">'
+        f"{_esc(url_label(source))} ↗</a>"
         if source
         else ""
     )
     return (
-        f'<div class="pd-doc"><div class="pd-doc-title">{title} {status_badge(meta.status)}</div>'
-        + (f'<div class="pd-meta">{subtitle}</div>' if subtitle else "")
+        f'<div class="pd-doc"><div class="pd-doc-title">{title}</div>'
+        f'<div class="pd-doc-badges">{kind_badge(meta.doc_type)}{status_badge(meta.status)}'
+        f"{version}</div>"
+        + (f'<div class="pd-meta" lang="zh">{subtitle}</div>' if subtitle else "")
         + f'<div class="pd-meta">{_esc(" · ".join(facts))}{source_link}</div>'
         + f'<div class="pd-meta">Document ID: <code>{_esc(doc.doc_id)}</code></div>'
         + f'<div class="pd-doc-text">{body}</div></div>'
@@ -333,8 +243,9 @@ def status_html(status: dict[str, Any]) -> str:
         return f'<div class="pd-banner">{_esc(str(IndexNotBuilt()))}</div>'
     return (
         f'<div class="pd-status">{status.get("documents", 0):,} documents · '
-        f"{status.get('chunks', 0):,} passages indexed · "
-        f"embeddings: {_esc(status.get('embedding_model', ''))}</div>"
+        f"{status.get('chunks', 0):,} passages indexed"
+        f'<span class="pd-status-extra"> · embeddings: '
+        f"{_esc(status.get('embedding_model', ''))}</span></div>"
     )
 
 
