@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # STARD dev questions `make eval` and `make eval-ablate` take (of 1,090)
 STARD_SAMPLE ?= 300
 
-.PHONY: install run ingest test test-fast lint eval eval-full eval-ablate bench bench-scale clean
+.PHONY: install run ingest test test-fast lint axe-core eval eval-full eval-ablate bench bench-scale clean
 
 # torch comes first and pinned: left to the resolver, sentence-transformers would pull a
 # multi-GB CUDA build. 2.13.0 is a CPU wheel.
@@ -34,8 +34,20 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# axe-core, the accessibility checker the browser tests inject into the page, fetched once
+# with npm into a git-ignored cache. Without npm the scan test skips and says so.
+AXE := .cache/axe-core/axe.min.js
+$(AXE):
+	@if command -v npm >/dev/null; then \
+		mkdir -p .cache/axe-core && cd .cache/axe-core && npm pack axe-core --silent >/dev/null \
+		&& tar -xzf axe-core-*.tgz package/axe.min.js && mv package/axe.min.js . \
+		&& rm -rf package axe-core-*.tgz; \
+	else echo "npm not found: the accessibility scan test will skip"; fi
+
+axe-core: $(AXE)
+
 # Every test: unit, then integration (real embedder, Chroma, servers, browser).
-test: lint
+test: lint axe-core
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 # The unit tests alone: no model, no server; well under a minute.
@@ -69,4 +81,4 @@ bench-scale: install
 	HF_HUB_OFFLINE=1 $(PY) bench/scale.py --out bench/results/scale.json
 
 clean:
-	rm -rf $(VENV) data eval/.data
+	rm -rf $(VENV) data eval/.data .cache tmp

@@ -241,7 +241,9 @@ class PolicyEngine:
             if hit.doc_id in seen or not hit.label:
                 continue
             seen.add(hit.doc_id)
-            asked.append(f"{hit.label}规定了什么？" if chinese else f"What does {hit.label} say?")
+            question = f"{hit.label}规定了什么？" if chinese else f"What does {hit.label} say?"
+            if question not in asked:  # a law and its summary share labels
+                asked.append(question)
             if len(asked) == SUGGESTIONS:
                 break
         return asked

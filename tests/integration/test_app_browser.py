@@ -7,6 +7,7 @@ model, starts the app on a free port and asks it questions the way a user would.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -32,7 +33,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-SCREENSHOT = Path("/tmp/policy_desk_ui.png")
+# Screenshots of what each test saw, kept as test artifacts (CI can upload the folder).
+ARTIFACTS = Path(os.environ.get("PD_ARTIFACTS", ROOT / "tmp" / "artifacts"))
+AXE = ROOT / ".cache" / "axe-core" / "axe.min.js"
+FINE_QUESTION = "What is the maximum fine under the PDPL-T?"
 STARTUP_SECONDS = 120
 ANSWER_MS = 180_000  # first answer loads the embedding model on a shared machine
 PAGE_MS = 60_000
@@ -97,6 +101,11 @@ def page(browser):
     context.close()
 
 
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory, browser) -> Iterator[str]:
     from rag.config import Settings
@@ -117,9 +126,33 @@ def empty_app_url(tmp_path_factory, browser) -> Iterator[str]:
 
 
 def ask(page, question: str) -> None:
+    """Type a question and wait for its answer (or refusal) to be complete."""
+    before = page.locator("#pd-chat [data-testid=bot]").count()
     box = page.locator("#pd-question textarea")
     box.fill(question)
     box.press("Enter")
+    wait_for_reply(page, before)
+
+
+def wait_for_reply(page, before: int) -> None:
+    page.wait_for_function(
+        """n => {
+            const bots = document.querySelectorAll('#pd-chat [data-testid="bot"]');
+            if (bots.length <= n) return false;
+            const last = bots[bots.length - 1].innerText;
+            return /Link to this answer|No answer found|⚠️/.test(last);
+        }""",
+        arg=before,
+        timeout=ANSWER_MS,
+    )
+
+
+def last_reply(page):
+    return page.locator("#pd-chat [data-testid=bot]").last
+
+
+def reply(page, n: int):
+    return page.locator("#pd-chat [data-testid=bot]").nth(n)
 
 
 @pytest.fixture(scope="module")
@@ -130,65 +163,245 @@ def answered(browser, app_url):
     page.set_default_timeout(PAGE_MS)
     page.goto(app_url)
     page.wait_for_selector("#pd-status .pd-status")
-    ask(page, "What is the maximum fine under the PDPL-T?")
-    page.wait_for_selector("#pd-sources .pd-source", timeout=ANSWER_MS)
+    ask(page, FINE_QUESTION)
     yield page
     context.close()
 
 
-def fine_source(answered) -> int:
-    """Number of the source that quotes the 50-million fine (the answer also quotes others)."""
-    sources = answered.locator("#pd-sources .pd-source").all_inner_texts()
-    return next(n for n, text in enumerate(sources, 1) if "50 million" in text or "五千万" in text)
+def fine_marker(message) -> int:
+    """Number of the source of `message` that quotes the 50-million fine."""
+    blocks = message.inner_text().split("Sources", 1)[1].split("\n[")
+    for block in blocks:
+        block = block.lstrip("[")
+        if "50 million" in block or "五千万" in block:
+            return int(block.split("]", 1)[0])
+    raise AssertionError(f"no source quotes the fine: {message.inner_text()}")
 
 
-def viewer_href(answered) -> str:
-    source = answered.locator("#pd-sources .pd-source").nth(fine_source(answered) - 1)
-    return source.locator(".pd-links a", has_text="Open in viewer").first.get_attribute("href")
+def open_marker(page, message, n: int) -> None:
+    message.locator("a", has_text=f"[{n}]").first.click()
 
 
-def test_question_gets_a_cited_answer_with_sources(answered):
-    chat = answered.locator("#pd-chat").inner_text()
-    assert "What is the maximum fine under the PDPL-T?" in chat
-    assert "[1]" in chat
-    assert "No citation" not in chat
-    labels = answered.locator("#pd-sources .pd-label").all_inner_texts()
-    assert any("12" in label or "第十二条" in label for label in labels), labels
-    sources = answered.locator("#pd-sources").inner_text()
-    assert (
-        "Data Export and Personal Data Protection Law" in sources
-        or "数据出境与个人数据保护法" in sources
-    )
-    assert "Effective 2027-01-01" in sources
-    assert "50 million" in sources or "五千万" in sources  # the verbatim quote is shown
-    answered.screenshot(path=str(SCREENSHOT), full_page=True)
+def test_an_answer_carries_its_own_cited_sources(answered):
+    message = last_reply(answered)
+    text = message.inner_text()
+    assert FINE_QUESTION in answered.locator("#pd-chat").inner_text()
+    assert "No citation" not in text
+    assert "[1]" in text and "Sources" in text
+    assert "Art. 12" in text or "第十二条" in text
+    assert "law · 2026 · in force" in text  # the kind of text and its version, on each source
+    assert "50 million" in text or "五千万" in text  # the verbatim quote, under its answer
+    # one way to open a source: no second list of radio buttons repeating the sources
+    assert answered.locator("input[type=radio]").count() == 0
+    shot(answered, "answer_with_its_sources")
 
 
-def test_choosing_a_source_highlights_it_in_the_viewer(answered):
-    number = fine_source(answered)
-    choice = next(
-        t
-        for t in answered.locator("label").all_inner_texts()
-        if t.strip().startswith(f"[{number}]")
-    )
-    answered.get_by_label(choice.strip()).check()
+def test_clicking_a_marker_opens_its_source_highlighted(answered):
+    message = last_reply(answered)
+    n = fine_marker(message)
+    open_marker(answered, message, n)
     mark = answered.locator("#pd-viewer mark").first
     mark.wait_for()
     assert "50 million" in mark.inner_text() or "五千万" in mark.inner_text()
     assert (
-        "Data Export and Personal Data Protection Law"
-        in answered.locator("#pd-viewer .pd-doc-title").inner_text()
+        answered.get_by_role("tab", name="Document", exact=True).get_attribute("aria-selected")
+        == "true"
     )
+    assert "?" not in answered.url.split("/")[-1]  # opened in place: the chat is still there
+    assert FINE_QUESTION in answered.locator("#pd-chat").inner_text()
+    shot(answered, "marker_opens_source")
 
 
-def test_open_in_viewer_link_highlights_the_quote(page, app_url, answered):
-    href = viewer_href(answered)
-    assert {"doc", "chunk", "start", "end"} <= set(parse_qs(urlparse(href).query)), href
+def test_an_earlier_answer_keeps_its_sources_after_a_follow_up(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector("#pd-status .pd-status")
+    ask(page, FINE_QUESTION)
+    first = reply(page, 0)
+    n = fine_marker(first)
+    ask(page, "What about the directly responsible persons?")
+    follow = reply(page, 1)
+    read_as = next(
+        line for line in follow.inner_text().splitlines() if line.startswith("Follow-up, read as")
+    )
+    # one readable question, not the two questions run together
+    assert read_as.count("?") == 1 and read_as.rstrip().endswith("?"), read_as
+    assert "PDPL-T" in read_as
 
-    page.goto(app_url + href)
+    open_marker(page, first, n)  # the first answer's [n] still opens the first answer's source
     mark = page.locator("#pd-viewer mark").first
     mark.wait_for()
     assert "50 million" in mark.inner_text() or "五千万" in mark.inner_text()
+    assert "Sources" in first.inner_text()
+    shot(page, "earlier_answer_keeps_its_sources")
+
+
+def test_clearing_the_chat_clears_what_the_engine_remembers(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector("#pd-status .pd-status")
+    ask(page, "What does the PDPL-T say about consent?")
+    ask(page, "What about the fines?")
+    assert "Follow-up, read as" in last_reply(page).inner_text()  # remembered: a follow-up
+
+    page.locator("#pd-chat").get_by_role("button", name="Clear").click()
+    page.wait_for_function(
+        "() => !document.querySelector('#pd-chat [data-testid=\"bot\"]')", timeout=PAGE_MS
+    )
+    ask(page, "What about the fines?")
+    assert "Follow-up, read as" not in last_reply(page).inner_text()
+    assert "consent" not in last_reply(page).inner_text().split("\n")[0]
+    shot(page, "cleared_chat_forgets")
+
+
+def choose(page, menu: str, option: str) -> None:
+    """Pick the option whose label starts with `option` ("Summary" for "Summary (1)")."""
+    box = page.locator(f"#{menu} input")
+    box.fill(option)  # typing opens the menu, narrowed to the option
+    page.get_by_role("option", name=re.compile("^" + re.escape(option))).click()
+    box.blur()
+
+
+def test_filters_offer_what_the_index_holds_and_show_as_chips(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector("#pd-status .pd-status")
+    page.get_by_text("Filters", exact=True).click()
+    page.locator("#pd-filter-doc_type input").click()
+    offered = page.get_by_role("option").all_inner_texts()
+    assert offered == ["Law (2)", "Plan (1)", "Regulation (2)", "Summary (1)"], offered
+    page.locator("#pd-filter-doc_type input").blur()
+    choose(page, "pd-filter-doc_type", "Summary")
+    choose(page, "pd-filter-language", "中文 Chinese")
+    page.get_by_text("Filters", exact=True).click()  # the panel closes; the chips stay
+    chips = page.locator("#pd-chips .pd-chip")
+    chips.first.wait_for()
+    assert chips.all_inner_texts() == ["kind: summary ✕", "language: Chinese ✕"]
+    assert chips.first.is_visible()
+
+    ask(page, FINE_QUESTION)  # no summary is in Chinese: the message says so in plain words
+    said = last_reply(page).inner_text()
+    assert "No indexed document matches the filters you chose" in said
+    assert "kind: summary; language: Chinese" in said
+    assert "doc_type" not in said and "['" not in said
+    shot(page, "filters_as_chips_and_plain_message")
+
+    page.locator("#pd-chips .pd-chip", has_text="language").click()  # a chip removes its filter
+    page.wait_for_function(
+        "() => document.querySelectorAll('#pd-chips .pd-chip').length === 1", timeout=PAGE_MS
+    )
+    page.locator("#pd-new").click()  # a new chat starts without filters
+    page.wait_for_function(
+        "() => document.querySelectorAll('#pd-chips .pd-chip').length === 0", timeout=PAGE_MS
+    )
+    assert page.locator("#pd-chat [data-testid=bot]").count() == 0
+    ask(page, FINE_QUESTION)
+    assert "Sources" in last_reply(page).inner_text()
+
+
+def test_a_refusal_says_what_was_searched_and_what_can_be_asked(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector("#pd-status .pd-status")
+    ask(page, "What is the corporate income tax rate for software companies?")
+    said = last_reply(page).inner_text()
+    assert "No answer found" in said
+    assert "6 indexed documents" in said
+    assert "Nearest documents covered" in said and "Data Export" in said
+    assert "similarity" not in said and "0." not in said
+    shot(page, "refusal_that_helps")
+
+    suggestion = last_reply(page).locator("a[href^='?q=']").first
+    asked = suggestion.inner_text()
+    suggestion.click()  # a suggested question is asked in place, and answered
+    page.locator("#pd-chat [data-testid=user]", has_text=asked).wait_for()
+    wait_for_reply(page, 1)
+    answer = last_reply(page).inner_text()
+    assert "No answer found" not in answer and "Sources" in answer
+
+
+def test_a_shared_link_reopens_the_question_and_its_answer(answered, page, app_url):
+    share = last_reply(answered).locator("a", has_text="Link to this answer")
+    href = share.get_attribute("href")
+    assert href == "./?q=What+is+the+maximum+fine+under+the+PDPL-T%3F"
+
+    page.goto(app_url + href[2:])
+    page.locator("#pd-chat [data-testid=user]", has_text=FINE_QUESTION).wait_for()
+    wait_for_reply(page, 0)
+    assert (
+        "50 million" in last_reply(page).inner_text() or "五千万" in last_reply(page).inner_text()
+    )
+    shot(page, "shared_link_reopens_answer")
+
+
+def test_export_gives_markdown_with_each_sources_quote_label_and_url(answered, tmp_path):
+    with answered.expect_download() as download:
+        answered.locator("#pd-export").click()
+    path = tmp_path / "answers.md"
+    download.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Policy Desk answers")
+    assert f"## {FINE_QUESTION}" in text and "### Sources" in text
+    assert "PDPL-T Art. 12" in text
+    assert "   > " in text and ("50 million" in text or "五千万" in text)
+    assert "Official text: https://example.org/policy-desk/test-fixtures/pdpl-t-en" in text
+    assert "In Policy Desk: http://127.0.0.1:" in text and "?doc=" in text
+
+
+def test_open_in_viewer_link_highlights_the_quote(page, app_url, answered):
+    message = last_reply(answered)
+    n = fine_marker(message)
+    href = message.locator("a", has_text=f"[{n}]").first.get_attribute("href")
+    assert {"doc", "chunk", "start", "end"} <= set(parse_qs(urlparse(href).query)), href
+
+    page.goto(app_url + href)  # the same link opened in a new tab, or from Slack
+    mark = page.locator("#pd-viewer mark").first
+    mark.wait_for()
+    assert "50 million" in mark.inner_text() or "五千万" in mark.inner_text()
+
+
+def test_documents_view_lists_what_is_covered_searchable_and_sortable(page, app_url):
+    page.goto(app_url)
+    table = page.locator("#pd-documents .pd-docs-table")
+    table.wait_for()
+    rows = table.locator("tbody tr")
+    assert rows.count() == 6
+    text = table.inner_text()
+    for expected in (
+        "Data Export and Personal Data Protection Law",
+        "数据出境与个人数据保护法",
+        "summary",
+        "Fictional Legislature",
+        "2027-01-01",
+        "in force",
+    ):
+        assert expected in text
+    titles = [rows.nth(i).locator("td").first.inner_text().split("\n")[0] for i in range(6)]
+    assert titles == sorted(titles, key=str.casefold)  # by title, not by file name
+
+    page.locator("#pd-documents input[type=search]").fill("summary")
+    assert page.locator("#pd-documents tbody tr:not([hidden])").count() == 1
+    assert "1 of 6 documents" in page.locator("#pd-documents .pd-docs-count").inner_text()
+    page.locator("#pd-documents input[type=search]").fill("")
+
+    page.locator("#pd-documents .pd-sort", has_text="Passages").click()
+    counts = [
+        int(c) for c in page.locator("#pd-documents tbody tr td:last-child").all_inner_texts()
+    ]
+    assert counts == sorted(counts)
+    shot(page, "documents_view")
+
+    page.locator("#pd-documents a", has_text="article-by-article summary").click()
+    header = page.locator("#pd-viewer .pd-doc-badges")
+    header.wait_for()
+    assert "summary" in header.inner_text() and "2026 version" in header.inner_text()
+
+
+def test_two_versions_of_a_law_are_named_by_year(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector("#pd-status .pd-status")
+    page.get_by_role("tab", name="Document", exact=True).click()
+    page.locator("#pd-browse input").click()
+    offered = page.get_by_role("option").all_inner_texts()
+    platform = [o for o in offered if "网络平台安全条例" in o or "PSR" in o or "Platform" in o]
+    years = sorted(o.split(" · ")[1] for o in platform)
+    assert years == ["2019", "2024"], offered
 
 
 def test_document_link_opens_the_document_viewer(page, app_url):
@@ -198,11 +411,15 @@ def test_document_link_opens_the_document_viewer(page, app_url):
     assert "Data Export and Personal Data Protection Law" in title.inner_text()
     text = page.locator("#pd-viewer .pd-doc-text").inner_text()
     assert "Article 1" in text
-    assert "Effective 2027-01-01" in page.locator("#pd-viewer").inner_text()
+    viewer = page.locator("#pd-viewer").inner_text()
+    assert "Effective 2027-01-01" in viewer
+    assert "law" in page.locator("#pd-viewer .pd-doc-badges").inner_text()
 
 
 def test_slack_style_chunk_link_highlights_the_passage(page, app_url, answered):
-    params = parse_qs(urlparse(viewer_href(answered)).query)
+    message = last_reply(answered)
+    href = message.locator("a", has_text=f"[{fine_marker(message)}]").first.get_attribute("href")
+    params = parse_qs(urlparse(href).query)
 
     page.goto(f"{app_url}?doc={params['doc'][0]}&chunk={params['chunk'][0]}")
     page.locator("#pd-viewer .pd-doc-title").wait_for()
@@ -222,5 +439,59 @@ def test_empty_index_tells_the_user_to_run_ingest(page, empty_app_url):
     banner.wait_for()
     assert "python ingest.py" in banner.inner_text()
 
-    ask(page, "What is the maximum fine under PIPL?")
+    box = page.locator("#pd-question textarea")
+    box.fill("What is the maximum fine under PIPL?")
+    box.press("Enter")
     page.locator("#pd-chat", has_text="python ingest.py").wait_for()
+
+
+def test_on_a_phone_the_answer_and_its_sources_come_first(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(PAGE_MS)
+    try:
+        page.goto(app_url)
+        page.wait_for_selector("#pd-status .pd-status")
+        header = page.locator(".pd-header").bounding_box()
+        assert header is not None and header["height"] < 844 / 8, header  # compact
+        ask(page, FINE_QUESTION)
+        chat = page.locator("#pd-chat").bounding_box()
+        tabs = page.locator("#pd-documents").locator("xpath=ancestor::div[contains(@class,'tabs')]")
+        side = tabs.first.bounding_box() if tabs.count() else None
+        assert chat is not None and chat["y"] < 844 / 4  # the conversation starts near the top
+        if side is not None:
+            assert side["y"] > chat["y"] + chat["height"] - 1  # the document panels come after
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways
+        assert "Sources" in last_reply(page).inner_text()
+        shot(page, "phone_answer_first")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_no_serious_accessibility_violations(browser, app_url, theme):
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not at {AXE}: run `make axe-core` (needs npm)")
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(PAGE_MS)
+    try:
+        page.goto(f"{app_url}?__theme={theme}")
+        page.wait_for_selector("#pd-status .pd-status")
+        assert page.evaluate("document.body.classList.contains('dark')") == (theme == "dark")
+        ask(page, FINE_QUESTION)
+        message = last_reply(page)
+        open_marker(page, message, fine_marker(message))  # the highlighted quote is checked too
+        page.locator("#pd-viewer mark").first.wait_for()
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document)")
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        shot(page, f"accessibility_{theme}")
+        assert not serious, "\n".join(serious)
+    finally:
+        context.close()

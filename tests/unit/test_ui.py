@@ -364,8 +364,8 @@ def test_filter_menus_offer_only_what_the_index_holds_in_plain_words():
         FacetValue(key="status", value="in_force", documents=35),
     ]
     assert coverage.facet_choices(facets, "doc_type") == [
-        ("Summary (30)", "summary"),
         ("Commentary (6)", "commentary"),
+        ("Summary (30)", "summary"),
     ]
     assert coverage.facet_choices(facets, "language") == [("English (36)", "en")]
     assert coverage.facet_choices(facets, "status") == [("In force (35)", "in_force")]

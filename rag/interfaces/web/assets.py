@@ -11,6 +11,12 @@ CSS = """
 .dark { --pd-muted: #cbd5e1; --pd-mark-bg: #854d0e; --pd-mark-text: #fefce8;
   --pd-accent: #fca5a5; --pd-green: #56d364; --pd-amber: #e3b341; --pd-red: #ff7b72;
   --pd-summary-bg: #312e81; --pd-summary-text: #e0e7ff; }
+/* Gradio's red-500 gives white text 3.8:1 on the Ask button and red text 3.8:1 on the
+   selected tab: both take the 700 shade (6.5:1), or a light red on the dark theme. */
+button.primary { background: #b91c1c !important; border-color: #b91c1c !important;
+  color: #ffffff !important; }
+button.primary:hover { background: #991b1b !important; }
+button[role=tab].selected { color: var(--pd-accent) !important; }
 .pd-header h1 { margin: 0; font-size: 1.5rem; }
 .pd-header p { margin: 0.2rem 0 0; color: var(--pd-muted); }
 .pd-status { font-size: 0.85rem; color: var(--pd-muted); }
@@ -58,7 +64,13 @@ th[aria-sort=descending] .pd-sort::after { content: " ▼"; }
 #pd-bridge { display: none !important; }
 @media (max-width: 640px) {
   .pd-header p, .pd-status-extra { display: none; }
-  .pd-header h1 { font-size: 1.15rem; }
+  /* Gradio's red-500 gives white text 3.8:1 on the Ask button and red text 3.8:1 on the
+   selected tab: both take the 700 shade (6.5:1), or a light red on the dark theme. */
+button.primary { background: #b91c1c !important; border-color: #b91c1c !important;
+  color: #ffffff !important; }
+button.primary:hover { background: #991b1b !important; }
+button[role=tab].selected { color: var(--pd-accent) !important; }
+.pd-header h1 { font-size: 1.15rem; }
   .pd-header { gap: 0 !important; padding: 0 !important; }
   .pd-header > div { min-height: 0 !important; }
 }

@@ -35,7 +35,7 @@ def facet_choices(facets: Sequence[FacetValue], key: str) -> list[tuple[str, str
         words = words or filter_value_words(key, f.value)
         words = words[:1].upper() + words[1:] if key != "short_name" else words
         choices.append((f"{words} ({f.documents})", f.value))
-    return choices
+    return sorted(choices, key=lambda c: c[0].casefold())
 
 
 def document_choice(doc: dict[str, Any]) -> tuple[str, str]:
