@@ -344,6 +344,26 @@ def test_export_gives_markdown_with_each_sources_quote_label_and_url(answered, t
     assert "In Policy Desk: http://127.0.0.1:" in text and "?doc=" in text
 
 
+def test_copying_an_answer_keeps_its_sources(browser, app_url):
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 1000}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    page = context.new_page()
+    page.set_default_timeout(PAGE_MS)
+    try:
+        page.goto(app_url)
+        page.wait_for_selector("#pd-status .pd-status")
+        ask(page, FINE_QUESTION)
+        last_reply(page).hover()
+        page.locator("#pd-chat button[aria-label='Copy message']").last.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert "**Sources**" in copied and "PDPL-T Art. 12" in copied
+        assert "50 million" in copied or "五千万" in copied
+        assert "https://example.org/policy-desk/test-fixtures/pdpl-t-en" in copied
+    finally:
+        context.close()
+
+
 def test_open_in_viewer_link_highlights_the_quote(page, app_url, answered):
     message = last_reply(answered)
     n = fine_marker(message)

@@ -61,7 +61,7 @@ def test_far_outside_the_corpus_is_refused_without_citations(policy_engine, ques
     answer = policy_engine.answer(question)
     assert answer.refused and answer.citations == []
     assert answer.text.startswith("The corpus does not cover this.")
-    assert "Searched 14 documents" in answer.searched
+    assert "Searched the 14 indexed documents" in answer.searched
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_a_question_about_a_law_that_is_not_indexed_says_so(policy_engine, quest
     # the named-law check these questions were answered from PIPL and the Cybersecurity Law.
     answer = policy_engine.answer(question)
     assert answer.refused and answer.citations == []
-    assert f"names {named}, which is not among the 14 documents" in answer.text
+    assert f"names {named}, which is not among the 14 indexed documents" in answer.text
 
 
 def test_a_named_indexed_law_is_not_mistaken_for_a_missing_one(policy_engine):

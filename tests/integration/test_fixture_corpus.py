@@ -90,7 +90,7 @@ def test_a_question_outside_the_documents_is_refused_and_says_why(fixture_engine
     )
     assert answer.refused and answer.citations == []
     assert (
-        "about corporate income tax (tax law): none of the 6 documents searched mentions it"
+        "about corporate income tax (tax law): none of the 6 indexed documents mentions it"
         in answer.text
     )
 

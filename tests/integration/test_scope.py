@@ -24,7 +24,7 @@ def test_a_question_on_a_subject_the_laws_do_not_mention_is_refused_and_says_wha
     # employers, sales or foreigners, quoted as if they answered it.
     answer = policy_engine.answer(question)
     assert answer.refused and answer.citations == []
-    assert f"about {subject}: none of the 14 documents searched mentions it" in answer.text
+    assert f"about {subject}: none of the 14 indexed documents mentions it" in answer.text
 
 
 @pytest.mark.slow

@@ -51,6 +51,7 @@ button[role=tab].selected { color: var(--pd-accent) !important; }
 .pd-chip { border: 1px solid var(--border-color-primary); border-radius: 999px;
   padding: 0.15rem 0.7rem; font-size: 0.85rem; background: var(--background-fill-secondary);
   color: var(--body-text-color); cursor: pointer; }
+.pd-docs { overflow-x: auto; }
 .pd-docs-search { display: block; font-size: 0.9rem; }
 .pd-docs-search input { margin-left: 0.4rem; padding: 0.2rem 0.4rem; width: 60%;
   border: 1px solid var(--border-color-primary); border-radius: 6px;
@@ -73,6 +74,9 @@ button[role=tab].selected { color: var(--pd-accent) !important; }
 .pd-header h1 { font-size: 1.15rem; }
   .pd-header { gap: 0 !important; padding: 0 !important; }
   .pd-header > div { min-height: 0 !important; }
+  /* issuer and effective date give way to the title, kind and version on a phone */
+  .pd-docs-table th:nth-child(3), .pd-docs-table td:nth-child(3),
+  .pd-docs-table th:nth-child(5), .pd-docs-table td:nth-child(5) { display: none; }
 }
 """
 

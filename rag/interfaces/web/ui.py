@@ -235,7 +235,7 @@ def document_html(
         + f'<div class="pd-meta">{_esc(" · ".join(facts))}{source_link}</div>'
         + f'<div class="pd-meta">Document ID: <code>{_esc(doc.doc_id)}</code></div>'
         # focusable, so that a keyboard can scroll it
-        + f'<div class="pd-doc-text" tabindex="0" role="region" aria-label="Document text">'
+        + '<div class="pd-doc-text" tabindex="0" role="region" aria-label="Document text">'
         + f"{body}</div></div>"
     )
 
