@@ -90,6 +90,11 @@ class Settings:
     host: str = _describe("Address the web UI and API listen on.", "127.0.0.1")
     port: int = _describe("Port of the web UI.", 7860)
     public_url: str = _describe("Public URL of the web UI, used for document links in Slack.", "")
+    ui_uploads: bool = _describe(
+        "Let web UI users add documents: upload files (kept under data_dir/uploads) and "
+        "ingest them; 1 turns it on.",
+        False,
+    )
     slack_channels: str = _describe(
         "Comma-separated Slack channel IDs the bot may answer in; empty: all.", ""
     )
@@ -126,10 +131,14 @@ class Settings:
                     values[f.name] = int(raw)
                 elif kind == "float":
                     values[f.name] = float(raw)
+                elif kind == "bool":
+                    values[f.name] = _flag(raw)
                 else:
                     values[f.name] = raw
             except ValueError as exc:
-                wanted = {"int": "a whole number", "float": "a number"}.get(kind, kind)
+                wanted = {"int": "a whole number", "float": "a number", "bool": "1 or 0"}.get(
+                    kind, kind
+                )
                 raise ConfigError(
                     f"{PREFIX}{f.name.upper()} must be {wanted}, got {raw!r}"
                 ) from exc
@@ -140,5 +149,20 @@ class Settings:
     def describe() -> list[tuple[str, str, str]]:
         """(variable, default, description) for every setting, for docs and `rag config`."""
         return [
-            (PREFIX + f.name.upper(), str(f.default), f.metadata["help"]) for f in fields(Settings)
+            (PREFIX + f.name.upper(), _shown(f.default), f.metadata["help"])
+            for f in fields(Settings)
         ]
+
+
+def _shown(default: Any) -> str:
+    """A default as it is written in the environment: a flag as 1 or 0."""
+    return str(int(default)) if isinstance(default, bool) else str(default)
+
+
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)

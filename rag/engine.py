@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
+import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from .answer import (
 from .config import Settings
 from .errors import DocumentError, RagError
 from .index import Embedder, Store, get_embedder
-from .ingest import load_document
+from .ingest import SUFFIXES, IngestReport, ingest, is_source_file, load_document
 from .retrieval import (
     Question,
     Retriever,
@@ -43,6 +44,8 @@ from .types import Answer, Chunk, Document, FacetValue, Hit
 log = logging.getLogger(__name__)
 PASSAGE_FLOOR = 0.12  # passages less similar than this are never quoted
 NAMED_RELEVANCE = 0.8  # share of the refusal bar a question naming an indexed document must reach
+UPLOADS = "uploads"  # under data_dir: the folder documents added from the web UI are kept in
+SIDECAR = ".meta.yaml"  # metadata beside a PDF, DOCX or HTML file
 SUGGESTIONS = 3  # questions offered with a refusal, one per nearest document
 FACET_KEYS = ("doc_type", "language", "status", "short_name")
 DOCUMENT_FIELDS = (
@@ -106,6 +109,7 @@ class PolicyEngine:
             "llm": self.settings.llm,
             # the longest a question waits for the model before the quoted answer is shown
             "llm_wait_seconds": self.settings.llm_timeout * (1 + MAX_RETRIES),
+            "uploads": self.settings.ui_uploads,
         }
 
     def list_documents(self) -> list[dict[str, Any]]:
@@ -137,6 +141,32 @@ class PolicyEngine:
             FacetValue(key=key, value=value, documents=n)
             for (key, value), n in sorted(counts.items())
         ]
+
+    def add_documents(self, files: Sequence[Path]) -> IngestReport:
+        """Add files to the index as `rag ingest` would, with its report (each file that
+        failed, and why). They are kept under data_dir/uploads/uploads, so their ids start
+        with "uploads/" and never replace a corpus document; an upload of the same name
+        replaces the earlier one. Only with RAG_UI_UPLOADS=1."""
+        if not self.settings.ui_uploads:
+            raise RagError(
+                "Adding documents from the web UI is off (RAG_UI_UPLOADS=1 turns it on)."
+            )
+        root = Path(self.settings.data_dir) / UPLOADS
+        folder = root / UPLOADS
+        folder.mkdir(parents=True, exist_ok=True)
+        refused: list[tuple[str, str]] = []
+        for file in files:
+            target = folder / Path(file).name
+            shutil.copyfile(file, target)
+            if not (is_source_file(target) or target.name.lower().endswith(SIDECAR)):
+                target.unlink()
+                kinds = ", ".join(s.lstrip(".") for s in sorted(SUFFIXES))
+                refused.append((target.name, f"not a kind of file Policy Desk reads ({kinds})"))
+        report = ingest(self.settings, [root], progress=False)
+        report.failed[:0] = refused
+        if report.changed:
+            self.prepare()  # the next question, the document list and the filters see them
+        return report
 
     def get_document(self, doc_id: str) -> Document:
         for doc in self.list_documents():

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .ingest import IngestReport
 
 DOC_TYPES = (
     "five_year_plan",
@@ -287,6 +291,8 @@ class Engine(Protocol):
     def list_documents(self) -> list[dict[str, Any]]: ...
 
     def facets(self) -> list[FacetValue]: ...
+
+    def add_documents(self, files: Sequence[Path]) -> IngestReport: ...
 
     def get_document(self, doc_id: str) -> Document: ...
 

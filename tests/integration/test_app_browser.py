@@ -43,7 +43,7 @@ PAGE_MS = 60_000
 
 
 @contextmanager
-def running_app(data_dir: Path, log_path: Path) -> Iterator[str]:
+def running_app(data_dir: Path, log_path: Path, **settings: str) -> Iterator[str]:
     """Start `python app.py` on a free port with its own data dir; yield its URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
@@ -54,6 +54,7 @@ def running_app(data_dir: Path, log_path: Path) -> Iterator[str]:
         HF_HUB_OFFLINE="1",
         GRADIO_ANALYTICS_ENABLED="False",
     )
+    env.update(settings)
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
@@ -122,6 +123,15 @@ def app_url(tmp_path_factory, browser) -> Iterator[str]:
 def empty_app_url(tmp_path_factory, browser) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("empty")
     with running_app(data_dir, tmp_path_factory.mktemp("logs") / "empty.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def uploads_app_url(tmp_path_factory, browser) -> Iterator[str]:
+    """The app with RAG_UI_UPLOADS=1 on an index that starts empty."""
+    data_dir = tmp_path_factory.mktemp("uploads")
+    logs = tmp_path_factory.mktemp("logs") / "uploads.log"
+    with running_app(data_dir, logs, RAG_UI_UPLOADS="1") as url:
         yield url
 
 
@@ -515,3 +525,39 @@ def test_no_serious_accessibility_violations(browser, app_url, theme):
         assert not serious, "\n".join(serious)
     finally:
         context.close()
+
+
+def test_adding_documents_is_off_unless_switched_on(page, app_url):
+    page.goto(app_url)
+    page.locator("#pd-documents .pd-docs-table").wait_for()
+    assert page.locator("#pd-upload").count() == 0 or not page.locator("#pd-upload").is_visible()
+
+
+def test_uploaded_documents_are_indexed_with_the_clis_per_file_errors(
+    page, uploads_app_url, tmp_path
+):
+    empty = tmp_path / "empty_notes.md"
+    empty.write_text("---\ntitle: Nothing here\n---\n", encoding="utf-8")
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 cut off in the middle")
+    page.goto(uploads_app_url)
+    page.locator("#pd-status .pd-banner").wait_for()  # nothing indexed yet
+    page.get_by_text("Add documents").click()
+    page.locator("#pd-upload-files input[type=file]").set_input_files(
+        [str(FIXTURE_CORPUS / "fx_pdpl_2026_en.md"), str(empty), str(broken)]
+    )
+    page.locator("#pd-upload-add").click()
+    report = page.locator("#pd-upload-report")
+    report.get_by_text("ingest: 1 added").wait_for(timeout=ANSWER_MS)
+    text = report.inner_text()
+    assert "FAILED empty_notes.md: " in text
+    assert "FAILED broken.pdf: " in text
+    shot(page, "upload_report")
+
+    rows = page.locator("#pd-documents tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 1
+    assert "Data Export and Personal Data Protection Law" in rows.first.inner_text()
+    assert "1 document · 17 passages" in page.locator("#pd-status").inner_text()
+    ask(page, FINE_QUESTION)  # the added document answers at once
+    assert "50 million" in last_reply(page).inner_text()

@@ -62,3 +62,17 @@ def test_a_short_new_question_is_not_glued_to_a_long_one(fixture_engine):
     pointed = fixture_engine.answer("When does it take effect?", history=history)
     assert pointed.standalone_question == "When does PDPL-T take effect?"
     assert "2027" in pointed.text
+
+
+def test_adding_documents_is_refused_unless_switched_on(tmp_path):
+    import pytest
+
+    from rag.config import Settings
+    from rag.engine import PolicyEngine
+    from rag.errors import RagError
+
+    engine = PolicyEngine(Settings(data_dir=tmp_path / "data"))
+    assert engine.index_status()["uploads"] is False
+    with pytest.raises(RagError, match="RAG_UI_UPLOADS=1"):
+        engine.add_documents([tmp_path / "any.md"])
+    assert not (tmp_path / "data" / "uploads").exists()

@@ -32,6 +32,7 @@ log = logging.getLogger("policy_desk.app")
 # store and the index refresh each hold a lock), so several users share the two cores
 # rather than wait in one queue; bounded, so that a burst does not start a thread apiece.
 ASK_CONCURRENCY = 8
+PROGRESS = gr.Progress()
 HEADER = (
     "<h1>Policy Desk</h1>"
     "<p>Answers about Chinese laws, regulations and plans, each sentence cited to the exact text.</p>"
@@ -79,6 +80,30 @@ def build_app(engine: Engine) -> gr.Blocks:
             gr.Tabs(selected="document" if doc_id else "documents"),
             coverage.documents_html(docs),
             ui.clean_question(params.get("q", "")),
+            gr.Accordion(visible=bool(status.get("uploads"))),
+        )
+
+    def add_files(files: list[str] | None, progress: gr.Progress = PROGRESS) -> tuple[Any, ...]:
+        """Upload → the same ingest as `rag ingest`, then the coverage views again."""
+        if not files:
+            return ("Choose one or more files first.", *[gr.skip()] * (4 + len(FILTER_MENUS)))
+        n = len(files)
+        progress(0.1, desc=f"Reading and indexing {n} file{'s' if n != 1 else ''}…")
+        try:
+            report = engine.add_documents([Path(f) for f in files])
+        except RagError as exc:
+            return (f"⚠️ {exc}", *[gr.skip()] * (4 + len(FILTER_MENUS)))
+        progress(0.9, desc="Updating the list of documents…")
+        status = engine.index_status()
+        docs = engine.list_documents() if status.get("ready") else []
+        facets = engine.facets() if status.get("ready") else []
+        return (
+            coverage.upload_report(report),
+            coverage.documents_html(docs),
+            gr.Dropdown(choices=[coverage.document_choice(d) for d in docs]),
+            ui.status_html(status),
+            None,
+            *[gr.Dropdown(choices=coverage.facet_choices(facets, key)) for key, _ in FILTER_MENUS],
         )
 
     def ask(
@@ -243,6 +268,25 @@ def build_app(engine: Engine) -> gr.Blocks:
                             elem_id="pd-viewer",
                         )
                     with gr.Tab("Documents", id="documents"):
+                        with gr.Accordion(
+                            "Add documents", open=False, visible=False, elem_id="pd-upload"
+                        ) as upload_panel:
+                            uploads = gr.File(
+                                label="Files to add (Markdown, text, PDF, DOCX, HTML)",
+                                file_count="multiple",
+                                file_types=[
+                                    ".md",
+                                    ".txt",
+                                    ".pdf",
+                                    ".docx",
+                                    ".html",
+                                    ".htm",
+                                    ".yaml",
+                                ],
+                                elem_id="pd-upload-files",
+                            )
+                            add = gr.Button("Add to the index", elem_id="pd-upload-add")
+                            added = gr.Markdown(elem_id="pd-upload-report")
                         documents = gr.HTML(
                             "", js_on_load=assets.DOCUMENTS_JS, elem_id="pd-documents"
                         )
@@ -282,12 +326,13 @@ def build_app(engine: Engine) -> gr.Blocks:
         )
         gr.on([m.change for m in menus], show_chips, menus, chips)
         chips.click(remove_filter, menus, menus)
+        add.click(add_files, uploads, [added, documents, browse, status, uploads, *menus])
         browse.input(browse_document, browse, [view, viewer, full])
         full.input(toggle_full, [full, view], viewer)
         demo.load(
             on_load,
             None,
-            [status, *menus, browse, viewer, view, tabs, documents, pending],
+            [status, *menus, browse, viewer, view, tabs, documents, pending, upload_panel],
         ).then(ask, asked_inputs, ask_outputs, concurrency_limit=limit, concurrency_id=shared)
     return demo
 

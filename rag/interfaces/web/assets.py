@@ -57,6 +57,7 @@ button[role=tab].selected { color: var(--pd-accent) !important; }
   border: 1px solid var(--border-color-primary); border-radius: 6px;
   background: var(--background-fill-primary); color: var(--body-text-color); }
 .pd-docs-table { width: 100%; font-size: 0.88rem; }
+.pd-docs-table td:first-child { min-width: 12rem; }
 .pd-sort { font-weight: 600; background: none; border: none; padding: 0; cursor: pointer;
   color: var(--body-text-color); }
 th[aria-sort=ascending] .pd-sort::after { content: " ▲"; }

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ...answer import describe_filters, filter_value_words
+from ...ingest import IngestReport
 from ...types import FacetValue, doc_kind
 from .ui import url_label, viewer_link, year_of
 
@@ -109,3 +111,12 @@ def documents_html(docs: Sequence[dict[str, Any]]) -> str:
         f'<table class="pd-table pd-docs-table"><caption class="pd-sr">Indexed documents'
         f"</caption><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def upload_report(report: IngestReport) -> str:
+    """What an upload did, as `rag ingest` reports it: the summary, then each file that
+    failed with its reason (and warnings, such as metadata that had to be guessed)."""
+    lines = [f"**{_esc(report.summary())}**"]
+    lines += [f"- FAILED {_esc(Path(path).name)}: {_esc(reason)}" for path, reason in report.failed]
+    lines += [f"- warning: {_esc(Path(path).name)}: {_esc(w)}" for path, w in report.warnings]
+    return "\n".join(lines)

@@ -240,12 +240,16 @@ def document_html(
     )
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def status_html(status: dict[str, Any]) -> str:
     if not status.get("ready"):
         return f'<div class="pd-banner">{_esc(str(IndexNotBuilt()))}</div>'
     return (
-        f'<div class="pd-status">{status.get("documents", 0):,} documents · '
-        f"{status.get('chunks', 0):,} passages indexed"
+        f'<div class="pd-status">{_count(status.get("documents", 0), "document")} · '
+        f"{_count(status.get('chunks', 0), 'passage')} indexed"
         f'<span class="pd-status-extra"> · embeddings: '
         f"{_esc(status.get('embedding_model', ''))}</span></div>"
     )
