@@ -46,7 +46,11 @@ PASSAGE_FLOOR = 0.12  # passages less similar than this are never quoted
 NAMED_RELEVANCE = 0.8  # share of the refusal bar a question naming an indexed document must reach
 UPLOADS = "uploads"  # under data_dir: the folder documents added from the web UI are kept in
 SIDECAR = ".meta.yaml"  # metadata beside a PDF, DOCX or HTML file
-SUGGESTIONS = 3  # questions offered with a refusal, one per nearest document
+SUGGESTIONS = 3
+PARAPHRASES = (
+    "summary",
+    "commentary",
+)  # kinds of text that restate a law in other words  # questions offered with a refusal, one per nearest document
 FACET_KEYS = ("doc_type", "language", "status", "short_name")
 DOCUMENT_FIELDS = (
     "doc_id",
@@ -167,6 +171,39 @@ class PolicyEngine:
         if report.changed:
             self.prepare()  # the next question, the document list and the filters see them
         return report
+
+    def primary_articles(self, chunk_id: str) -> list[Hit]:
+        """The law's own articles, where they are indexed, that a summary's or commentary's
+        passage paraphrases: same short name, same version (promulgation date), same article
+        numbers. A reader of the paraphrase can then check it against the text itself."""
+        index = self.retriever.refresh()
+        meta = index.passages.get(chunk_id)
+        if meta is None or meta.doc_type not in PARAPHRASES or meta.article is None:
+            return []
+        laws = [
+            d
+            for d in self.list_documents()
+            if meta.short_name
+            and d["short_name"] == meta.short_name
+            and d["doc_type"] not in PARAPHRASES
+        ]
+        same_version = [d for d in laws if d["promulgated"] == meta.promulgated]
+        if same_version:
+            laws = same_version
+        elif len({d["promulgated"] for d in laws}) > 1:
+            return []  # several versions and none dated as the summary: no guess
+        found = []
+        for doc in laws:
+            for number in range(meta.article, (meta.article_end or meta.article) + 1):
+                ids = index.by_article.get((doc["doc_id"], number))
+                if not ids:
+                    continue
+                parts = [index.passages[cid] for cid in ids]
+                whole = dataclasses.replace(parts[0], end=max(p.end for p in parts))
+                found.append(
+                    Hit(chunk_id=ids[0], text=index.records[ids[0]][0], score=0.0, meta=whole)
+                )
+        return found
 
     def get_document(self, doc_id: str) -> Document:
         for doc in self.list_documents():

@@ -222,6 +222,26 @@ def test_clicking_a_marker_opens_its_source_highlighted(answered):
     shot(answered, "marker_opens_source")
 
 
+def test_a_summary_source_leads_to_the_laws_own_article(answered):
+    message = last_reply(answered)
+    blocks = message.inner_text().split("Sources", 1)[1].split("\n[")
+    summary = next(b.lstrip("[") for b in blocks if "· summary ·" in b)
+    open_marker(answered, message, int(summary.split("]", 1)[0]))
+    header = answered.locator("#pd-viewer .pd-doc-badges")
+    header.wait_for()
+    assert "summary" in header.inner_text()  # the viewer says it is a paraphrase
+    link = answered.locator("#pd-viewer .pd-primary a", has_text="Art. 12").first
+    link.click()
+    answered.locator("#pd-viewer .pd-doc-title", has_text="Data Export").wait_for()
+    answered.wait_for_function(
+        "() => !document.querySelector('#pd-viewer .pd-primary')", timeout=PAGE_MS
+    )
+    assert "law" in answered.locator("#pd-viewer .pd-doc-badges").inner_text()
+    mark = answered.locator("#pd-viewer mark").first
+    assert "Article 12" in mark.inner_text()
+    shot(answered, "summary_leads_to_law")
+
+
 def test_an_earlier_answer_keeps_its_sources_after_a_follow_up(page, app_url):
     page.goto(app_url)
     page.wait_for_selector("#pd-status .pd-status")

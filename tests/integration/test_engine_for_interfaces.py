@@ -76,3 +76,18 @@ def test_adding_documents_is_refused_unless_switched_on(tmp_path):
     with pytest.raises(RagError, match="RAG_UI_UPLOADS=1"):
         engine.add_documents([tmp_path / "any.md"])
     assert not (tmp_path / "data" / "uploads").exists()
+
+
+def test_a_summary_article_leads_to_the_laws_own_article(fixture_engine):
+    (summary,) = fixture_engine.search(
+        "PDPL-T Article 12 penalties", k=1, filters={"doc_type": ["summary"]}
+    )
+    assert summary.article == 12
+    primary = fixture_engine.primary_articles(summary.chunk_id)
+    assert {(h.doc_id, h.article) for h in primary} == {
+        ("fx_pdpl_2026_en", 12),
+        ("fx_pdpl_2026_zh", 12),
+    }
+    assert all(h.meta.doc_type == "law" for h in primary)
+    law = primary[0]
+    assert fixture_engine.primary_articles(law.chunk_id) == []  # the law paraphrases nothing

@@ -430,3 +430,19 @@ def test_viewer_header_names_the_kind_of_text_and_its_version():
     assert "issuer&#x27;s site" not in html  # the front matter's URL is a page of its own
     doc.meta.source_url = "https://flk.npc.gov.cn/"
     assert "issuer&#x27;s site ↗" in ui.document_html(doc)
+
+
+def test_a_paraphrase_links_to_the_laws_own_article():
+    law = PassageMeta(
+        doc_id="pipl-en", doc_type="law", language="en", label="PIPL Art. 66", start=10, end=90
+    )
+    html = ui.document_html(
+        make_document("Article 66 summary"),
+        primary=[Hit(chunk_id="c66", text="Article 66 ...", score=0.0, meta=law)],
+    )
+    assert "This passage paraphrases the law" in html
+    assert (
+        '<a href="?doc=pipl-en&amp;chunk=c66&amp;start=10&amp;end=90">PIPL Art. 66</a> (law, en)'
+        in html
+    )
+    assert "paraphrases" not in ui.document_html(make_document("Article 66 summary"))

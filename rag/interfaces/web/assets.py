@@ -36,6 +36,9 @@ button[role=tab].selected { color: var(--pd-accent) !important; }
 .pd-version { font-size: 0.8rem; color: var(--pd-muted); }
 .pd-doc-title { font-size: 1.1rem; font-weight: 600; }
 .pd-doc-badges { margin: 0.2rem 0; }
+.pd-primary { margin-top: 0.4rem; padding: 0.3rem 0.6rem; border-radius: 6px; font-size: 0.88rem;
+  background: var(--pd-summary-bg); color: var(--pd-summary-text); }
+.pd-primary a { color: inherit; font-weight: 600; }
 .pd-doc-text { white-space: pre-wrap; font-size: 0.92rem; line-height: 1.6; max-height: 560px;
   overflow-y: auto; padding: 0.6rem 0.8rem; border: 1px solid var(--border-color-primary);
   border-radius: 8px; margin-top: 0.5rem; }

@@ -12,13 +12,13 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
 from ...errors import IndexNotBuilt, RagError
 from ...text import MarkdownTable, TableRow, markdown_tables
-from ...types import STATUSES, Document, Engine, doc_kind
+from ...types import STATUSES, Document, Engine, Hit, doc_kind
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +187,10 @@ def document_html(
     *,
     full: bool = False,
     context: int = CONTEXT_CHARS,
+    primary: Sequence[Hit] = (),
 ) -> str:
-    """The document viewer: metadata, then the text around [start, end) with it highlighted."""
+    """The document viewer: metadata, then the text around [start, end) with it highlighted;
+    `primary`: the law's own articles the passage paraphrases, linked from the header."""
     meta, text = doc.meta, doc.text
     has_passage = start is not None and end is not None and 0 <= start < end <= len(text)
     if full:
@@ -234,9 +236,26 @@ def document_html(
         + (f'<div class="pd-meta" lang="zh">{subtitle}</div>' if subtitle else "")
         + f'<div class="pd-meta">{_esc(" · ".join(facts))}{source_link}</div>'
         + f'<div class="pd-meta">Document ID: <code>{_esc(doc.doc_id)}</code></div>'
+        + primary_links(primary)
         # focusable, so that a keyboard can scroll it
         + '<div class="pd-doc-text" tabindex="0" role="region" aria-label="Document text">'
         + f"{body}</div></div>"
+    )
+
+
+def primary_links(primary: Sequence[Hit]) -> str:
+    """ "The law's own text: PDPL-T Art. 12 (law, en) · …", each opening that article."""
+    if not primary:
+        return ""
+    links = []
+    for hit in primary:
+        m = hit.meta
+        href = viewer_link(hit.doc_id, hit.chunk_id, m.start, m.end)
+        facts = ", ".join(x for x in (doc_kind(m.doc_type), m.language) if x)
+        links.append(f'<a href="{_esc(href)}">{_esc(m.label or m.title)}</a> ({_esc(facts)})')
+    return (
+        '<div class="pd-primary">This passage paraphrases the law. The law\'s own text: '
+        f"{' · '.join(links)}</div>"
     )
 
 
@@ -342,7 +361,8 @@ def open_document(
         doc = engine.get_document(doc_id)
         if start is None and chunk_id:
             start, end = _chunk_span(engine, chunk_id)
-        return document_html(doc, start, end, full=full)
+        primary = engine.primary_articles(chunk_id) if chunk_id else []
+        return document_html(doc, start, end, full=full, primary=primary)
     except (RagError, KeyError, LookupError) as exc:
         message = str(exc) if isinstance(exc, RagError) else f"No document with id {doc_id!r}."
         return f'<div class="pd-banner">{_esc(message)}</div>'
