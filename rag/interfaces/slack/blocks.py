@@ -183,7 +183,13 @@ def answer_blocks(
         blocks.append(_context(header))
     blocks += [_section(piece) for piece in split_text(to_mrkdwn(answer.text or "(no answer)"))]
     if answer.refused and answer.searched:
-        blocks.append(_context(f":mag: Searched: {escape(answer.searched)}"))
+        # The engine's wording may already open with "Searched …": not said twice.
+        said = (
+            answer.searched
+            if answer.searched.startswith("Searched")
+            else (f"Searched: {answer.searched}")
+        )
+        blocks.append(_context(f":mag: {escape(said)}"))
     if needs_warning(answer):
         blocks.append(_context(NO_CITATION_WARNING))
     if answer.notice:
