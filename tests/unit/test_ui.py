@@ -119,7 +119,14 @@ def test_an_answer_carries_its_sources_with_kind_year_quote_and_an_honest_link()
     assert "RMB50 million" in sources  # the quote stays with its answer
     assert "[Official text](http://www.npc.gov.cn/pipl)" in sources
     assert "[issuer's site](https://flk.npc.gov.cn/)" in sources
-    assert "[Link to this answer](./?q=What+is+the+maximum+fine+under+PIPL%3F)" in text
+    assert "[Link to this answer](./?q=What+is+the+maximum+fine+under+PIPL%3F&share=1)" in text
+
+
+def test_with_the_pages_address_an_answers_links_work_where_it_is_pasted():
+    text = chat.answer_message(make_answer(), base="http://desk.example/")
+    assert "[\\[1\\]](http://desk.example/?doc=pipl-en&chunk=chunk-1&start=100&end=" in text
+    assert "**[PIPL Art. 66](http://desk.example/?doc=pipl-en&chunk=chunk-1" in text
+    assert "(http://desk.example/?q=What+is+the+maximum+fine+under+PIPL%3F&share=1)" in text
 
 
 def test_refusal_says_what_was_searched_the_nearest_documents_and_what_to_ask():

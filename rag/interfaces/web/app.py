@@ -133,13 +133,14 @@ def build_app(engine: Engine) -> gr.Blocks:
             elif kind == "error":
                 reply["content"] = value
             else:  # the final Answer: it keeps its own sources, in the message and for export
-                reply["content"] = chat_format.answer_message(value, question)
+                base = _request_base(request)
+                reply["content"] = chat_format.answer_message(value, question, base)
                 turn = [
                     {"role": "user", "content": question},
                     {"role": "assistant", "content": value.text},
                 ]
                 kept = [*answers, dataclasses.replace(value, hits=[], question=question)]
-                export = _write_export(kept, _request_base(request))
+                export = _write_export(kept, base)
                 yield (
                     [*messages, reply],
                     [*history, *turn],

@@ -97,20 +97,24 @@ scroll();
 watch('value', scroll);
 """
 
-# A plain click on a source link (`?doc=…`) or a suggested question (`?q=…`) anywhere in the
-# page is handled in the page: the source opens in the Document view, the question is asked.
-# A click with a modifier key, or "open in new tab", still follows the link.
+# A plain click on a link to this page that opens a source (`?doc=…`) or asks a suggested
+# question (`?q=…`) is handled in the page: the source opens in the Document view, the question
+# is asked. A click with a modifier key, "open in new tab", and "Link to this answer"
+# (`&share=1`) still follow the link.
 LINK_BRIDGE_JS = """
 if (!window.pdLinkBridge) {
   window.pdLinkBridge = true;
   document.addEventListener('click', (event) => {
     if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
     const link = event.target.closest && event.target.closest('a[href]');
-    const href = link ? link.getAttribute('href') || '' : '';
-    if (!/^\\?(doc|q)=/.test(href)) return;
+    if (!link) return;
+    const url = new URL(link.getAttribute('href'), window.location.href);
+    const here = url.origin === window.location.origin && url.pathname === window.location.pathname;
+    const params = url.searchParams;
+    if (!here || params.has('share') || !(params.has('doc') || params.has('q'))) return;
     event.preventDefault();
     event.stopPropagation();
-    trigger('click', {href: href});
+    trigger('click', {href: url.search});
   }, true);
 }
 """

@@ -2,9 +2,11 @@
 sources, and its `[n]` markers link to them.
 
 In the chat, `[n]` and each source's label are links of the form `?doc=…&chunk=…&start=…&end=…`
-(the viewer link Slack also uses): the page opens them in the Document view; opened in a new
-tab they open the same passage. A refusal's suggested questions are `?q=…` links, asked in
-place. The export is plain Markdown with a sources list (quote, label, URL) a reader can paste.
+(the viewer link Slack also uses), made absolute with the page's address when it is known so
+that a copied answer's links work where it is pasted: the page opens them in the Document view;
+opened in a new tab they open the same passage. A refusal's suggested questions are `?q=…`
+links, asked in place; "Link to this answer" (`?q=…&share=1`) opens in a new tab. The export
+is plain Markdown with a sources list (quote, label, URL) a reader can paste.
 """
 
 from __future__ import annotations
@@ -26,18 +28,18 @@ def plain_url(url: str) -> str:
     return url if re.fullmatch(r"https?://[^\s()<>\[\]\"'`]+", url or "") else ""
 
 
-def share_link(question: str) -> str:
-    """A link that reopens `question` and its answer (relative to the app's page)."""
-    return "./?" + urlencode({"q": question})
+def share_link(question: str, base: str = "") -> str:
+    """A link that reopens `question` and its answer; `base` is the page's address."""
+    return (base or "./") + "?" + urlencode({"q": question, "share": 1})
 
 
-def ask_link(question: str) -> str:
+def ask_link(question: str, base: str = "") -> str:
     """A link the page asks in place (a refusal's suggested questions)."""
-    return "?" + urlencode({"q": question})
+    return base + "?" + urlencode({"q": question})
 
 
-def cite_link(c: Citation) -> str:
-    return viewer_link(c.doc_id, c.chunk_id, c.quote_start, c.quote_end)
+def cite_link(c: Citation, base: str = "") -> str:
+    return base + viewer_link(c.doc_id, c.chunk_id, c.quote_start, c.quote_end)
 
 
 def _md_text(text: str) -> str:
@@ -45,13 +47,13 @@ def _md_text(text: str) -> str:
     return inert(text).replace("[", "(").replace("]", ")")
 
 
-def linked_markers(text: str, citations: Sequence[Citation]) -> str:
+def linked_markers(text: str, citations: Sequence[Citation], base: str = "") -> str:
     """`[n]` in (already inert) answer text as links that open source n."""
     by_n = {c.n: c for c in citations}
 
     def link(m: re.Match[str]) -> str:
         c = by_n.get(int(m.group(1)))
-        return f"[\\[{c.n}\\]]({cite_link(c)})" if c else m.group(0)
+        return f"[\\[{c.n}\\]]({cite_link(c, base)})" if c else m.group(0)
 
     return MARKER.sub(link, text)
 
@@ -69,12 +71,12 @@ def _short(quote: str) -> str:
     return quote if len(quote) <= QUOTE_CHARS else quote[: QUOTE_CHARS - 1].rstrip() + "…"
 
 
-def sources_markdown(citations: Sequence[Citation]) -> str:
+def sources_markdown(citations: Sequence[Citation], base: str = "") -> str:
     """The answer's own sources, under it in the conversation."""
     lines = ["**Sources**", ""]
     for c in citations:
         label = _md_text(c.label or c.title)
-        line = f"\\[{c.n}\\] **[{label}]({cite_link(c)})** · {provenance(c)} · {_md_text(c.title)}"
+        line = f"\\[{c.n}\\] **[{label}]({cite_link(c, base)})** · {provenance(c)} · {_md_text(c.title)}"
         if url := plain_url(c.url):
             line += f" · [{url_label(url)}]({url})"
         lines.append(f"{line}  \n“{inert(_short(c.quote))}”")
@@ -82,7 +84,7 @@ def sources_markdown(citations: Sequence[Citation]) -> str:
     return "\n".join(lines).rstrip()
 
 
-def nearest_documents(answer: Answer) -> list[str]:
+def nearest_documents(answer: Answer, base: str = "") -> list[str]:
     """The indexed documents nearest a refused question, as Markdown links to open them."""
     seen: dict[str, str] = {}
     for hit in answer.hits:
@@ -93,7 +95,7 @@ def nearest_documents(answer: Answer) -> list[str]:
             x for x in (doc_kind(meta.doc_type), year_of(meta.promulgated, meta.effective)) if x
         )
         title = _md_text(meta.title or meta.title_zh or hit.doc_id)
-        seen[hit.doc_id] = f"[{title}]({viewer_link(hit.doc_id)})" + (
+        seen[hit.doc_id] = f"[{title}]({base}{viewer_link(hit.doc_id)})" + (
             f" ({facts})" if facts else ""
         )
         if len(seen) == NEAREST_DOCUMENTS:
@@ -108,28 +110,29 @@ def follow_up_line(answer: Answer, question: str) -> str:
     return ""
 
 
-def refusal_markdown(answer: Answer) -> list[str]:
+def refusal_markdown(answer: Answer, base: str = "") -> list[str]:
     parts = ["**No answer found in the indexed documents.**"]
     if answer.searched:
         parts.append(inert(answer.searched))
-    if nearest := nearest_documents(answer):
+    if nearest := nearest_documents(answer, base):
         parts.append("**Nearest documents covered:** " + " · ".join(nearest))
     if answer.suggestions:
-        asks = [f"- [{_md_text(q)}]({ask_link(q)})" for q in answer.suggestions]
+        asks = [f"- [{_md_text(q)}]({ask_link(q, base)})" for q in answer.suggestions]
         parts.append("**Questions these documents answer:**\n\n" + "\n".join(asks))
     return parts
 
 
-def answer_message(answer: Answer, question: str = "") -> str:
+def answer_message(answer: Answer, question: str = "", base: str = "") -> str:
     """The assistant's chat message (Markdown): notice, how a follow-up was read, the answer
-    with linked `[n]`, its sources, and a link that reopens it."""
+    with linked `[n]`, its sources, and a link that reopens it; `base`: the page's address
+    (links are relative without it)."""
     parts = []
     if answer.notice:
         parts.append(f"> ℹ️ {inert(answer.notice)}")
     parts.append(follow_up_line(answer, question))
     if answer.refused:
-        return "\n\n".join(p for p in [*parts, *refusal_markdown(answer)] if p)
-    parts.append(linked_markers(inert(answer.text or ""), answer.citations))
+        return "\n\n".join(p for p in [*parts, *refusal_markdown(answer, base)] if p)
+    parts.append(linked_markers(inert(answer.text or ""), answer.citations, base))
     if not answer.citations:
         parts.append(NO_CITATION_WARNING)
     unsupported = [c for c in answer.checks if not c.supported]
@@ -140,9 +143,9 @@ def answer_message(answer: Answer, question: str = "") -> str:
             "check the quotes below."
         )
     if answer.citations:
-        parts.append(sources_markdown(answer.citations))
+        parts.append(sources_markdown(answer.citations, base))
     shared = answer.standalone_question or question or answer.question
-    parts.append(f"[Link to this answer]({share_link(shared)})")
+    parts.append(f"[Link to this answer]({share_link(shared, base)})")
     return "\n\n".join(p for p in parts if p)
 
 
@@ -163,7 +166,7 @@ def export_markdown(answers: Sequence[Answer], base_url: str = "") -> str:
             out.append(f"{c.n}. **{c.label or c.title}** ({facts})")
             out.append(f"   > {' '.join(c.quote.split())}")
             if base_url:
-                out.append(f"   - In Policy Desk: {base_url}{cite_link(c)}")
+                out.append(f"   - In Policy Desk: {cite_link(c, base_url)}")
             if url := plain_url(c.url):
                 out.append(f"   - {url_label(url)}: {url}")
         out.append("")
