@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from .ingest import IngestReport
+from typing import Any, Protocol
 
 DOC_TYPES = (
     "five_year_plan",
@@ -256,6 +253,15 @@ class FacetValue:
     documents: int
 
 
+class IngestOutcome(Protocol):
+    """What adding files reports, as `rag ingest` prints it (`rag.ingest.IngestReport`)."""
+
+    failed: list[tuple[str, str]]  # (path, reason) of each file that could not be indexed
+    warnings: list[tuple[str, str]]
+
+    def summary(self) -> str: ...
+
+
 class Engine(Protocol):
     """What the interfaces (web UI, Slack, CLI, HTTP API) may ask of the engine: nothing else."""
 
@@ -292,7 +298,7 @@ class Engine(Protocol):
 
     def facets(self) -> list[FacetValue]: ...
 
-    def add_documents(self, files: Sequence[Path]) -> IngestReport: ...
+    def add_documents(self, files: Sequence[Path]) -> IngestOutcome: ...
 
     def get_document(self, doc_id: str) -> Document: ...
 

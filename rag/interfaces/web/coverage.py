@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ...answer import describe_filters, filter_value_words
-from ...ingest import IngestReport
-from ...types import FacetValue, doc_kind
+from ...types import FacetValue, IngestOutcome, doc_kind
 from .ui import url_label, viewer_link, year_of
 
 # The filter menus, in the order the panel shows them: the engine's key and the menu's label.
@@ -113,7 +112,7 @@ def documents_html(docs: Sequence[dict[str, Any]]) -> str:
     )
 
 
-def upload_report(report: IngestReport) -> str:
+def upload_report(report: IngestOutcome) -> str:
     """What an upload did, as `rag ingest` reports it: the summary, then each file that
     failed with its reason (and warnings, such as metadata that had to be guessed)."""
     lines = [f"**{_esc(report.summary())}**"]
