@@ -516,6 +516,17 @@ def test_on_a_phone_the_answer_and_its_sources_come_first(browser, app_url):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways
         assert "Sources" in last_reply(page).inner_text()
         shot(page, "phone_answer_first")
+
+        message = last_reply(page)
+        open_marker(page, message, fine_marker(message))  # the passage comes into view
+        mark = page.locator("#pd-viewer mark").first
+        mark.wait_for()
+        page.wait_for_function(
+            """() => { const r = document.querySelector('#pd-viewer').getBoundingClientRect();
+                       return r.top >= -1 && r.top < window.innerHeight / 2; }""",
+            timeout=PAGE_MS,
+        )
+        shot(page, "phone_source_opened")
     finally:
         context.close()
 

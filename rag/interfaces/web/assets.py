@@ -81,6 +81,7 @@ button[role=tab].selected { color: var(--pd-accent) !important; }
   /* issuer and effective date give way to the title, kind and version on a phone */
   .pd-docs-table th:nth-child(3), .pd-docs-table td:nth-child(3),
   .pd-docs-table th:nth-child(5), .pd-docs-table td:nth-child(5) { display: none; }
+  .pd-docs-table td:first-child { min-width: 9rem; }
 }
 """
 
@@ -92,6 +93,8 @@ const scroll = () => {
   const box = element.querySelector('.pd-doc-text');
   if (mark && box) box.scrollTop += mark.getBoundingClientRect().top
     - box.getBoundingClientRect().top - box.clientHeight / 3;
+  // On a phone the viewer sits below the conversation: bring the opened passage into view.
+  if (mark && window.innerWidth <= 640) element.scrollIntoView({block: 'start'});
 };
 scroll();
 watch('value', scroll);
