@@ -64,8 +64,10 @@ def join_follow_up(previous: str, question: str, law: str = "") -> str:
     """`question` restated with what it leans on from `previous`, as one readable question.
 
     "When does it take effect?" after a question naming PIPL (`law="PIPL"`) becomes "When does
-    PIPL take effect?"; "What about the fines?" after "What does PIPL say about facial
-    recognition?" becomes "What does PIPL say about facial recognition, and about the fines?".
+    PIPL take effect?"; "What about the fines?" becomes "What does PIPL say about the fines?"
+    (another aspect of the same law: the earlier subject would outweigh it in the search);
+    "and for minors?" narrows the previous question: "…, and for minors?". Without a law,
+    a fragment joins the previous question: "…, and about the fines?".
     """
     text = question.strip()
     if is_chinese(text):
@@ -83,8 +85,11 @@ def join_follow_up(previous: str, question: str, law: str = "") -> str:
     if not rest:
         return previous
     if cue or not _QUESTION_WORD_EN.match(rest):
-        about = "" if re.match(r"(?:about|for|in|on|under|with|to|by)\b", rest, re.I) else "about "
         if rest[:2].istitle():  # "The fines", not "PIPL" or "GDPR"
             rest = rest[0].lower() + rest[1:]
-        return f"{_bare(previous)}, and {about}{rest}?"
+        if re.match(r"(?:about|for|in|on|under|with|to|by|if|when|where)\b", rest, re.I):
+            return f"{_bare(previous)}, and {rest}?"  # narrows the previous question
+        if law:  # another aspect of the same law: "What about the fines?"
+            return f"What does {law} say about {rest}?"
+        return f"{_bare(previous)}, and about {rest}?"
     return f"{_bare(rest)}, as asked about in: {_bare(previous)}?"

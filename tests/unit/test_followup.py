@@ -57,12 +57,19 @@ def test_a_pointer_to_the_law_is_replaced_by_its_name():
     )
 
 
-def test_a_fragment_becomes_one_question_with_the_previous_subject():
-    joined = join_follow_up(PREVIOUS, "What about the fines?", "PIPL")
-    assert joined == "What does PIPL say about facial recognition, and about the fines?"
+def test_another_aspect_of_the_same_law_is_asked_of_that_law():
+    # joined to "…facial recognition", the search found facial recognition again, not fines
+    assert join_follow_up(PREVIOUS, "What about the fines?", "PIPL") == (
+        "What does PIPL say about the fines?"
+    )
+
+
+def test_a_fragment_that_narrows_joins_the_previous_question():
+    joined = join_follow_up(PREVIOUS, "and for minors under fourteen?", "PIPL")
+    assert joined == "What does PIPL say about facial recognition, and for minors under fourteen?"
     assert joined.count("?") == 1
-    assert join_follow_up(PREVIOUS, "and for minors under fourteen?") == (
-        "What does PIPL say about facial recognition, and for minors under fourteen?"
+    assert join_follow_up("What does the plan say about 5G?", "the fines?") == (
+        "What does the plan say about 5G, and about the fines?"
     )
 
 
