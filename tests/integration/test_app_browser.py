@@ -189,7 +189,18 @@ def fine_marker(message) -> int:
 
 
 def open_marker(page, message, n: int) -> None:
+    """Click `[n]` in `message` and wait for the Document view to be the one shown."""
     message.locator("a", has_text=f"[{n}]").first.click()
+    document_tab = page.get_by_role("tab", name="Document", exact=True)
+    try:
+        page.wait_for_function(
+            "tab => tab.getAttribute('aria-selected') === 'true'",
+            arg=document_tab.element_handle(),
+            timeout=PAGE_MS,
+        )
+    except Exception:
+        shot(page, f"failed_open_marker_{n}")
+        raise
 
 
 def test_an_answer_carries_its_own_cited_sources(answered):
@@ -227,8 +238,9 @@ def test_a_summary_source_leads_to_the_laws_own_article(answered):
     blocks = message.inner_text().split("Sources", 1)[1].split("\n[")
     summary = next(b.lstrip("[") for b in blocks if "· summary ·" in b)
     open_marker(answered, message, int(summary.split("]", 1)[0]))
+    # the viewer may still show what an earlier test opened: wait for the summary itself
+    answered.locator("#pd-viewer .pd-doc-title", has_text="summary").wait_for()
     header = answered.locator("#pd-viewer .pd-doc-badges")
-    header.wait_for()
     assert "summary" in header.inner_text()  # the viewer says it is a paraphrase
     link = answered.locator("#pd-viewer .pd-primary a", has_text="Art. 12").first
     link.click()
