@@ -42,7 +42,8 @@ HEADER = (
 def _request_base(request: gr.Request | None) -> str:
     """The page's address without its query, from the browser's Referer; "" if unknown."""
     referer = request.headers.get("referer", "") if request is not None else ""
-    return referer.split("?", 1)[0].split("#", 1)[0]
+    # it goes into Markdown links: a plain http(s) address or nothing
+    return chat_format.plain_url(referer.split("?", 1)[0].split("#", 1)[0])
 
 
 def _write_export(answers: list[Answer], base_url: str) -> str:
