@@ -22,6 +22,7 @@ from .answer import (
     extractive_answer,
     refusal,
     stated_fact,
+    suggested_questions,
 )
 from .config import Settings
 from .errors import DocumentError, RagError
@@ -34,6 +35,7 @@ from .retrieval import (
     clean_filters,
     is_follow_up,
     join_follow_up,
+    primary_articles,
     read_question,
     uncovered_subjects,
     unknown_laws,
@@ -174,36 +176,8 @@ class PolicyEngine:
 
     def primary_articles(self, chunk_id: str) -> list[Hit]:
         """The law's own articles, where they are indexed, that a summary's or commentary's
-        passage paraphrases: same short name, same version (promulgation date), same article
-        numbers. A reader of the paraphrase can then check it against the text itself."""
-        index = self.retriever.refresh()
-        meta = index.passages.get(chunk_id)
-        if meta is None or meta.doc_type not in PARAPHRASES or meta.article is None:
-            return []
-        laws = [
-            d
-            for d in self.list_documents()
-            if meta.short_name
-            and d["short_name"] == meta.short_name
-            and d["doc_type"] not in PARAPHRASES
-        ]
-        same_version = [d for d in laws if d["promulgated"] == meta.promulgated]
-        if same_version:
-            laws = same_version
-        elif len({d["promulgated"] for d in laws}) > 1:
-            return []  # several versions and none dated as the summary: no guess
-        found = []
-        for doc in laws:
-            for number in range(meta.article, (meta.article_end or meta.article) + 1):
-                ids = index.by_article.get((doc["doc_id"], number))
-                if not ids:
-                    continue
-                parts = [index.passages[cid] for cid in ids]
-                whole = dataclasses.replace(parts[0], end=max(p.end for p in parts))
-                found.append(
-                    Hit(chunk_id=ids[0], text=index.records[ids[0]][0], score=0.0, meta=whole)
-                )
-        return found
+        passage paraphrases (`rag.retrieval.primary_articles`)."""
+        return primary_articles(self.retriever.refresh(), self.list_documents(), chunk_id)
 
     def get_document(self, doc_id: str) -> Document:
         for doc in self.list_documents():
@@ -299,22 +273,6 @@ class PolicyEngine:
         first = sorted(asked.mentions[0])
         return next((names[d] for d in first if names.get(d)), "")
 
-    def suggestions(self, hits: list[Hit], chinese: bool = False) -> list[str]:
-        """Questions the index can answer about the documents nearest a refused question: the
-        article each of the nearest documents matched best, asked about by its label."""
-        asked: list[str] = []
-        seen: set[str] = set()
-        for hit in hits:
-            if hit.doc_id in seen or not hit.label:
-                continue
-            seen.add(hit.doc_id)
-            question = f"{hit.label}规定了什么？" if chinese else f"What does {hit.label} say?"
-            if question not in asked:  # a law and its summary share labels
-                asked.append(question)
-            if len(asked) == SUGGESTIONS:
-                break
-        return asked
-
     def answer(
         self,
         question: str,
@@ -353,7 +311,7 @@ class PolicyEngine:
                 hits, index.documents, clean_filters(filters), missing, subjects, standalone
             )
             answer = refusal(question, searched)
-            answer.suggestions = self.suggestions(hits, asked.chinese)
+            answer.suggestions = suggested_questions(hits, asked.chinese)
         else:
             # Passages far below the relevance bar only add noise to the quoted answer.
             # (A passage without a similarity, when the vector store could not be read, stays.)

@@ -13,6 +13,7 @@ from .extractive import (
     extractive_answer,
     filter_value_words,
     refusal,
+    suggested_questions,
 )
 from .facts import Stated, asked_field, english_name, stated_fact
 from .figures import Figure, figures
@@ -50,4 +51,5 @@ __all__ = [
     "section_title",
     "short_zh_title",
     "stated_fact",
+    "suggested_questions",
 ]

@@ -56,6 +56,26 @@ _SOURCE_LINE = re.compile(
 )
 
 
+SUGGESTIONS = 3  # questions offered with a refusal, one per nearest document
+
+
+def suggested_questions(hits: list[Hit], chinese: bool = False) -> list[str]:
+    """Questions the index can answer about the documents nearest a refused question: the
+    article each of the nearest documents matched best, asked about by its label."""
+    asked: list[str] = []
+    seen: set[str] = set()
+    for hit in hits:
+        if hit.doc_id in seen or not hit.label:
+            continue
+        seen.add(hit.doc_id)
+        question = f"{hit.label}规定了什么？" if chinese else f"What does {hit.label} say?"
+        if question not in asked:  # a law and its summary share labels
+            asked.append(question)
+        if len(asked) == SUGGESTIONS:
+            break
+    return asked
+
+
 def refusal(question: str, searched: str) -> Answer:
     lead = REFUSAL_ZH if is_chinese(question) else REFUSAL_EN
     return Answer(question=question, text=f"{lead} {searched}", refused=True, searched=searched)

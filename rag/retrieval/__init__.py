@@ -7,6 +7,7 @@ from .followup import is_follow_up, join_follow_up
 from .glossary import Glossary
 from .index import Index, allow_chinese, build_index, names_in, same_law_refs
 from .neighbours import TermNeighbours, question_units
+from .paraphrase import PARAPHRASES, primary_articles
 from .question import Question, read_question
 from .rerank import Reranker, get_reranker, rerank_hits
 from .retriever import Retriever
@@ -15,6 +16,7 @@ from .scope import Uncovered, uncovered_subjects, unknown_laws
 
 __all__ = [
     "FILTER_KEYS",
+    "PARAPHRASES",
     "Dictionary",
     "Glossary",
     "Index",
@@ -32,6 +34,7 @@ __all__ = [
     "is_follow_up",
     "join_follow_up",
     "names_in",
+    "primary_articles",
     "question_units",
     "read_question",
     "rerank_hits",
