@@ -200,7 +200,8 @@ def open_marker(page, message, n: int) -> None:
         )
     except Exception:
         shot(page, f"failed_open_marker_{n}")
-        raise
+        pages = len(page.context.pages)
+        raise AssertionError(f"[{n}] did not open the Document view ({pages} tabs open)") from None
 
 
 def test_an_answer_carries_its_own_cited_sources(answered):

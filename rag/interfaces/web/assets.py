@@ -105,6 +105,9 @@ watch('value', scroll);
 # is asked. A click with a modifier key, "open in new tab", and "Link to this answer"
 # (`&share=1`) still follow the link.
 LINK_BRIDGE_JS = """
+// Gradio may mount this component again: the listener is added once, and always calls the
+// trigger of the latest mount (a stale one would drop the click).
+window.pdLinkTrigger = trigger;
 if (!window.pdLinkBridge) {
   window.pdLinkBridge = true;
   document.addEventListener('click', (event) => {
@@ -117,7 +120,7 @@ if (!window.pdLinkBridge) {
     if (!here || params.has('share') || !(params.has('doc') || params.has('q'))) return;
     event.preventDefault();
     event.stopPropagation();
-    trigger('click', {href: url.search});
+    window.pdLinkTrigger('click', {href: url.search});
   }, true);
 }
 """
