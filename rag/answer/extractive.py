@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..knowledge import intents
 from ..text import is_chinese, sentence_spans, tokenize
 from ..types import Answer, Citation, Hit
 from .citations import make_citation
@@ -28,6 +29,10 @@ MAX_SENTENCES = 4
 MAX_PASSAGES = 4
 MAX_LIST_CHARS = 400  # list items quoted after a sentence that introduces them
 LEAD_FLOOR = 0.5  # a lead holding the value asked for must score at least this share of the best
+# When no sentence that close holds the value a "how much / when / how many" question asks for,
+# one that holds it may still lead at this share of the best; a sentence without it never
+# answers such a question.
+VALUE_FLOOR = 0.3
 OVERLAP_WEIGHT = 0.5  # the question's rare words a sentence holds, against its similarity
 RANK_WEIGHT = 0.15  # the passage's rank: 0.15 for the first, 0.075 for the second…
 # A Chinese question's words met through their English renderings count at this share, so a
@@ -281,20 +286,29 @@ def _lead(
     the best that holds the kind of answer asked for, and the year the question names if it
     names one ("2030年非化石能源…比重" wants the 2030 figure, not the 2025 one); else the best
     that may lead at all. A list item or a clause that starts in lower case never leads."""
-    floor = float(scores[order[0]]) * LEAD_FLOOR
     able = [
         int(i)
         for i in order
         if eligible[i] and not _LOWER_START.match(texts[i]) and not _LIST_ITEM.match(texts[i])
     ]
-    close = [i for i in able if scores[i] >= floor]
+    if not able:
+        return int(order[0])
+    # The bar is set by the best sentence that may lead: a provenance line that scores high
+    # ("Official text: 国务院关于印发…") must not push the answer below it.
+    best = float(scores[able[0]])
+    close = [i for i in able if scores[i] >= best * LEAD_FLOOR]
     kind, years = question.kind, question.years
     holding = [i for i in close if holds(kind, texts[i])]
     dated = [i for i in holding if any(y in texts[i] for y in years)]
-    for group in (dated, holding, close, able):
+    value = (
+        []
+        if kind not in intents.VALUE_KINDS
+        else [i for i in able if scores[i] >= best * VALUE_FLOOR and holds(kind, texts[i])]
+    )
+    for group in (dated, holding, value, close):
         if group:
             return group[0]
-    return int(order[0])
+    return able[0]
 
 
 def _support(
