@@ -1,0 +1,49 @@
+"""`rag serve`: the one app under uvicorn on RAG_HOST:RAG_PORT."""
+
+from __future__ import annotations
+
+import logging
+
+from ...config import Settings
+from .access import check_exposure, parse_keys
+
+log = logging.getLogger("rag.api")
+APP_FACTORY = "rag.interfaces.api.server:app_from_env"
+
+
+def app_from_env():  # type: ignore[no-untyped-def]
+    """The app as configured by the environment: what each worker process builds."""
+    from ...engine import PolicyEngine
+    from .app import create_app
+    from .events import engine_bot, slack_configured
+
+    settings = Settings.from_env()
+    engine = PolicyEngine(settings)
+    bot = engine_bot(settings, engine) if slack_configured() else None
+    if bot is not None:
+        log.info("Slack events accepted on /slack/events")
+    return create_app(engine, settings, slack=bot)
+
+
+def serve(host: str | None = None, port: int | None = None, workers: int = 1) -> None:
+    """Serve until interrupted; refuses to listen beyond loopback without API keys."""
+    import uvicorn
+
+    from ..slack import configure_logging
+
+    settings = Settings.from_env()
+    host = host or settings.host
+    port = port or settings.port
+    check_exposure(host, parse_keys(settings.api_keys))
+    configure_logging(settings.log_level)  # Slack tokens are redacted from every line
+    log.info("Policy Desk on http://%s:%s (UI /, API /api/v1, docs /docs)", host, port)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,  # our logging: one format, tokens redacted
+        access_log=False,  # the request log line is ours, with its request id
+        timeout_graceful_shutdown=10,
+    )
