@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # STARD dev questions `make eval` and `make eval-ablate` take (of 1,090)
 STARD_SAMPLE ?= 300
 
-.PHONY: install run ingest test test-fast lint eval eval-full eval-ablate bench bench-scale clean
+.PHONY: install run ingest test test-fast lint openapi eval eval-full eval-ablate bench bench-scale clean
 
 # torch comes first and pinned: left to the resolver, sentence-transformers would pull a
 # multi-GB CUDA build. 2.13.0 is a CPU wheel.
@@ -24,6 +24,7 @@ install: $(STAMP)
 ingest: install
 	$(PY) ingest.py
 
+# One server on RAG_HOST:RAG_PORT: the web UI at /, the HTTP API at /api/v1, Slack events.
 run: install
 	$(PY) ingest.py || echo "Some documents failed to ingest (listed above); serving the rest."
 	$(PY) app.py
@@ -41,6 +42,10 @@ test: lint
 # The unit tests alone: no model, no server; well under a minute.
 test-fast: install
 	HF_HUB_OFFLINE=1 $(PY) -m pytest tests/unit -q
+
+# The HTTP API's schema, committed so that a change to it shows in review (a test compares).
+openapi: install
+	$(PY) -m rag.interfaces.api > docs/openapi.json
 
 eval: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_qa.jsonl --corpus ../shared/policy-texts/docs --baseline --exact --json eval/results/policy_texts_qa.json

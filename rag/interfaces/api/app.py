@@ -127,3 +127,15 @@ def add_operations(app: FastAPI) -> None:
             except RagError:
                 pass  # no index: the gauges keep their last values
         return Response(svc.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+def openapi_text() -> str:
+    """The schema as committed in docs/openapi.json: sorted keys, so a diff shows what
+    changed. It depends on no setting."""
+    import json
+
+    from ...engine import PolicyEngine
+
+    settings = Settings()
+    app = create_app(PolicyEngine(settings), settings, ui=False, load=False)
+    return json.dumps(app.openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
