@@ -176,7 +176,7 @@ def test_an_out_of_scope_question_is_refused_and_counted(api):
         metrics = admin.get("/metrics").text
     refusals = re.search(r"^policy_desk_refusals_total (\S+)$", metrics, re.M)
     assert refusals and float(refusals.group(1)) >= 1
-    assert re.search(r'^policy_desk_index_passages (\d+)', metrics, re.M).group(1) != "0"
+    assert re.search(r"^policy_desk_index_passages (\d+)", metrics, re.M).group(1) != "0"
 
 
 def test_an_empty_question_is_a_422_with_a_reason(api):
@@ -251,7 +251,11 @@ def test_a_citation_leads_to_its_passage_and_the_source_text_around_its_quote(ap
         passage = reader.get(f"/api/v1/passages/{cite['chunk_id']}").json()
         span = reader.get(
             "/api/v1/source",
-            params={"doc_id": cite["doc_id"], "start": cite["quote_start"], "end": cite["quote_end"]},
+            params={
+                "doc_id": cite["doc_id"],
+                "start": cite["quote_start"],
+                "end": cite["quote_end"],
+            },
         ).json()
         assert reader.get("/api/v1/passages/nope").status_code == 404
     assert passage["doc_id"] == cite["doc_id"] and passage["label"] == cite["label"]
