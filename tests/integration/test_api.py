@@ -15,6 +15,7 @@ import pytest
 
 from rag.config import Settings
 from rag.engine import PolicyEngine
+from rag.ingest import ingest
 from rag.interfaces.api import create_app
 from rag.interfaces.api.events import engine_bot
 from tests.support.api_server import (
@@ -355,6 +356,17 @@ def test_admin_ingest_reports_each_file_and_readiness_follows_the_index(tmp_path
             hits = admin.post("/api/v1/search", json={"query": FINE}).json()["hits"]
             assert hits[0]["doc_id"] == "fx_pdpl_2026_en"
             assert admin.get("/api/v1/ingest/unknown").status_code == 404
+        # Another process ingests (as `rag ingest` does): with no question asked, readiness
+        # goes false until the server has switched to the new index, then true again.
+        other = tmp_path / "other"
+        other.mkdir()
+        shutil.copy(FIXTURE_CORPUS / "fx_pdpl_2026_summary.md", other)
+        ingest(settings, [other], progress=False)
+        deadline = time.monotonic() + 60
+        while (status := httpx.get(server.url + "/readyz")).json()["documents"] != 2:
+            assert time.monotonic() < deadline, status.json()
+            time.sleep(0.1)
+        assert status.status_code == 200
     finally:
         server.stop()
 
@@ -427,7 +439,7 @@ def test_rag_serve_answers_ui_api_and_slack_from_one_process(fixture_index, tmp_
         answer = httpx.post(
             url + "/api/v1/answer",
             json={"question": FINE},
-            headers={"Authorization": f"Bearer {READ_KEY}"},
+            headers={"Authorization": f"Bearer {READ_KEY}", "X-Request-ID": "serve-trace-1"},
             timeout=60,
         ).json()
         assert any(c["article"] == 12 for c in answer["citations"])
@@ -442,3 +454,4 @@ def test_rag_serve_answers_ui_api_and_slack_from_one_process(fixture_index, tmp_
         standin.stop()
     assert BOT_TOKEN not in output and SECRET not in output and READ_KEY not in output
     assert '"route": "/api/v1/answer"' in output  # the structured request log
+    assert "[serve-trace-1]:" in output  # each log line names its request

@@ -8,6 +8,7 @@ import logging
 import re
 import time
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .metrics import Metrics
 
 log = logging.getLogger("rag.api.access")
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 REQUEST_ID = "x-request-id"
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 OWN_PREFIXES = ("/api/", "/slack/", "/metrics", "/healthz", "/readyz", "/docs", "/openapi.json")
@@ -41,6 +43,9 @@ class RequestContext:
         given = dict(scope["headers"]).get(REQUEST_ID.encode(), b"").decode("latin-1")
         request_id = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        # Every log line written while serving it carries the id: the routes' worker
+        # threads and the engine's inherit this context.
+        token = request_id_var.set(request_id)
         started = time.monotonic()
         status: dict[str, Any] = {"code": 500, "first_byte": None}
 
@@ -58,6 +63,7 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         finally:
             self._record(scope, request_id, started, status)
+            request_id_var.reset(token)
 
     def _record(
         self, scope: Scope, request_id: str, started: float, status: dict[str, Any]
@@ -80,3 +86,21 @@ class RequestContext:
                 }
             )
         )
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request's id on every log record (`-` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+
+
+def log_request_ids() -> None:
+    """The root handlers' lines name the request they were written for."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RequestIdFilter())
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))

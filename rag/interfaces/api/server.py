@@ -6,9 +6,26 @@ import logging
 
 from ...config import Settings
 from .access import check_exposure, parse_keys
+from .middleware import log_request_ids
 
 log = logging.getLogger("rag.api")
 APP_FACTORY = "rag.interfaces.api.server:app_from_env"
+
+
+_configured = False
+
+
+def configure_logs(settings: Settings) -> None:
+    """Once per process (each worker builds its own app): Slack tokens redacted from every
+    line, and every line written while serving a request names its request id."""
+    global _configured
+    if _configured:
+        return
+    from ..slack import configure_logging
+
+    configure_logging(settings.log_level)
+    log_request_ids()
+    _configured = True
 
 
 def app_from_env():  # type: ignore[no-untyped-def]
@@ -18,6 +35,7 @@ def app_from_env():  # type: ignore[no-untyped-def]
     from .events import engine_bot, slack_configured
 
     settings = Settings.from_env()
+    configure_logs(settings)
     engine = PolicyEngine(settings)
     bot = engine_bot(settings, engine) if slack_configured() else None
     if bot is not None:
@@ -29,13 +47,11 @@ def serve(host: str | None = None, port: int | None = None, workers: int = 1) ->
     """Serve until interrupted; refuses to listen beyond loopback without API keys."""
     import uvicorn
 
-    from ..slack import configure_logging
-
     settings = Settings.from_env()
     host = host or settings.host
     port = port or settings.port
     check_exposure(host, parse_keys(settings.api_keys))
-    configure_logging(settings.log_level)  # Slack tokens are redacted from every line
+    configure_logs(settings)
     log.info("Policy Desk on http://%s:%s (UI /, API /api/v1, docs /docs)", host, port)
     uvicorn.run(
         APP_FACTORY,

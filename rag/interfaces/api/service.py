@@ -31,6 +31,7 @@ class Service:
     loaded: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
+        self._loading = threading.Lock()
         self.keys = parse_keys(self.settings.api_keys)
         self.limiter = RateLimiter(self.settings.api_rate_limit)
         self.feedback = FeedbackStore.for_settings(self.settings)
@@ -39,13 +40,20 @@ class Service:
     def load(self) -> None:
         """Load the index and the models (at start, and after an ingest job), so that no
         request waits for them; readiness is false until it has."""
-        try:
-            self.engine.prepare()
-            self.metrics.set_index(self.engine.index_status())
-        except RagError as exc:
-            log.warning("%s", exc)
-        finally:
-            self.loaded.set()
+        with self._loading:
+            try:
+                self.engine.prepare()
+                self.metrics.set_index(self.engine.index_status())
+            except RagError as exc:
+                log.warning("%s", exc)
+            finally:
+                self.loaded.set()
+
+    def reload_soon(self) -> None:
+        """Load a new generation in the background (another process ingested): without a
+        question to trigger it, readiness would stay false."""
+        if not self._loading.locked():
+            threading.Thread(target=self.load, name="index-reload", daemon=True).start()
 
     def readiness(self) -> tuple[bool, str]:
         if not self.loaded.is_set():
@@ -54,7 +62,8 @@ class Service:
             return False, "switching to the index an ingest has just written"
         try:
             if not self.engine.index_ready():
-                return False, "the index is empty, being rebuilt or not loaded yet"
+                self.reload_soon()
+                return False, "the index is empty, being rebuilt or switched to a new version"
         except RagError as exc:
             return False, str(exc)
         return True, ""
