@@ -10,6 +10,7 @@ from .middleware import log_request_ids
 
 log = logging.getLogger("rag.api")
 APP_FACTORY = "rag.interfaces.api.server:app_from_env"
+API_FACTORY = "rag.interfaces.api.server:api_from_env"
 
 
 _configured = False
@@ -28,7 +29,7 @@ def configure_logs(settings: Settings) -> None:
     _configured = True
 
 
-def app_from_env():  # type: ignore[no-untyped-def]
+def app_from_env(ui: bool = True):  # type: ignore[no-untyped-def]
     """The app as configured by the environment: what each worker process builds."""
     from ...engine import PolicyEngine
     from .app import create_app
@@ -40,7 +41,13 @@ def app_from_env():  # type: ignore[no-untyped-def]
     bot = engine_bot(settings, engine) if slack_configured() else None
     if bot is not None:
         log.info("Slack events accepted on /slack/events")
-    return create_app(engine, settings, slack=bot)
+    return create_app(engine, settings, slack=bot, ui=ui)
+
+
+def api_from_env():  # type: ignore[no-untyped-def]
+    """Without the UI, for several workers: Gradio keeps each browser session's queue in
+    the process that took it, so a session spread over processes would stall."""
+    return app_from_env(ui=False)
 
 
 def serve(host: str | None = None, port: int | None = None, workers: int = 1) -> None:
@@ -52,9 +59,18 @@ def serve(host: str | None = None, port: int | None = None, workers: int = 1) ->
     port = port or settings.port
     check_exposure(host, parse_keys(settings.api_keys))
     configure_logs(settings)
-    log.info("Policy Desk on http://%s:%s (UI /, API /api/v1, docs /docs)", host, port)
+    if workers > 1:
+        log.info(
+            "%d workers on http://%s:%s serve the API and Slack events; the web UI needs a "
+            "process of its own (`rag serve --workers 1` on another port)",
+            workers,
+            host,
+            port,
+        )
+    else:
+        log.info("Policy Desk on http://%s:%s (UI /, API /api/v1, docs /docs)", host, port)
     uvicorn.run(
-        APP_FACTORY,
+        APP_FACTORY if workers == 1 else API_FACTORY,
         factory=True,
         host=host,
         port=port,
