@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # STARD dev questions `make eval` and `make eval-ablate` take (of 1,090)
 STARD_SAMPLE ?= 300
 
-.PHONY: install run ingest test test-fast lint openapi eval eval-full eval-ablate bench bench-scale clean
+.PHONY: install run ingest test test-fast lint openapi eval eval-full eval-ablate bench bench-api bench-scale clean
 
 # torch comes first and pinned: left to the resolver, sentence-transformers would pull a
 # multi-GB CUDA build. 2.13.0 is a CPU wheel.
@@ -67,7 +67,12 @@ eval-ablate: install
 
 bench: install
 	HF_HUB_OFFLINE=1 $(PY) bench/run.py --out bench/results/latest.json
+	HF_HUB_OFFLINE=1 $(PY) bench/api.py --corpus corpus --out bench/results/api.json
 	HF_HUB_OFFLINE=1 $(PY) bench/scale.py --out bench/results/scale.json
+
+# 8 programs asking the HTTP API at once (the shipped corpus): answer p50/p95; under a minute.
+bench-api: install
+	HF_HUB_OFFLINE=1 $(PY) bench/api.py --corpus corpus --out bench/results/api.json
 
 # 10%, 30% and 100% of ../shared/chinese-law, then 8 web UI users: 20+ minutes of both cores.
 bench-scale: install
