@@ -367,6 +367,15 @@ def test_admin_ingest_reports_each_file_and_readiness_follows_the_index(tmp_path
             assert time.monotonic() < deadline, status.json()
             time.sleep(0.1)
         assert status.status_code == 200
+        # An upload may not take the id of a document indexed from another folder: the two
+        # would replace one another at every ingest.
+        with server.client(ADMIN_KEY) as admin:
+            summary = (other / "fx_pdpl_2026_summary.md").read_bytes()
+            clash = admin.post(
+                "/api/v1/ingest", files={"files": ("fx_pdpl_2026_summary.md", summary)}
+            ).json()
+        assert clash["state"] == "failed" and clash["files"] == []
+        assert "already indexed from" in clash["failed"][0]["error"]
     finally:
         server.stop()
 

@@ -9,11 +9,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
+from typing import Any
 
 from ...config import Settings
 from ...errors import RagError
 from ...ingest import SUFFIXES, ingest
-from .schemas import FileResult, JobOut
+from .schemas import FileResult, JobOut, JobState
 
 log = logging.getLogger("rag.api.jobs")
 KEEP_JOBS = 100  # finished jobs remembered for polling
@@ -35,7 +36,7 @@ def safe_name(filename: str) -> str | None:
 class Job:
     job_id: str
     files: list[str]
-    state: str = "queued"
+    state: JobState = "queued"
     failed: list[FileResult] = field(default_factory=list)
     summary: str = ""
     error: str = ""
@@ -43,7 +44,7 @@ class Job:
     def out(self) -> JobOut:
         return JobOut(
             job_id=self.job_id,
-            state=self.state,  # type: ignore[arg-type]
+            state=self.state,
             files=self.files,
             failed=self.failed,
             summary=self.summary,
@@ -55,8 +56,13 @@ class IngestJobs:
     """Runs uploads through the ingest pipeline in a background thread; `reload` is called
     after a job that changed the index, and `busy` is true meanwhile (readiness says so)."""
 
-    def __init__(self, settings: Settings, reload: Callable[[], object]) -> None:
-        self.settings, self.reload = settings, reload
+    def __init__(
+        self,
+        settings: Settings,
+        reload: Callable[[], object],
+        indexed: Callable[[], list[dict[str, Any]]],
+    ) -> None:
+        self.settings, self.reload, self.indexed = settings, reload, indexed
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._one_at_a_time = threading.Lock()
@@ -66,6 +72,7 @@ class IngestJobs:
         """Save the files and queue their ingest; unusable names or types fail at once."""
         folder = upload_dir(self.settings)
         folder.mkdir(parents=True, exist_ok=True)
+        elsewhere = self._indexed_elsewhere(folder)
         job = Job(job_id=uuid.uuid4().hex, files=[])
         for filename, data in uploads:
             name = safe_name(filename)
@@ -75,6 +82,17 @@ class IngestJobs:
             if PurePath(name).suffix.lower() not in SUFFIXES:
                 wanted = ", ".join(sorted(SUFFIXES))
                 job.failed.append(FileResult(name=name, error=f"not a supported type ({wanted})"))
+                continue
+            stem = PurePath(name).stem
+            if stem in elsewhere:
+                # The same document id from two folders would replace one another at every
+                # ingest of either.
+                job.failed.append(
+                    FileResult(
+                        name=name,
+                        error=f"{stem!r} is already indexed from {elsewhere[stem]}; rename the file",
+                    )
+                )
                 continue
             (folder / name).write_bytes(data)
             job.files.append(name)
@@ -88,6 +106,19 @@ class IngestJobs:
             job.state = "failed"
             job.error = "no file could be ingested"
         return job
+
+    def _indexed_elsewhere(self, folder: Path) -> dict[str, str]:
+        """Ids of indexed documents whose file lies outside the upload folder: doc_id → name."""
+        try:
+            documents = self.indexed()
+        except RagError:  # no index yet: nothing to collide with
+            return {}
+        root = folder.resolve()
+        return {
+            d["doc_id"]: Path(d["source_path"]).name
+            for d in documents
+            if not Path(d["source_path"]).resolve().is_relative_to(root)
+        }
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -30,8 +31,10 @@ from .service import Admin, Reader, Service, Svc
 
 MAX_JSON_BYTES = 256 * 1024  # a question, its history and filters
 UPLOAD_FILES_PER_JOB = 4  # an upload request may carry this many files of RAG_MAX_FILE_MB
+STREAM_FAILED = "Something went wrong while answering; the error has been logged."
 SOURCE_CONTEXT = 600  # characters of the document shown on each side of a quote
 
+log = logging.getLogger("rag.api")
 router = APIRouter(prefix="/api/v1", max_body_size=MAX_JSON_BYTES)
 
 
@@ -110,6 +113,9 @@ def answer_stream(body: AnswerRequest, svc: Svc, caller: Reader) -> Iterator[Ser
                 yield ServerSentEvent(event="answer", data=out.model_dump())
     except RagError as exc:  # the status is sent already: the error is an event
         yield ServerSentEvent(event="error", data={"detail": str(exc)})
+    except Exception:  # a bug: logged with its trace, and the client told so
+        log.exception("the answer stream failed")
+        yield ServerSentEvent(event="error", data={"detail": STREAM_FAILED})
 
 
 @router.get("/documents", response_model=list[DocumentOut])

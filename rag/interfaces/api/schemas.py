@@ -151,12 +151,15 @@ class FileResult(BaseModel):
     error: str = ""
 
 
+JobState = Literal["queued", "running", "done", "failed"]
+
+
 class JobOut(BaseModel):
     """An ingest of uploaded files; poll `GET /api/v1/ingest/{job_id}` until `state` is done
     or failed."""
 
     job_id: str
-    state: Literal["queued", "running", "done", "failed"]
+    state: JobState
     files: list[str]
     failed: list[FileResult] = Field(default_factory=list)
     summary: str = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -35,7 +36,7 @@ class Service:
         self.keys = parse_keys(self.settings.api_keys)
         self.limiter = RateLimiter(self.settings.api_rate_limit)
         self.feedback = FeedbackStore.for_settings(self.settings)
-        self.jobs = IngestJobs(self.settings, self.load)
+        self.jobs = IngestJobs(self.settings, self.load, self.engine.list_documents)
 
     def load(self) -> None:
         """Load the index and the models (at start, and after an ingest job), so that no
@@ -74,7 +75,7 @@ def service(request: Request) -> Service:
     return found
 
 
-def caller_with(scope: str):  # type: ignore[no-untyped-def]
+def caller_with(scope: str) -> Callable[..., Caller]:
     """A dependency: the caller, when its key has `scope` and its rate allows; else 401,
     403 or 429 with Retry-After. Without keys (a loopback-only server) everyone may."""
 
