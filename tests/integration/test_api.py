@@ -464,3 +464,50 @@ def test_rag_serve_answers_ui_api_and_slack_from_one_process(fixture_index, tmp_
     assert BOT_TOKEN not in output and SECRET not in output and READ_KEY not in output
     assert '"route": "/api/v1/answer"' in output  # the structured request log
     assert "[serve-trace-1]:" in output  # each log line names its request
+
+
+def test_rag_serve_workers_share_the_api_and_leave_the_ui_out(fixture_index, tmp_path):
+    """`rag serve --workers 2`: both processes answer the API from one data folder; the UI,
+    whose sessions live in one process, is not served by them."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.paths import ROOT
+    from tests.support.processes import free_port, stop
+
+    data = tmp_path / "data"
+    shutil.copytree(fixture_index.data_dir, data)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAG_"))}
+    env |= {"RAG_DATA_DIR": str(data), "RAG_PORT": str(port), "HF_HUB_OFFLINE": "1"}
+    env["RAG_API_RATE_LIMIT"] = "1000"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag", "serve", "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180  # hang guard: two processes load the index
+        ready = 0
+        while ready < 10:  # ten readies in a row: both workers have loaded
+            assert proc.poll() is None, proc.stdout.read()
+            try:
+                ok = httpx.get(url + "/readyz", timeout=5).status_code == 200
+            except httpx.TransportError:
+                ok = False
+            ready = ready + 1 if ok else 0
+            assert time.monotonic() < deadline, "never ready"
+            time.sleep(0.1 if ok else 0.3)
+        with httpx.Client(base_url=url, timeout=60) as local:
+            answers = [local.post("/api/v1/answer", json={"question": FINE}) for _ in range(4)]
+            assert local.get("/").status_code == 404
+    finally:
+        stop(proc)
+        output = proc.stdout.read()
+    assert all(a.status_code == 200 and a.json()["citations"] for a in answers)
+    assert "2 workers" in output and "the web UI needs a process of its own" in output
