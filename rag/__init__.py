@@ -78,13 +78,13 @@ def as_retriever(
 ) -> Any:
     """A LangChain `BaseRetriever` over the engine (default: the process-wide one); each
     `Document` carries the passage's label, title, article, offsets and source."""
-    from .interfaces.langchain import as_retriever as build
+    from .interfaces import as_retriever as build
 
     return build(engine or get_engine(), k=k, filters=filters)
 
 
 def as_runnable(engine: Engine | None = None) -> Any:
     """The answerer as a LangChain `Runnable`: invoke, batch and stream return cited Answers."""
-    from .interfaces.langchain import as_runnable as build
+    from .interfaces import as_runnable as build
 
     return build(engine or get_engine())
