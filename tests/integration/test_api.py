@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import shutil
+import socket
 import time
 
 import httpx
@@ -225,6 +226,25 @@ def test_stream_is_delivered_as_it_happens_with_a_chat_model(fixture_index):
     assert final["mode"] == "llm" and final["citations"]
 
 
+def test_a_failing_chat_model_falls_back_to_quotes_and_is_counted(fixture_index):
+    with OpenAIStandin() as model:
+        model.script(Reply(status=500))
+        settings = dataclasses.replace(
+            fixture_index, llm="openai/standin-model", llm_base_url=model.base_url, llm_timeout=5
+        )
+        server = RunningServer(create_app(PolicyEngine(settings), settings, ui=False))
+        try:
+            server.wait_ready()
+            with server.client(key=None) as local:
+                answer = local.post("/api/v1/answer", json={"question": FINE}).json()
+                metrics = local.get("/metrics").text
+        finally:
+            server.stop()
+    assert answer["mode"] == "extractive" and answer["citations"] and answer["notice"]
+    assert re.search(r"^policy_desk_llm_fallbacks_total 1\.0$", metrics, re.M), metrics
+    assert 'policy_desk_answers_total{mode="extractive"} 1.0' in metrics
+
+
 # -- documents and sources --------------------------------------------------------------------
 
 
@@ -311,6 +331,13 @@ def test_a_signed_mention_is_answered_and_a_forged_one_is_not(api, slack_standin
     posts = slack_standin.wait_for("chat.postMessage", before + 1)
     text = json.dumps(posts[-1].params, ensure_ascii=False)
     assert re.search(r"Art\. ?12|第十二条", text), text
+    # A client that announces more than it sends holds only its own connection.
+    with socket.create_connection(("127.0.0.1", api.port), timeout=10) as stalled:
+        stalled.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 1000\r\n\r\n{"short": 1}'
+        )
+        assert httpx.get(api.url + "/healthz", timeout=5).status_code == 200
     retry = httpx.post(
         api.url + "/slack/events",
         content=body,
