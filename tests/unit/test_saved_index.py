@@ -93,7 +93,11 @@ def test_a_saved_index_is_only_read_back_for_its_generation_and_recipe(tmp_path)
 
 
 def test_saved_passages_read_back_whole_whatever_their_characters(tmp_path):
-    odd = ["第一条\r\n本法所称个人信息。", "A line\rbreak, an emoji 🙂 and 𠀀 (outside the BMP).", ""]
+    odd = [
+        "第一条\r\n本法所称个人信息。",
+        "A line\rbreak, an emoji 🙂 and 𠀀 (outside the BMP).",
+        "",
+    ]
     ids, texts, metas = [*IDS, "e", "f", "g"], [*TEXTS, *odd], [*METAS, *METAS[:3]]
     index = build_index(ids, texts, metas)
     made_with = recipe()
