@@ -94,7 +94,8 @@ class PolicyEngine:
         before the first load, while an ingest --reset swaps collections, and after another
         process's ingest until this one has loaded the new generation. Loads nothing."""
         loaded = self.retriever.loaded_generation
-        return loaded is not None and bool(loaded) and loaded == self.store.generation()
+        # "" on both sides is a store written before generations, not an ingest under way.
+        return loaded is not None and loaded == self.store.generation()
 
     def document_passages(self, doc_id: str) -> list[Hit]:
         """Every stored passage of a document, in reading order (score 0: nothing was asked)."""
