@@ -55,6 +55,12 @@ _LIST_ITEM = re.compile(
 _OPENS_LIST = re.compile(r"[:：]\s*$|[:：]\s*[（(]?[1一][)）.、]")
 # A clause that starts in the middle of a sentence ("if the user switches it off, …").
 _LOWER_START = re.compile(r"[a-z]")
+# A sentence whose subject is in the sentence before it: "It adopted the Recommendations…",
+# "These are the departments…", "该办法…", "上述…".
+_ANAPHOR = re.compile(
+    r"(?:It|They|These|This|Such|Together,? these)\b(?!\s+(?:Law|Measures|Provisions|"
+    r"Regulations|Plan|summary|fact sheet|document)\b)|(?:该|其(?!他)|上述|这些)"
+)
 # A summary's provenance line: where the official text is, not what it says.
 _SOURCE_LINE = re.compile(
     r"(?:Official text|Source documents?|Sources?)\s*:|(?:正式文本|原文|来源)[:：]", re.I
@@ -139,6 +145,8 @@ def extractive_answer(
         candidates, texts, scores, order, eligible, lead, max(0, max_sentences - len(lead)), best
     )
     _complete_lists(passages, candidates, texts, chosen)
+    if first is not None and quoted is None and not whole:
+        _with_antecedent(passages, candidates, texts, chosen, first)
     # Passages in order of their best sentence, so [1] is the strongest evidence, the lead's
     # passage first and the lead first in it; other sentences of a passage in reading order.
     rank: dict[int, float] = {}
@@ -372,6 +380,29 @@ def _complete_lists(
                 break  # the list ends with its sentence
         candidates[i] = (p, start, stop)
         texts[i] = re.sub(r"\s+", " ", passages[p].text[start:stop])
+
+
+def _with_antecedent(
+    passages: list[Hit],
+    candidates: list[tuple[int, int, int]],
+    texts: list[str],
+    chosen: list[int],
+    first: int,
+) -> None:
+    """A lead whose subject is in the sentence before it ("It adopted the Recommendations…")
+    is quoted with that sentence ("The Fourth Plenary Session… was held… It adopted…"): a
+    reader takes the first sentence as the answer, and "It" answers nothing."""
+    p, start, end = candidates[first]
+    if not _ANAPHOR.match(texts[first]):
+        return
+    before = [j for j, (q, _, e) in enumerate(candidates) if q == p and e <= start]
+    if not before:
+        return
+    j = max(before, key=lambda k: candidates[k][2])
+    if j in chosen:
+        chosen.remove(j)
+    candidates[first] = (p, candidates[j][1], end)
+    texts[first] = re.sub(r"\s+", " ", passages[p].text[candidates[j][1] : end])
 
 
 def _score(

@@ -248,3 +248,21 @@ def test_a_provenance_line_does_not_set_the_bar_for_the_lead():
         "How large is the core AI industry under the AI development plan of the State Council?"
     )
     assert lead(extractive_answer(asking(question, hits), hits).text) == amount
+
+
+def test_a_lead_that_starts_with_it_is_quoted_with_the_sentence_it_points_back_to():
+    held = "The Fourth Plenary Session of the Central Committee was held from 20 to 23 October."
+    adopted = "It adopted the Recommendations for the 15th Five-Year Plan."
+    hits = [_hit("fyp15", f"{held} {adopted}", 1)]
+    question = "Which meeting adopted the Recommendations for the 15th Five-Year Plan?"
+    answer = extractive_answer(asking(question, hits), hits)
+    assert lead(answer.text) == f"{held} {adopted}"
+    assert answer.citations[0].quote == f"{held} {adopted}"  # still one verbatim span
+
+
+def test_a_lead_naming_its_own_subject_is_quoted_alone():
+    first = "The plan was approved in March."
+    second = "These Measures apply to platforms with over one million users."
+    hits = [_hit("m", f"{first} {second}", 1)]
+    answer = extractive_answer(asking("Which platforms do the Measures apply to?", hits), hits)
+    assert lead(answer.text) == second
