@@ -19,6 +19,7 @@ from ..types import Answer, Citation, Hit
 from .citations import make_citation
 from .facts import Stated
 from .kinds import holds
+from .rows import row_in_chinese
 
 if TYPE_CHECKING:
     from ..retrieval import Question, Uncovered
@@ -156,6 +157,10 @@ def extractive_answer(
         rank.setdefault(candidates[i][0], -scores[i])
     chosen.sort(key=lambda i: (rank[candidates[i][0]], i != first, candidates[i][1]))
 
+    # A Chinese question answered by an English table row hears the row in Chinese first.
+    said = stated.text if stated is not None else None
+    if said is None and first is not None and question.chinese:
+        said = row_in_chinese(texts[first])
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
     spans: dict[int, list[int]] = {}
@@ -172,8 +177,8 @@ def extractive_answer(
     lines: list[str] = []
     for p in numbers:
         sentences = [texts[i] for i in chosen if candidates[i][0] == p]
-        if stated is not None and not lines:
-            sentences.insert(0, stated.text)
+        if said is not None and not lines:
+            sentences.insert(0, said)
         lines.append(" ".join(f"{sentence} [{numbers[p]}]" for sentence in sentences))
     return Answer(
         question=question.text,
