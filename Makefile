@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # STARD dev questions `make eval` and `make eval-ablate` take (of 1,090)
 STARD_SAMPLE ?= 300
 
-.PHONY: install run ingest test test-fast lint axe-core eval eval-full eval-ablate bench bench-scale clean
+.PHONY: install run ingest test test-fast lint axe-core openapi eval eval-full eval-ablate bench bench-api bench-scale clean
 
 # torch comes first and pinned: left to the resolver, sentence-transformers would pull a
 # multi-GB CUDA build. 2.13.0 is a CPU wheel.
@@ -24,6 +24,7 @@ install: $(STAMP)
 ingest: install
 	$(PY) ingest.py
 
+# One server on RAG_HOST:RAG_PORT: the web UI at /, the HTTP API at /api/v1, Slack events.
 run: install
 	$(PY) ingest.py || echo "Some documents failed to ingest (listed above); serving the rest."
 	$(PY) app.py
@@ -54,6 +55,10 @@ test: lint axe-core
 test-fast: install
 	HF_HUB_OFFLINE=1 $(PY) -m pytest tests/unit -q
 
+# The HTTP API's schema, committed so that a change to it shows in review (a test compares).
+openapi: install
+	$(PY) -m rag.interfaces.api > docs/openapi.json
+
 eval: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_qa.jsonl --corpus ../shared/policy-texts/docs --baseline --exact --json eval/results/policy_texts_qa.json
 	HF_HUB_OFFLINE=1 $(VENV)/bin/rag eval eval/policy_texts_heldout.jsonl --corpus ../shared/policy-texts/docs --baseline --exact --json eval/results/policy_texts_heldout.json
@@ -74,7 +79,12 @@ eval-ablate: install
 
 bench: install
 	HF_HUB_OFFLINE=1 $(PY) bench/run.py --out bench/results/latest.json
+	HF_HUB_OFFLINE=1 $(PY) bench/api.py --corpus corpus --out bench/results/api.json
 	HF_HUB_OFFLINE=1 $(PY) bench/scale.py --out bench/results/scale.json
+
+# 8 programs asking the HTTP API at once (the shipped corpus): answer p50/p95; under a minute.
+bench-api: install
+	HF_HUB_OFFLINE=1 $(PY) bench/api.py --corpus corpus --out bench/results/api.json
 
 # 10%, 30% and 100% of ../shared/chinese-law, then 8 web UI users: 20+ minutes of both cores.
 bench-scale: install

@@ -8,6 +8,9 @@ The one engine behind every interface (web UI, Slack, HTTP API, CLI):
     print(ans.text)            # sentences ending in [n]
     print(ans.citations[0])    # label, title, quote, url ...
 
+In LangChain or LangGraph: `rag.as_retriever()` is a `BaseRetriever` whose Documents carry
+the citation metadata, and `rag.as_runnable()` the answerer as a `Runnable`.
+
 Importing is instant and offline: models and the store load on first use.
 """
 
@@ -38,6 +41,8 @@ __all__ = [
     "get_engine",
     "index_status",
     "get_document",
+    "as_retriever",
+    "as_runnable",
 ]
 
 
@@ -67,3 +72,20 @@ def index_status() -> dict[str, Any]:
 
 def get_document(doc_id: str) -> Document:
     return get_engine().get_document(doc_id)
+
+
+def as_retriever(
+    k: int | None = None, filters: dict[str, Any] | None = None, engine: Engine | None = None
+) -> Any:
+    """A LangChain `BaseRetriever` over the engine (default: the process-wide one); each
+    `Document` carries the passage's label, title, article, offsets and source."""
+    from .interfaces import as_retriever as build
+
+    return build(engine or get_engine(), k=k, filters=filters)
+
+
+def as_runnable(engine: Engine | None = None) -> Any:
+    """The answerer as a LangChain `Runnable`: invoke, batch and stream return cited Answers."""
+    from .interfaces import as_runnable as build
+
+    return build(engine or get_engine())

@@ -88,7 +88,19 @@ class Settings:
         "",
     )
     host: str = _describe("Address the web UI and API listen on.", "127.0.0.1")
-    port: int = _describe("Port of the web UI.", 7860)
+    port: int = _describe("Port of the web UI, the HTTP API and the Slack events endpoint.", 7860)
+    api_keys: str = _describe(
+        "HTTP API keys as key:scope pairs, comma-separated (scope read or admin; secret); "
+        "required when RAG_HOST is not a loopback address.",
+        "",
+    )
+    api_rate_limit: int = _describe(
+        "Requests per minute each API key may make; past it the API answers 429 with Retry-After.",
+        60,
+    )
+    cors_origins: str = _describe(
+        "Comma-separated origins a browser may call the HTTP API from; empty: no CORS.", ""
+    )
     public_url: str = _describe("Public URL of the web UI, used for document links in Slack.", "")
     ui_uploads: bool = _describe(
         "Let web UI users add documents: upload files (kept under data_dir/uploads) and "
@@ -110,6 +122,10 @@ class Settings:
             raise ConfigError(f"RAG_TERM_NEIGHBOURS must be 0 or more, got {self.term_neighbours}")
         if self.search_ef < 1:
             raise ConfigError(f"RAG_SEARCH_EF must be at least 1, got {self.search_ef}")
+        if self.api_rate_limit <= 0:
+            raise ConfigError(
+                f"RAG_API_RATE_LIMIT must be greater than 0, got {self.api_rate_limit}"
+            )
         if self.max_file_mb <= 0:
             raise ConfigError(f"RAG_MAX_FILE_MB must be greater than 0, got {self.max_file_mb}")
 

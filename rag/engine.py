@@ -110,6 +110,7 @@ class PolicyEngine:
             "ready": chunks > 0,
             "documents": self.retriever.refresh().documents if chunks else 0,
             "chunks": chunks,
+            "generation": self.store.generation(),
             "embedding_model": self.settings.embedding_model,
             "data_dir": str(self.settings.data_dir),
             "llm": self.settings.llm,
@@ -117,6 +118,30 @@ class PolicyEngine:
             "llm_wait_seconds": self.settings.llm_timeout * (1 + MAX_RETRIES),
             "uploads": self.settings.ui_uploads,
         }
+
+    def index_ready(self) -> bool:
+        """Whether a question would be answered now from the store's current index: False
+        before the first load, while an ingest --reset swaps collections, and after another
+        process's ingest until this one has loaded the new generation. Loads nothing."""
+        loaded = self.retriever.loaded_generation
+        # "" on both sides is a store written before generations, not an ingest under way.
+        return loaded is not None and loaded == self.store.generation()
+
+    def document_passages(self, doc_id: str) -> list[Hit]:
+        """Every stored passage of a document, in reading order (score 0: nothing was asked)."""
+        index = self.retriever.refresh()
+        if doc_id not in index.by_doc:
+            raise RagError(f"no document {doc_id!r} in the index")
+        found = (self.get_passage(cid) for cid in index.by_doc[doc_id])
+        return [hit for hit in found if hit is not None]
+
+    def get_passage(self, chunk_id: str) -> Hit | None:
+        """A stored passage with its document's metadata and label, or None."""
+        index = self.retriever.refresh()
+        meta = index.passages.get(chunk_id)
+        if meta is None:
+            return None
+        return Hit(chunk_id=chunk_id, text=index.records[chunk_id][0], score=0.0, meta=meta)
 
     def list_documents(self) -> list[dict[str, Any]]:
         """Every indexed document's metadata and its number of passages (`chunks`), ordered

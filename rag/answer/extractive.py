@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..knowledge import intents
 from ..text import is_chinese, sentence_spans, tokenize
 from ..types import Answer, Citation, Hit, doc_kind
 from .citations import make_citation
 from .facts import Stated
 from .kinds import holds
+from .rows import row_in_chinese
 
 if TYPE_CHECKING:
     from ..retrieval import Question, Uncovered
@@ -28,6 +30,10 @@ MAX_SENTENCES = 4
 MAX_PASSAGES = 4
 MAX_LIST_CHARS = 400  # list items quoted after a sentence that introduces them
 LEAD_FLOOR = 0.5  # a lead holding the value asked for must score at least this share of the best
+# When no sentence that close holds the value a "how much / when / how many" question asks for,
+# one that holds it may still lead at this share of the best; a sentence without it never
+# answers such a question.
+VALUE_FLOOR = 0.3
 OVERLAP_WEIGHT = 0.5  # the question's rare words a sentence holds, against its similarity
 RANK_WEIGHT = 0.15  # the passage's rank: 0.15 for the first, 0.075 for the second…
 # A Chinese question's words met through their English renderings count at this share, so a
@@ -50,6 +56,12 @@ _LIST_ITEM = re.compile(
 _OPENS_LIST = re.compile(r"[:：]\s*$|[:：]\s*[（(]?[1一][)）.、]")
 # A clause that starts in the middle of a sentence ("if the user switches it off, …").
 _LOWER_START = re.compile(r"[a-z]")
+# A sentence whose subject is in the sentence before it: "It adopted the Recommendations…",
+# "These are the departments…", "该办法…", "上述…".
+_ANAPHOR = re.compile(
+    r"(?:It|They|These|This|Such|Together,? these)\b(?!\s+(?:Law|Measures|Provisions|"
+    r"Regulations|Plan|summary|fact sheet|document)\b)|(?:该|其(?!他)|上述|这些)"
+)
 # A summary's provenance line: where the official text is, not what it says.
 _SOURCE_LINE = re.compile(
     r"(?:Official text|Source documents?|Sources?)\s*:|(?:正式文本|原文|来源)[:：]", re.I
@@ -191,6 +203,8 @@ def extractive_answer(
         candidates, texts, scores, order, eligible, lead, max(0, max_sentences - len(lead)), best
     )
     _complete_lists(passages, candidates, texts, chosen)
+    if first is not None and quoted is None and not whole:
+        _with_antecedent(passages, candidates, texts, chosen, first)
     # Passages in order of their best sentence, so [1] is the strongest evidence, the lead's
     # passage first and the lead first in it; other sentences of a passage in reading order.
     rank: dict[int, float] = {}
@@ -200,6 +214,10 @@ def extractive_answer(
         rank.setdefault(candidates[i][0], -scores[i])
     chosen.sort(key=lambda i: (rank[candidates[i][0]], i != first, candidates[i][1]))
 
+    # A Chinese question answered by an English table row hears the row in Chinese first.
+    said = stated.text if stated is not None else None
+    if said is None and first is not None and question.chinese:
+        said = row_in_chinese(texts[first])
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
     spans: dict[int, list[int]] = {}
@@ -216,8 +234,8 @@ def extractive_answer(
     lines: list[str] = []
     for p in numbers:
         sentences = [texts[i] for i in chosen if candidates[i][0] == p]
-        if stated is not None and not lines:
-            sentences.insert(0, stated.text)
+        if said is not None and not lines:
+            sentences.insert(0, said)
         lines.append(" ".join(f"{sentence} [{numbers[p]}]" for sentence in sentences))
     return Answer(
         question=question.text,
@@ -338,20 +356,29 @@ def _lead(
     the best that holds the kind of answer asked for, and the year the question names if it
     names one ("2030年非化石能源…比重" wants the 2030 figure, not the 2025 one); else the best
     that may lead at all. A list item or a clause that starts in lower case never leads."""
-    floor = float(scores[order[0]]) * LEAD_FLOOR
     able = [
         int(i)
         for i in order
         if eligible[i] and not _LOWER_START.match(texts[i]) and not _LIST_ITEM.match(texts[i])
     ]
-    close = [i for i in able if scores[i] >= floor]
+    if not able:
+        return int(order[0])
+    # The bar is set by the best sentence that may lead: a provenance line that scores high
+    # ("Official text: 国务院关于印发…") must not push the answer below it.
+    best = float(scores[able[0]])
+    close = [i for i in able if scores[i] >= best * LEAD_FLOOR]
     kind, years = question.kind, question.years
     holding = [i for i in close if holds(kind, texts[i])]
     dated = [i for i in holding if any(y in texts[i] for y in years)]
-    for group in (dated, holding, close, able):
+    value = (
+        []
+        if kind not in intents.VALUE_KINDS
+        else [i for i in able if scores[i] >= best * VALUE_FLOOR and holds(kind, texts[i])]
+    )
+    for group in (dated, holding, value, close):
         if group:
             return group[0]
-    return int(order[0])
+    return able[0]
 
 
 def _support(
@@ -415,6 +442,29 @@ def _complete_lists(
                 break  # the list ends with its sentence
         candidates[i] = (p, start, stop)
         texts[i] = re.sub(r"\s+", " ", passages[p].text[start:stop])
+
+
+def _with_antecedent(
+    passages: list[Hit],
+    candidates: list[tuple[int, int, int]],
+    texts: list[str],
+    chosen: list[int],
+    first: int,
+) -> None:
+    """A lead whose subject is in the sentence before it ("It adopted the Recommendations…")
+    is quoted with that sentence ("The Fourth Plenary Session… was held… It adopted…"): a
+    reader takes the first sentence as the answer, and "It" answers nothing."""
+    p, start, end = candidates[first]
+    if not _ANAPHOR.match(texts[first]):
+        return
+    before = [j for j, (q, _, e) in enumerate(candidates) if q == p and e <= start]
+    if not before:
+        return
+    j = max(before, key=lambda k: candidates[k][2])
+    if j in chosen:
+        chosen.remove(j)
+    candidates[first] = (p, candidates[j][1], end)
+    texts[first] = re.sub(r"\s+", " ", passages[p].text[candidates[j][1] : end])
 
 
 def _score(

@@ -33,10 +33,17 @@ _SHAPES = {
 }
 
 
+# A period stated after its verb, which `intents.PERIOD` (a deadline) does not cover:
+# "应当至少保存三年", "期限为五年".
+_KEPT_FOR = re.compile(
+    r"(?:保存|保留|留存|存储|期限为?|有效期为?|为期)[一二三四五六七八九十百\d]+个?(?:工作日|日|天|小时|月|年)"
+)
+
+
 def holds(kind: str, text: str) -> bool:
     """Whether `text` holds the kind of answer asked for (`rag.knowledge.intents.KINDS`)."""
     if kind == "duration":
-        return bool(intents.PERIOD.search(text))
+        return bool(intents.PERIOD.search(text) or _KEPT_FOR.search(text))
     if kind in ("comparison", "open"):
         return True
     if kind in _SHAPES:

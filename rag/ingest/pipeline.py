@@ -221,6 +221,10 @@ def ingest(
         live.replace(store)
     elif report.added or report.updated or report.removed:
         live.mark_generation()  # serving processes reload on their next question
+    elif not live.generation() and live.count():
+        # A store written before generations existed: without one its index is never saved
+        # (every start rebuilds it) and a server cannot tell when it is ready.
+        live.mark_generation()
     report.seconds = time.monotonic() - started
     return report
 

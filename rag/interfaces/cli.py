@@ -56,9 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     _filter_args(p)
 
-    p = sub.add_parser("serve", help="run the web UI (same as python app.py)")
-    p.add_argument("--host", default=None)
-    p.add_argument("--port", type=int, default=None)
+    p = sub.add_parser(
+        "serve", help="serve the web UI, the HTTP API and Slack events on one port (python app.py)"
+    )
+    p.add_argument("--host", default=None, help="default RAG_HOST")
+    p.add_argument("--port", type=int, default=None, help="default RAG_PORT")
+    p.add_argument(
+        "--workers", type=int, default=1, help="server processes (see docs/deployment.md)"
+    )
 
     p = sub.add_parser("slack", help="run the Slack bot")
     p.add_argument("--http", action="store_true", help="HTTP mode even when SLACK_APP_TOKEN is set")
@@ -308,9 +313,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{'off' if name in off else 'on':<4}{name:<17}{what}")
         return 0
     if args.command == "serve":
-        from .web import main as serve
+        if args.workers < 1:
+            raise RagError(f"--workers must be at least 1, got {args.workers}")
+        from .api import serve
 
-        serve(args.host, args.port)
+        serve(args.host, args.port, args.workers)
         return 0
     if args.command == "slack":
         from .slack import main as slack_main

@@ -12,7 +12,7 @@ import os
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,6 +28,7 @@ from ..types import PassageMeta
 from .bridge import Dictionary, english_terms
 from .filters import FILTER_KEYS
 from .neighbours import TermNeighbours
+from .records import SEPARATOR
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,12 @@ class Bridge:
 class Index:
     """Everything derived from the store's records, rebuilt when the store changes."""
 
-    records: dict[str, tuple[str, dict]] = field(
+    records: Mapping[str, tuple[str, dict]] = field(
         default_factory=dict
-    )  # chunk -> (text, stored metadata)
-    passages: dict[str, PassageMeta] = field(default_factory=dict)  # chunk -> its metadata, typed
+    )  # chunk -> (text, stored metadata); read from columns when loaded (`records.py`)
+    passages: Mapping[str, PassageMeta] = field(
+        default_factory=dict
+    )  # chunk -> its metadata, typed
     bm25: BM25Index = field(default_factory=lambda: BM25Index([], []))
     aliases: dict[str, tuple[re.Pattern | Literal, set[str]]] = field(default_factory=dict)
     spelled: dict[str, str] = field(default_factory=dict)  # doc -> name the embedder understands
@@ -119,7 +122,10 @@ class Index:
         """Every passage's text in one string, for a pattern that asks whether any passage
         holds it: one search in C instead of one per passage."""
         if not self._joined:
-            self._joined.append("\n".join(text for text, _ in self.records.values()))
+            saved = getattr(self.records, "joined", None)  # a loaded index has it joined
+            self._joined.append(
+                saved if saved is not None else SEPARATOR.join(t for t, _ in self.records.values())
+            )
         return self._joined[0]
 
 

@@ -94,6 +94,11 @@ class Retriever:
         """Whether the leg or rule named `unit` (one of `rules.UNITS`) takes part."""
         return unit not in self.off
 
+    @property
+    def loaded_generation(self) -> str | None:
+        """The generation of the index in memory; None before the first load."""
+        return None if self._key is None else self._key[1]
+
     def refresh(self) -> Index:
         """The in-memory index of the store's current generation, built on first use and
         again only when an ingest has finished: while one runs (adding, editing or `--reset`)

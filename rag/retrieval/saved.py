@@ -36,10 +36,13 @@ from ..index import BM25Index
 from .bridge import Dictionary
 from .index import Bridge, Index
 from .neighbours import TermNeighbours
+from .records import SavedPassages, SavedRecords, save_records
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parents[1]
 _APART = (
+    "records",
+    "passages",
     "bm25",
     "bridge",
     "neighbours",
@@ -65,6 +68,7 @@ BUILT_BY = (
     "retrieval/neighbours.py",
     "retrieval/filters.py",
     "retrieval/saved.py",
+    "retrieval/records.py",
 )
 
 
@@ -105,6 +109,7 @@ def save(index: Index, root: Path, generation: str, made_with: str) -> Path | No
             tables.pop(name)
         with (partial / "tables.pkl").open("wb") as out:
             pickle.dump(tables, out, protocol=pickle.HIGHEST_PROTOCOL)
+        save_records(index.records, partial / "records")
         index.bm25.save(partial / "lexical")
         if index.bridge is not None:
             index.bridge.glosses.save(partial / "glosses")
@@ -215,7 +220,8 @@ def _read(
 ) -> Index:
     with (folder / "tables.pkl").open("rb") as saved:
         tables = _unpickle(saved)  # written by this package into its own data dir
-    index = Index(**tables)
+    records = SavedRecords(folder / "records")
+    index = Index(**tables, records=records, passages=SavedPassages(records))
     index.bm25 = BM25Index.load(folder / "lexical")
     if (folder / "glosses").is_dir():
         if dictionary is None:

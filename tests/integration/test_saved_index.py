@@ -87,3 +87,23 @@ def test_a_serving_engine_picks_up_another_ingest_with_its_saved_index(tmp_path,
     ingest(settings, [small_corpus], progress=False)
     PolicyEngine(settings).prepare()  # what `rag ingest` does after writing
     assert "三十个工作日" in serving.answer(QUESTION).text
+
+
+def test_a_store_from_before_generations_gets_one_and_reports_ready(tmp_path, small_corpus):
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest(settings, [small_corpus], progress=False)
+    store = Store(settings)
+    collection = store.client.get_collection(store.name)
+    legacy = {k: v for k, v in (collection.metadata or {}).items() if k != "generation"}
+    collection.modify(metadata=legacy)  # as a store written by an older version looks
+    assert Store(settings).generation() == ""
+    old = PolicyEngine(settings)
+    old.prepare()
+    assert old.index_ready()  # an index loaded from such a store serves: no ingest is under way
+
+    report = ingest(settings, [small_corpus], progress=False)  # nothing changed in the corpus
+    assert not report.changed
+    generation = Store(settings).generation()
+    assert generation  # the next start finds a saved index instead of rebuilding it
+    PolicyEngine(settings).prepare()
+    assert saved_folders(settings) == [generation]

@@ -58,7 +58,7 @@ def test_the_named_document_leads_when_it_has_a_passage():
             66,
         ),
     ]
-    question = "What are the fines for breaches?"  # asks for no kind of value
+    question = "What follows from breaches?"  # asks for no kind of value
     assert extractive_answer(asking(question, hits), hits).citations[0].doc_id == "genai"
     named = extractive_answer(
         replace(asking(question, hits), mentions=(frozenset({"pipl"}),)), hits
@@ -212,3 +212,57 @@ def test_of_two_versions_of_the_law_named_the_one_in_force_answers():
     assert extractive_answer(question, [old, new]).citations[0].doc_id == "csl_2025"
     dated = replace(question, years=frozenset({"2016"}))  # unless the question names a year
     assert extractive_answer(dated, [old, new]).citations[0].doc_id == "csl_2016"
+
+
+def test_a_how_much_question_takes_the_amount_over_a_closer_sentence_without_one():
+    # A Chinese question over an English summary scores the amount's sentence far below the
+    # best sentence; a sentence without an amount still does not answer "how much".
+    closer = "The fine for unfiled mergers of undertakings under the AML is set by the agency."
+    amount = "Without such effect the fine on the undertakings is capped at 5 million yuan."
+    hits = [_hit("aml", closer, 1, 58), _hit("aml", amount, 3, 58)]
+    answer = extractive_answer(
+        asking("How much is the fine for unfiled mergers of undertakings under the AML?", hits),
+        hits,
+    )
+    assert lead(answer.text) == amount
+
+
+def test_an_amount_far_below_the_best_still_does_not_lead():
+    hits = [
+        _hit("aml", "Unfiled mergers of undertakings under the AML are stopped by the agency.", 1),
+        _hit("misc", "Fees are 20 yuan.", 4, 3),
+    ]
+    answer = extractive_answer(
+        asking("How much is the fine for unfiled mergers of undertakings under the AML?", hits),
+        hits,
+    )
+    assert "stopped" in lead(answer.text)
+
+
+def test_a_provenance_line_does_not_set_the_bar_for_the_lead():
+    source = "Official text: the AI development plan of the State Council, on the issuer's site."
+    first = "The AI development plan of the State Council fosters AI industry clusters."
+    amount = "Core industries are to exceed 400 billion yuan."
+    hits = [_hit("aip", f"{source} {first}", 1), _hit("aip", amount, 3, 2)]
+    question = (
+        "How large is the core AI industry under the AI development plan of the State Council?"
+    )
+    assert lead(extractive_answer(asking(question, hits), hits).text) == amount
+
+
+def test_a_lead_that_starts_with_it_is_quoted_with_the_sentence_it_points_back_to():
+    held = "The Fourth Plenary Session of the Central Committee was held from 20 to 23 October."
+    adopted = "It adopted the Recommendations for the 15th Five-Year Plan."
+    hits = [_hit("fyp15", f"{held} {adopted}", 1)]
+    question = "Which meeting adopted the Recommendations for the 15th Five-Year Plan?"
+    answer = extractive_answer(asking(question, hits), hits)
+    assert lead(answer.text) == f"{held} {adopted}"
+    assert answer.citations[0].quote == f"{held} {adopted}"  # still one verbatim span
+
+
+def test_a_lead_naming_its_own_subject_is_quoted_alone():
+    first = "The plan was approved in March."
+    second = "These Measures apply to platforms with over one million users."
+    hits = [_hit("m", f"{first} {second}", 1)]
+    answer = extractive_answer(asking("Which platforms do the Measures apply to?", hits), hits)
+    assert lead(answer.text) == second

@@ -92,6 +92,24 @@ def test_a_saved_index_is_only_read_back_for_its_generation_and_recipe(tmp_path)
     assert load(tmp_path, "gen-1", recipe("another/model"), None, None, 0) is None
 
 
+def test_saved_passages_read_back_whole_whatever_their_characters(tmp_path):
+    odd = [
+        "第一条\r\n本法所称个人信息。",
+        "A line\rbreak, an emoji 🙂 and 𠀀 (outside the BMP).",
+        "",
+    ]
+    ids, texts, metas = [*IDS, "e", "f", "g"], [*TEXTS, *odd], [*METAS, *METAS[:3]]
+    index = build_index(ids, texts, metas)
+    made_with = recipe()
+    save(index, tmp_path, "gen-1", made_with)
+    again = load(tmp_path, "gen-1", made_with, None, None, 0)
+    assert again is not None
+    assert [again.records[c][0] for c in ids] == texts
+    assert dict(again.passages) == dict(index.passages)
+    assert "zzz" not in again.records and len(again.passages) == 7
+    assert again.all_text() == index.all_text()  # what the scope checks search
+
+
 def test_a_damaged_saved_index_is_rebuilt_not_fatal(tmp_path, caplog):
     index = build_index(IDS, TEXTS, METAS)
     made_with = recipe()

@@ -2,9 +2,19 @@
 
 from .bot import SlackBot, create_app, engine_answer_fn, main
 from .feedback import FeedbackStore, print_summary
-from .runtime import QuestionLimiter, RedactTokens, serve_http
+from .runtime import (
+    MAX_BODY_BYTES,
+    SLACK_EVENTS_PATH,
+    QuestionLimiter,
+    RedactTokens,
+    configure_logging,
+    serve_http,
+)
 
 __all__ = [
+    "MAX_BODY_BYTES",
+    "SLACK_EVENTS_PATH",
+    "configure_logging",
     "FeedbackStore",
     "QuestionLimiter",
     "RedactTokens",

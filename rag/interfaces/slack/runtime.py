@@ -19,6 +19,7 @@ from slack_bolt import App, BoltRequest
 log = logging.getLogger("rag.slack")
 
 MAX_BODY_BYTES = 1_000_000
+SLACK_EVENTS_PATH = "/slack/events"  # the same on the shared server and in `rag slack --http`
 _TOKEN_PATTERN = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]+")
 
 
@@ -102,7 +103,7 @@ READ_TIMEOUT = 10.0  # seconds a client may take to send its request
 
 
 def serve_http(
-    app: App, host: str = "127.0.0.1", port: int = 3000, path: str = "/slack/events"
+    app: App, host: str = "127.0.0.1", port: int = 3000, path: str = SLACK_EVENTS_PATH
 ) -> ThreadingHTTPServer:
     """An HTTP server (not yet serving) that hands POSTs on `path` to Bolt, which verifies
     the signature and timestamp and answers 401 to anything forged or stale."""

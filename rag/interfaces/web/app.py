@@ -20,7 +20,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline by default
 
 import gradio as gr  # noqa: E402
 
-from ...errors import IndexNotBuilt, RagError  # noqa: E402
+from ...errors import RagError  # noqa: E402
 from ...types import Answer, Engine  # noqa: E402
 from . import assets, coverage, ui  # noqa: E402
 from . import chat as chat_format  # noqa: E402
@@ -339,37 +339,22 @@ def build_app(engine: Engine) -> gr.Blocks:
     return demo
 
 
-def main(host: str | None = None, port: int | None = None) -> None:
-    """Serve the UI on `host`:`port` (default RAG_HOST:RAG_PORT) until interrupted."""
-    from ...config import Settings
-    from ...engine import PolicyEngine
+def ui_options() -> dict[str, Any]:
+    """How the UI looks and behaves wherever it is served (`mount_gradio_app`'s options)."""
+    return {
+        "theme": gr.themes.Default(primary_hue="red", neutral_hue="slate"),
+        "css": assets.CSS,
+        "footer_links": [],
+        "show_error": False,
+    }
 
-    settings = Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    engine = PolicyEngine(settings)
-    # Open the store, load the index and the models before requests arrive: concurrent first
-    # use races in Chroma, and the first asker should not wait for the loading.
-    try:
-        engine.prepare()
-        status = engine.index_status()
-    except RagError as exc:
-        log.warning("%s", exc)
-    else:
-        if status["ready"]:
-            log.info("index: %(documents)d documents, %(chunks)d passages", status)
-        else:
-            log.warning("%s", IndexNotBuilt())
-    demo = build_app(engine)
-    demo.launch(
-        server_name=host or settings.host,
-        server_port=port or settings.port,
-        theme=gr.themes.Default(primary_hue="red", neutral_hue="slate"),
-        css=assets.CSS,
-        footer_links=[],
-        show_error=False,
-    )
+
+def main(host: str | None = None, port: int | None = None) -> None:
+    """Serve the UI, the HTTP API and (when configured) Slack events on one port
+    (default RAG_HOST:RAG_PORT) until interrupted: `python app.py`, `rag serve`."""
+    from ..api import serve
+
+    serve(host, port)
 
 
 if __name__ == "__main__":
