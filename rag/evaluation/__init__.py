@@ -2,5 +2,6 @@
 
 from .evaluate import main, run_eval
 from .gold import GoldItem, GoldQuestion, Ranked, load_gold
+from .tune import main as tune
 
-__all__ = ["GoldItem", "GoldQuestion", "Ranked", "load_gold", "main", "run_eval"]
+__all__ = ["GoldItem", "GoldQuestion", "Ranked", "load_gold", "main", "run_eval", "tune"]

@@ -211,15 +211,18 @@ def run_eval(
     baseline: bool = False,
     size: int | None = None,
     ablate: bool = False,
+    part: str | None = None,
 ) -> dict[str, Any]:
     """Ingest the settings' corpus into its data dir, run every question (or a fixed sample
     of `size`), return the figures; `ablate` adds each leg and rule's contribution."""
     from ..engine import PolicyEngine
     from ..ingest import discover, ingest
-    from ..retrieval import Glossary
+    from ..retrieval import Glossary, question_part
 
     path = Path(path)
     questions = sample(load_gold(path), size)
+    if part:  # the half `rag tune --part fit` learns from, or the other one
+        questions = [q for q in questions if question_part(q.id) == part]
     report = ingest(settings, settings.corpus_paths, progress=False)
     if report.failed:
         raise RagError(f"ingest failed for {report.failed}")
@@ -276,6 +279,7 @@ def run_eval(
         "file": str(path),
         "k": k,
         "sample": size,
+        "part": part,
         "questions": len(questions),
         "in_scope": sum(q.in_scope for q in questions),
         "documents": len(languages),
@@ -427,7 +431,8 @@ def results_name(path: Path, args: argparse.Namespace) -> str:
     writes with the baseline): stard-dev-sample.json, staff_qa-ablation.json."""
     if getattr(args, "ablate", False):
         return set_name(path) + "-ablation"
-    return set_name(path) + ("-sample" if getattr(args, "sample", None) else "")
+    name = set_name(path) + ("-sample" if getattr(args, "sample", None) else "")
+    return name + (f"-{args.part}" if getattr(args, "part", None) else "")
 
 
 def _evaluate(path: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -455,4 +460,5 @@ def _evaluate(path: Path, args: argparse.Namespace) -> dict[str, Any]:
         baseline=bool(getattr(args, "baseline", False)),
         size=getattr(args, "sample", None),
         ablate=bool(getattr(args, "ablate", False)),
+        part=getattr(args, "part", None),
     )

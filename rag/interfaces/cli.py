@@ -70,7 +70,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
 
-    sub.add_parser("feedback", help="summarise 👍/👎 feedback from Slack")
+    p = sub.add_parser("feedback", help="summarise 👍/👎 feedback from Slack and the API")
+    p.add_argument(
+        "--export",
+        type=Path,
+        default=None,
+        help="write the confirmed answers (more 👍 than 👎) as labelled pairs for rag tune",
+    )
+
+    p = sub.add_parser("tune", help="refit the learned retrieval words from labelled pairs")
+    p.add_argument("file", type=Path, nargs="+", help="labelled pairs: gold-set JSON lines")
+    p.add_argument(
+        "--part",
+        choices=["all", "fit", "held"],
+        default="all",
+        help="learn from one fixed half only (by a hash of the ids), to measure on the other",
+    )
+    p.add_argument("--data-dir", type=Path, default=None, help="the index to tune (RAG_DATA_DIR)")
 
     p = sub.add_parser("eval", help="evaluate retrieval and answers on a gold set")
     p.add_argument("file", type=Path, nargs="+", help="gold questions, JSON lines")
@@ -91,6 +107,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--sample", type=int, default=None, help="a fixed sample of N questions (same every run)"
+    )
+    p.add_argument(
+        "--part",
+        choices=["fit", "held"],
+        default=None,
+        help="only the fixed half of the questions rag tune --part fit learns from, or the other",
     )
     p.add_argument(
         "--ablate",
@@ -325,10 +347,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         slack_main(args)
         return 0
     if args.command == "feedback":
-        from .slack import print_summary
+        from .slack import export_pairs, print_summary
 
-        print_summary(settings)
+        if args.export:
+            print(f"wrote {export_pairs(settings, args.export)} confirmed answers to {args.export}")
+        else:
+            print_summary(settings)
         return 0
+    if args.command == "tune":
+        from ..evaluation import tune
+
+        return tune(args)
     if args.command == "eval":
         from ..evaluation import main as eval_main
 

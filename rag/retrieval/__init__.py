@@ -6,6 +6,9 @@ from .filters import FILTER_KEYS, clean_filters
 from .followup import is_follow_up, join_follow_up
 from .glossary import Glossary
 from .index import Index, allow_chinese, build_index, names_in, same_law_refs
+from .learned import LayTerms, lay_terms_path
+from .learned import fit as fit_lay_terms
+from .learned import part as question_part
 from .neighbours import TermNeighbours, question_units
 from .paraphrase import PARAPHRASES, primary_articles
 from .question import Question, read_question
@@ -20,6 +23,7 @@ __all__ = [
     "Dictionary",
     "Glossary",
     "Index",
+    "LayTerms",
     "Question",
     "Reranker",
     "Retriever",
@@ -30,11 +34,14 @@ __all__ = [
     "build_index",
     "clean_filters",
     "english_terms",
+    "fit_lay_terms",
     "get_reranker",
     "is_follow_up",
     "join_follow_up",
+    "lay_terms_path",
     "names_in",
     "primary_articles",
+    "question_part",
     "question_units",
     "read_question",
     "rerank_hits",

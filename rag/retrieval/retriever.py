@@ -44,6 +44,7 @@ from .bridge import Dictionary, english_terms
 from .filters import matches
 from .glossary import Glossary, glossary_path
 from .index import Index, allow, allow_chinese, build_index, collapse, same_law_refs
+from .learned import LayTerms, lay_terms_path
 from .question import Question, read_question
 from .rerank import rerank_hits
 
@@ -89,6 +90,24 @@ class Retriever:
         self._dictionary: Dictionary | None = None
         # The legs and rules switched off (`RAG_RULES_OFF`; `rag eval --ablate` sets it per run)
         self.off = rules.switched_off(settings.rules_off)
+        self._lay: tuple[int, LayTerms] | None = None  # (file's mtime, table) from `rag tune`
+
+    def lay_terms(self) -> LayTerms | None:
+        """The lay-to-legal table `rag tune` wrote for this data dir, reread when it changes;
+        None when there is none."""
+        path = lay_terms_path(self.settings)
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            self._lay = None
+            return None
+        if self._lay is None or self._lay[0] != stamp:
+            try:
+                self._lay = (stamp, LayTerms.load(path))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("ignoring the learned terms in %s: %s", path, exc)
+                self._lay = (stamp, LayTerms())
+        return self._lay[1]
 
     def on(self, unit: str) -> bool:
         """Whether the leg or rule named `unit` (one of `rules.UNITS`) takes part."""
@@ -301,6 +320,16 @@ class Retriever:
             if near:
                 chinese = allow_chinese(index, filters)
                 legs.append(("neighbours", 1.0, index.bm25.search(near, pool, chinese)))
+        lay = self.lay_terms() if self.on("lay-terms") else None
+        if lay is not None and (learned := lay.expand(q.question.text)):
+            # The law's words that answered questions worded like this one (`rag tune`).
+            legs.append(
+                (
+                    "lay-terms",
+                    1.0,
+                    index.bm25.search(" ".join(learned), pool, allow(index, filters)),
+                )
+            )
         if q.named and self.on("named-legs"):
             # Within the named law, what matters is the topic: the law's name would only
             # pull its most generic articles to the top.

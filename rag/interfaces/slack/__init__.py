@@ -1,7 +1,7 @@
 """The Slack bot: mentions, DMs and thread follow-ups (Socket Mode or HTTP), with feedback."""
 
 from .bot import SlackBot, create_app, engine_answer_fn, main
-from .feedback import FeedbackStore, print_summary
+from .feedback import FeedbackStore, export_pairs, print_summary
 from .runtime import (
     MAX_BODY_BYTES,
     SLACK_EVENTS_PATH,
@@ -22,6 +22,7 @@ __all__ = [
     "create_app",
     "engine_answer_fn",
     "main",
+    "export_pairs",
     "print_summary",
     "serve_http",
 ]

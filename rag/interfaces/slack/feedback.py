@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ...config import Settings
+from ...text import is_chinese
 from ...types import Answer, Check, Citation
 
 FILENAME = "feedback.sqlite3"
@@ -131,6 +132,16 @@ class FeedbackStore:
             ).fetchall()
         return [dict(row) | {"citations": json.loads(row["citations"])} for row in rows]
 
+    def confirmed(self) -> list[dict[str, Any]]:
+        """Answers (not refusals) that more people marked 👍 than 👎, oldest first."""
+        with closing(self._connect()) as conn:
+            rows = conn.execute(
+                "SELECT a.id, a.question, a.citations FROM answers a JOIN votes v "
+                "ON v.answer_id = a.id WHERE a.refused = 0 GROUP BY a.id "
+                "HAVING SUM(v.vote) > 0 ORDER BY a.created"
+            ).fetchall()
+        return [dict(row) | {"citations": json.loads(row["citations"])} for row in rows]
+
     def summary(self, recent: int = 10) -> dict[str, Any]:
         with closing(self._connect()) as conn:
             answers, refused = conn.execute(
@@ -147,6 +158,32 @@ class FeedbackStore:
             "down": down,
             "recent_down": downvoted,
         }
+
+
+def export_pairs(settings: Settings, path: Path) -> int:
+    """`rag feedback --export FILE`: every answer with more 👍 than 👎 as a labelled pair in
+    the gold-set format, its cited articles as the gold (what `rag tune` learns from).
+    Returns how many were written."""
+    store = FeedbackStore.for_settings(settings)
+    confirmed = store.confirmed() if store.path.exists() else []
+    with Path(path).open("w", encoding="utf-8") as out:
+        for row in confirmed:
+            gold = [
+                {"doc_id": c["doc_id"], "article": c["article"]}
+                for c in row["citations"]
+                if c.get("article") is not None
+            ]
+            if gold:
+                pair = {
+                    "id": f"feedback-{row['id']}",
+                    "question": row["question"],
+                    "lang": "zh" if is_chinese(row["question"]) else "en",
+                    "in_scope": True,
+                    "gold": gold,
+                    "facts": [],
+                }
+                out.write(json.dumps(pair, ensure_ascii=False) + "\n")
+    return len(Path(path).read_text(encoding="utf-8").splitlines())
 
 
 def print_summary(settings: Settings) -> None:

@@ -1,0 +1,53 @@
+"""`rag tune`: refit the learned parts of retrieval from labelled pairs.
+
+A labelled pair is a question and the articles that answer it, in the gold-set format
+(`rag.evaluation.gold`): STARD's dev questions, a team's own gold set, or the answers its
+analysts confirmed with 👍 (`rag feedback --export FILE`). Today the learned part is the
+lay-to-legal word table (`rag.retrieval.learned`), written beside the index of the data dir
+it was fitted on; the `lay-terms` leg reads it from the next question on.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import RagError
+from ..retrieval import LayTerms, fit_lay_terms, lay_terms_path, question_part
+from .gold import load_gold
+
+
+def main(args: argparse.Namespace) -> int:
+    """`rag tune FILE... [--part fit|held|all] [--data-dir DIR]`."""
+    from ..config import Settings
+    from ..engine import PolicyEngine
+
+    overrides = {"data_dir": args.data_dir} if getattr(args, "data_dir", None) else {}
+    settings = Settings.from_env(**overrides)
+    pairs = []
+    for path in (Path(p) for p in args.file):
+        if not path.exists():
+            raise RagError(f"labelled pairs not found: {path}")
+        for q in load_gold(path):
+            if args.part != "all" and question_part(q.id) != args.part:
+                continue
+            gold = [(g.doc_id, g.article) for g in q.gold if g.article is not None]
+            if gold:
+                pairs.append((q.question, gold))
+    if not pairs:
+        raise RagError("no labelled pair with an article to learn from")
+    index = PolicyEngine(settings).retriever.refresh()
+    table: LayTerms = fit_lay_terms(index, pairs)
+    if not table.pairs:
+        raise RagError(
+            f"none of the {len(pairs)} pairs' articles is in the index under "
+            f"{settings.data_dir}: pass --data-dir with the index they were written for"
+        )
+    out = lay_terms_path(settings)
+    table.save(out)
+    print(
+        f"learned {sum(len(v) for v in table.table.values())} law words for "
+        f"{len(table.table)} question words from {table.pairs} of {len(pairs)} pairs "
+        f"({args.part}); wrote {out}"
+    )
+    return 0
