@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 from load import free_port
-from measure import PYTHON, ROOT, TreeMemory, child_env, reap, spread
+from measure import PYTHON, ROOT, TreeMemory, child_env, reap, report, spread
 
 KEY = "bench-key-5d1c9a7e3f20b846"
 QUESTIONS = ROOT / "eval" / "corpus_qa.jsonl"  # the shipped corpus's gold questions
@@ -183,11 +183,7 @@ def main() -> int:
                 check=True,
             )
         figures = run_api(data_dir, args.clients, args.questions)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(summary(figures))
-    return 0
+    return report(figures, args.out, summary(figures))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ server's own peak memory.
 from __future__ import annotations
 
 import argparse
-import json
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from measure import PYTHON, ROOT, TreeMemory, child_env, reap, spread, stard_sample
+from measure import PYTHON, ROOT, TreeMemory, child_env, reap, report, spread, stard_sample
 
 ERROR_MARK = "⚠️"  # how the UI starts a reply it could not answer (rag/interfaces/web/ui.py)
 
@@ -192,11 +191,7 @@ def main() -> int:
     if not args.data_dir.is_dir():
         parser.error(f"no index under {args.data_dir}: ingest into it first")
     figures = run_load(args.data_dir, args.users, args.questions)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(summary(figures))
-    return 0
+    return report(figures, args.out, summary(figures))
 
 
 if __name__ == "__main__":

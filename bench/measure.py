@@ -226,3 +226,12 @@ def environment() -> dict[str, Any]:
         # other work on the machine skews every figure: above the CPU count, it was busy
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def report(figures: dict[str, Any], out: Path | None, summary: str) -> int:
+    """Print a bench's `summary` line and, given `out`, write its figures there as JSON."""
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(summary)
+    return 0

@@ -124,22 +124,24 @@ class FeedbackStore:
 
     def votes(self) -> list[dict[str, Any]]:
         """Every vote with its question, answer and citations, newest first."""
-        with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT v.vote, v.user, v.created, a.id AS answer_id, a.question, a.answer, "
-                "a.citations, a.channel FROM votes v JOIN answers a ON a.id = v.answer_id "
-                "ORDER BY v.created DESC"
-            ).fetchall()
-        return [dict(row) | {"citations": json.loads(row["citations"])} for row in rows]
+        return self._with_citations(
+            "SELECT v.vote, v.user, v.created, a.id AS answer_id, a.question, a.answer, "
+            "a.citations, a.channel FROM votes v JOIN answers a ON a.id = v.answer_id "
+            "ORDER BY v.created DESC"
+        )
 
     def confirmed(self) -> list[dict[str, Any]]:
         """Answers (not refusals) that more people marked 👍 than 👎, oldest first."""
+        return self._with_citations(
+            "SELECT a.id, a.question, a.citations FROM answers a JOIN votes v "
+            "ON v.answer_id = a.id WHERE a.refused = 0 GROUP BY a.id "
+            "HAVING SUM(v.vote) > 0 ORDER BY a.created"
+        )
+
+    def _with_citations(self, query: str) -> list[dict[str, Any]]:
+        """The rows of `query`, its `citations` column read back from JSON."""
         with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT a.id, a.question, a.citations FROM answers a JOIN votes v "
-                "ON v.answer_id = a.id WHERE a.refused = 0 GROUP BY a.id "
-                "HAVING SUM(v.vote) > 0 ORDER BY a.created"
-            ).fetchall()
+            rows = conn.execute(query).fetchall()
         return [dict(row) | {"citations": json.loads(row["citations"])} for row in rows]
 
     def summary(self, recent: int = 10) -> dict[str, Any]:
