@@ -24,26 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from load import free_port
+from load import free_port, wait_for_http
 from measure import PYTHON, ROOT, TreeMemory, child_env, reap, report, spread
 
 KEY = "bench-key-5d1c9a7e3f20b846"
 QUESTIONS = ROOT / "eval" / "corpus_qa.jsonl"  # the shipped corpus's gold questions
-
-
-def wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> float:
-    """Seconds until /readyz says the index and models are loaded."""
-    start = time.perf_counter()
-    while time.perf_counter() - start < timeout:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode} before it was ready")
-        try:
-            if httpx.get(url + "/readyz", timeout=5).status_code == 200:
-                return time.perf_counter() - start
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the server was not ready at {url} within {timeout:.0f} s")
 
 
 def answer(client: httpx.Client, question: str) -> tuple[float, str]:
@@ -120,7 +105,7 @@ def run_api(
         )
         memory = TreeMemory(proc.pid)
         try:
-            ready_s = wait_ready(url, proc, timeout)
+            ready_s = wait_for_http(url + "/readyz", proc, timeout)
             latencies, errors, wall = clients_at_once(url, batches(plain, clients), answer)
             firsts, stream_errors, _ = clients_at_once(url, batches(streamed, clients), first_event)
         finally:

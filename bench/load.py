@@ -34,17 +34,18 @@ def free_port() -> int:
 
 
 def wait_for_http(url: str, proc: subprocess.Popen, timeout: float) -> float:
-    """Seconds until `url` answers (the UI opens the store and builds its indexes first)."""
+    """Seconds until `url` answers with a success (the UI opens the store and builds its
+    indexes first; `/readyz` answers 503 until the index and models are loaded)."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         if proc.poll() is not None:
-            raise RuntimeError(f"the web UI exited with {proc.returncode} before serving")
+            raise RuntimeError(f"the server exited with {proc.returncode} before serving")
         try:
             with urllib.request.urlopen(url, timeout=5):
                 return time.perf_counter() - start
         except OSError:
             time.sleep(0.5)
-    raise RuntimeError(f"the web UI did not answer at {url} within {timeout:.0f} s")
+    raise RuntimeError(f"the server did not answer at {url} within {timeout:.0f} s")
 
 
 def chat_endpoint(client: Any) -> str:

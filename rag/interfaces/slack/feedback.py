@@ -168,6 +168,7 @@ def export_pairs(settings: Settings, path: Path) -> int:
     Returns how many were written."""
     store = FeedbackStore.for_settings(settings)
     confirmed = store.confirmed() if store.path.exists() else []
+    written = 0
     with Path(path).open("w", encoding="utf-8") as out:
         for row in confirmed:
             gold = [
@@ -185,7 +186,8 @@ def export_pairs(settings: Settings, path: Path) -> int:
                     "facts": [],
                 }
                 out.write(json.dumps(pair, ensure_ascii=False) + "\n")
-    return len(Path(path).read_text(encoding="utf-8").splitlines())
+                written += 1
+    return written
 
 
 def print_summary(settings: Settings) -> None:
