@@ -440,8 +440,7 @@ def _complete_lists(
                 chosen.remove(j)
             if not numbered and item.rstrip().endswith(("。", ".")):
                 break  # the list ends with its sentence
-        candidates[i] = (p, start, stop)
-        texts[i] = re.sub(r"\s+", " ", passages[p].text[start:stop])
+        _widen(passages, candidates, texts, i, start, stop)
 
 
 def _with_antecedent(
@@ -463,8 +462,21 @@ def _with_antecedent(
     j = max(before, key=lambda k: candidates[k][2])
     if j in chosen:
         chosen.remove(j)
-    candidates[first] = (p, candidates[j][1], end)
-    texts[first] = re.sub(r"\s+", " ", passages[p].text[candidates[j][1] : end])
+    _widen(passages, candidates, texts, first, candidates[j][1], end)
+
+
+def _widen(
+    passages: list[Hit],
+    candidates: list[tuple[int, int, int]],
+    texts: list[str],
+    i: int,
+    start: int,
+    end: int,
+) -> None:
+    """Candidate `i` becomes the span `start:end` of its passage, quoted on one line."""
+    p = candidates[i][0]
+    candidates[i] = (p, start, end)
+    texts[i] = re.sub(r"\s+", " ", passages[p].text[start:end])
 
 
 def _score(
