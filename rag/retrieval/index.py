@@ -177,7 +177,7 @@ def build_index(
             [],
         )
     # Passages no earlier build lends tokens for are analysed in bulk, on every core when
-    # there are many (jieba is the cost of a build: about a minute for the whole body of law).
+    # there are many (about 7 s for the whole body of law on two cores, glosses included).
     new = [
         i
         for i, (text, meta, section) in enumerate(zip(texts, metas, sections, strict=True))

