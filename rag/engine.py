@@ -41,7 +41,7 @@ from .retrieval import (
     unknown_laws,
 )
 from .text import tokenize
-from .types import Answer, Chunk, Document, FacetValue, Hit
+from .types import Answer, Chunk, Document, FacetValue, Hit, Written
 
 log = logging.getLogger(__name__)
 PASSAGE_FLOOR = 0.12  # passages less similar than this are never quoted
@@ -91,14 +91,15 @@ class PolicyEngine:
             self._embedder = get_embedder(self.settings.embedding_model)
         return self._embedder
 
-    def prepare(self) -> int:
+    def prepare(self, written: Written | None = None) -> int:
         """Load what the first question would: the index (built and saved if this generation
         of the store has none yet), the embedder and the word segmenter. Servers call it
         before taking requests and `rag ingest` after writing, so no user waits for it.
+        `written`, what an ingest that wrote the whole store wrote, spares reading it back.
         Returns the number of passages indexed (0 when the store is empty)."""
         if not self.store.count():
             return 0
-        index = self.retriever.refresh()
+        index = self.retriever.refresh(written)
         self.embedder.embed_query("warm up")
         tokenize("预热")
         return len(index.bm25)

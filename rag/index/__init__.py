@@ -2,7 +2,7 @@
 
 from .bm25 import BM25Index, Rows
 from .embeddings import PROVIDERS, Embedder, get_embedder, slug
-from .store import Store, collection_name, where_clause
+from .store import Store, collection_name, in_reading_order, where_clause
 
 __all__ = [
     "PROVIDERS",
@@ -12,6 +12,7 @@ __all__ = [
     "Store",
     "collection_name",
     "get_embedder",
+    "in_reading_order",
     "slug",
     "where_clause",
 ]

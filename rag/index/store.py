@@ -46,6 +46,20 @@ def where_clause(filters: dict[str, Any] | None) -> dict | None:
     return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
+def in_reading_order(
+    ids: list[str], texts: list[str], metas: list[dict]
+) -> tuple[list[str], list[str], list[dict]]:
+    """Records sorted by document, then position. Chroma returns records in no promised order,
+    and the order leaks into every table built from them (which chunk of an article is its
+    first, BM25's tie-breaks, which alias of a law is tried first): in reading order, two
+    processes build the same index, from the store or from what an ingest wrote."""
+    order = sorted(
+        range(len(ids)),
+        key=lambda i: (metas[i].get("doc_id", ""), metas[i].get("start", 0), ids[i]),
+    )
+    return [ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order]
+
+
 class Store:
     def __init__(self, settings: Settings, staging: bool = False) -> None:
         self.settings = settings
@@ -215,14 +229,7 @@ class Store:
             ids.extend(page["ids"])
             metas.extend(page["metadatas"])
             texts.extend(page["documents"] if include_text else [""] * len(page["ids"]))
-        # Chroma returns records in no promised order, and the order leaks into every table built
-        # from them (which chunk of an article is its first, BM25's tie-breaks, which alias of a law
-        # is tried first): in reading order, two processes build the same index.
-        order = sorted(
-            range(len(ids)),
-            key=lambda i: (metas[i].get("doc_id", ""), metas[i].get("start", 0), ids[i]),
-        )
-        return [ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order]
+        return in_reading_order(ids, texts, metas)
 
     def query(
         self, vector: np.ndarray, n: int, filters: dict | None = None

@@ -26,8 +26,8 @@ import numpy as np
 from ..answer import build_label
 from ..config import Settings
 from ..errors import DocumentError, RagError
-from ..index import Store, get_embedder
-from ..types import Chunk, Document, PassageMeta
+from ..index import Store, get_embedder, in_reading_order
+from ..types import Chunk, Document, PassageMeta, Written
 from .chunking import CHUNKER_VERSION, chunk_document
 from .documents import content_hash, is_source_file, load_document
 from .encoder import EncoderPool
@@ -50,6 +50,8 @@ class IngestReport:
     seconds: float = 0.0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    generation: str = ""  # the store's, when this run changed it
+    written: Written | None = None  # when this run wrote the whole store
 
     @property
     def changed(self) -> bool:
@@ -191,6 +193,8 @@ def ingest(
         report.warnings.extend((str(path), w) for w in doc.warnings)
         pending.append((doc, chunks))
 
+    # Kept only when the store starts empty: then what is written is all it holds.
+    written: list[tuple[str, str, dict]] | None = [] if not stored else None
     if pending:
         meter = Progress(
             len(pending),
@@ -199,7 +203,7 @@ def ingest(
             every=progress_every,
         )
         try:
-            _write(store, settings, pending, stored, report, meter)
+            _write(store, settings, pending, stored, report, meter, written)
         finally:
             meter.close()
 
@@ -217,14 +221,17 @@ def ingest(
         report.failed.append(("--reset", "no document could be indexed; the index is unchanged"))
         reset = False
     elif reset:
-        store.mark_generation()  # the rebuilt index carries its generation when it goes live
+        report.generation = store.mark_generation()  # the rebuilt index carries it when live
         live.replace(store)
     elif report.added or report.updated or report.removed:
-        live.mark_generation()  # serving processes reload on their next question
+        report.generation = live.mark_generation()  # serving processes reload on it
     elif not live.generation() and live.count():
         # A store written before generations existed: without one its index is never saved
         # (every start rebuilds it) and a server cannot tell when it is ready.
         live.mark_generation()
+    if written and report.generation:
+        ids, texts, metas = (list(column) for column in zip(*written, strict=True))
+        report.written = Written(report.generation, in_reading_order(ids, texts, metas))
     report.seconds = time.monotonic() - started
     return report
 
@@ -259,9 +266,11 @@ def _write(
     stored: dict[str, dict[str, Any]],
     report: IngestReport,
     meter: Progress,
+    written: list[tuple[str, str, dict]] | None,
 ) -> None:
     """Embed in batches across documents and write each batch as its vectors come back; a
-    large ingest embeds in child processes meanwhile, one a core."""
+    large ingest embeds in child processes meanwhile, one a core. Written records are added
+    to `written` unless it is None."""
     batches = list(_batches(pending, EMBED_BATCH))
     # The chunk alone: prefixing its law's name and heading was measured on
     # eval/policy_texts_qa.jsonl and did not help (hit@5 0.74 with, 0.78 without).
@@ -279,7 +288,9 @@ def _write(
         vectors = encoders.embed(texts)
     with encoders or contextlib.nullcontext():
         for batch, batch_vectors in zip(batches, vectors, strict=True):
-            _write_batch(store, pending, stored, report, batch, batch_vectors)
+            written_now = _write_batch(store, pending, stored, report, batch, batch_vectors)
+            if written is not None:
+                written.extend(written_now)
             meter.advance(len(batch.finished), len(batch.items))
 
 
@@ -290,17 +301,15 @@ def _write_batch(
     report: IngestReport,
     batch: _Batch,
     vectors: np.ndarray,
-) -> None:
+) -> list[tuple[str, str, dict]]:
     docs = [pending[n] for n, _ in batch.items]
-    store.upsert(
-        [c.chunk_id for _, c in batch.items],
-        vectors,
-        [c.text for _, c in batch.items],
-        [
-            chunk_metadata(doc, c, len(chunks))
-            for (doc, chunks), (_, c) in zip(docs, batch.items, strict=True)
-        ],
-    )
+    ids = [c.chunk_id for _, c in batch.items]
+    texts = [c.text for _, c in batch.items]
+    metas = [
+        chunk_metadata(doc, c, len(chunks))
+        for (doc, chunks), (_, c) in zip(docs, batch.items, strict=True)
+    ]
+    store.upsert(ids, vectors, texts, metas)
     for n in batch.finished:
         # Only once the whole new version is written is the old one deleted.
         doc, chunks = pending[n]
@@ -312,6 +321,7 @@ def _write_batch(
         else:
             report.added += 1
         report.chunks += len(chunks)
+    return list(zip(ids, texts, metas, strict=True))
 
 
 def _cores() -> int:

@@ -266,7 +266,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from ..engine import PolicyEngine
 
         started = time.monotonic()
-        passages = PolicyEngine(settings).prepare()
+        passages = PolicyEngine(settings).prepare(report.written)
         if passages and not args.quiet:
             print(f"search index: {passages} passages, ready in {time.monotonic() - started:.1f} s")
         return 1 if report.failed else 0

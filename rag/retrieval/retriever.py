@@ -38,7 +38,7 @@ from ..errors import IndexNotBuilt
 from ..index import Store, slug
 from ..knowledge import intents
 from ..text import is_chinese, tokenize
-from ..types import Hit
+from ..types import Hit, Records, Written
 from . import rules, saved
 from .bridge import Dictionary, english_terms
 from .filters import matches
@@ -118,11 +118,13 @@ class Retriever:
         """The generation of the index in memory; None before the first load."""
         return None if self._key is None else self._key[1]
 
-    def refresh(self) -> Index:
+    def refresh(self, written: Written | None = None) -> Index:
         """The in-memory index of the store's current generation, built on first use and
         again only when an ingest has finished: while one runs (adding, editing or `--reset`)
         questions are answered from the index as it was, neither rebuilt at every batch nor
-        from a half-written collection."""
+        from a half-written collection. `written` (a generation and every record of it, as
+        an ingest that wrote the whole store wrote them) is built from instead of the store
+        when it is of the current generation."""
         with self._lock:
             generation = self.store.generation()
             if self._key is not None and generation != self._key[1]:
@@ -139,13 +141,14 @@ class Retriever:
                     raise IndexNotBuilt(
                         f"no passages in {self.store.name} under {self.settings.data_dir}"
                     )
-                self.index = self._load_or_build(generation)
+                records = written.records if written and written.generation == generation else None
+                self.index = self._load_or_build(generation, records)
                 self._key = key
         return self.index
 
-    def _load_or_build(self, generation: str) -> Index:
-        """The saved index of this generation, else one built from the store's records (with
-        the tokens of an earlier build reused) and saved for the next process."""
+    def _load_or_build(self, generation: str, records: Records | None = None) -> Index:
+        """The saved index of this generation, else one built from `records` or the store's
+        (with the tokens of an earlier build reused) and saved for the next process."""
         made_with = saved.recipe(
             self.settings.embedding_model,
             self.settings.dictionary,
@@ -179,7 +182,7 @@ class Retriever:
                 self.settings.term_neighbours,
             )
         built = build_index(
-            *self.store.all_records(),
+            *(records or self.store.all_records()),
             dictionary=self._dictionary,
             embed_terms=self.embed_terms,
             neighbours=self.settings.term_neighbours,
