@@ -18,7 +18,10 @@ from ..config import Settings
 from ..errors import ConfigError, RagError
 from .embeddings import slug
 
-BATCH = 256
+# Records a Chroma call writes or deletes. Each call has a fixed cost: writing 7,155 passages
+# with their texts and metadata took 10.5 s of CPU in calls of 256, 8.3 s in calls of 1,024
+# (7.9 s of 4,096), and at 68,573 passages that CPU is taken from the encoders.
+BATCH = 1024
 
 
 GENERATION = "generation"  # key in the collection's metadata

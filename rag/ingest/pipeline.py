@@ -16,7 +16,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from .progress import LINE_EVERY, Progress
 log = logging.getLogger(__name__)
 
 EMBED_BATCH = 256
+WRITE_BATCH = 1024  # chunks written to the store at once (see rag.index.store.BATCH)
 CHILD_FROM = 1_000  # chunks from which embedding in child processes pays for their start
 MAX_ENCODERS = 4  # child processes embedding at once (each holds a copy of the model)
 
@@ -272,11 +273,12 @@ def _write(
     large ingest embeds in child processes meanwhile, one a core. Written records are added
     to `written` unless it is None."""
     batches = list(_batches(pending, EMBED_BATCH))
+    total = sum(len(batch.items) for batch in batches)
     # The chunk alone: prefixing its law's name and heading was measured on
     # eval/policy_texts_qa.jsonl and did not help (hit@5 0.74 with, 0.78 without).
     texts = ([c.text for _, c in batch.items] for batch in batches)
     encoders = None
-    if sum(len(batch.items) for batch in batches) >= CHILD_FROM:
+    if total >= CHILD_FROM:
         try:
             encoders = EncoderPool(settings.embedding_model, processes=_cores())
         except RagError as exc:  # no processes to be had: embed here
@@ -287,11 +289,39 @@ def _write(
     else:
         vectors = encoders.embed(texts)
     with encoders or contextlib.nullcontext():
-        for batch, batch_vectors in zip(batches, vectors, strict=True):
+        # Large ingests write in fewer, larger calls; a small one still in eight or more, so
+        # its progress shows as it goes.
+        size = min(WRITE_BATCH, max(EMBED_BATCH, total // 8))
+        for batch, batch_vectors in _grouped(zip(batches, vectors, strict=True), size):
             written_now = _write_batch(store, pending, stored, report, batch, batch_vectors)
             if written is not None:
                 written.extend(written_now)
             meter.advance(len(batch.finished), len(batch.items))
+
+
+def _grouped(
+    embedded: Iterable[tuple[_Batch, np.ndarray]], size: int
+) -> Iterator[tuple[_Batch, np.ndarray]]:
+    """Embedded batches joined until they hold `size` chunks: the store writes fewer, larger
+    calls (Store.BATCH), while the encoders keep their own batch size."""
+    group: list[tuple[_Batch, np.ndarray]] = []
+    for pair in embedded:
+        group.append(pair)
+        if sum(len(batch.items) for batch, _ in group) >= size:
+            yield _joined(group)
+            group = []
+    if group:
+        yield _joined(group)
+
+
+def _joined(group: list[tuple[_Batch, np.ndarray]]) -> tuple[_Batch, np.ndarray]:
+    if len(group) == 1:
+        return group[0]
+    joined = _Batch()
+    for batch, _ in group:
+        joined.items.extend(batch.items)
+        joined.finished.extend(batch.finished)
+    return joined, np.concatenate([vectors for _, vectors in group])
 
 
 def _write_batch(

@@ -4,12 +4,13 @@ laws are written, and the scope checks that refuse what the index does not cover
 from .bridge import Dictionary, english_terms
 from .filters import FILTER_KEYS, clean_filters
 from .followup import is_follow_up, join_follow_up
+from .forking import safe as forking_is_safe
 from .glossary import Glossary
 from .index import Index, allow_chinese, build_index, names_in, same_law_refs
 from .learned import LayTerms, lay_terms_path
 from .learned import fit as fit_lay_terms
 from .learned import part as question_part
-from .neighbours import TermNeighbours, question_units
+from .neighbours import BESIDE_FROM, TermNeighbours, question_units
 from .paraphrase import PARAPHRASES, primary_articles
 from .question import Question, read_question
 from .rerank import Reranker, get_reranker, rerank_hits
@@ -18,6 +19,7 @@ from .rules import Trace
 from .scope import Uncovered, uncovered_subjects, unknown_laws
 
 __all__ = [
+    "BESIDE_FROM",
     "FILTER_KEYS",
     "PARAPHRASES",
     "Dictionary",
@@ -35,6 +37,7 @@ __all__ = [
     "clean_filters",
     "english_terms",
     "fit_lay_terms",
+    "forking_is_safe",
     "get_reranker",
     "is_follow_up",
     "join_follow_up",

@@ -25,6 +25,7 @@ from ..index import BM25Index, Rows
 from ..knowledge import GENERIC_TITLE_WORDS, KNOWN_SHORT_NAMES
 from ..text import ARTICLE_REF, NUMERAL_CHARS, is_chinese, numbers_matched, stem, tokenize
 from ..types import PassageMeta
+from . import forking
 from .bridge import Dictionary, english_terms
 from .filters import FILTER_KEYS
 from .neighbours import TermNeighbours
@@ -193,6 +194,17 @@ def build_index(
         if side is not None:
             side[0].add(text, section, tokens[2:] if tokens else None)
             side[1].append(cid)
+    terms = (
+        TermNeighbours.start(
+            list(lexical.words),  # the vocabulary of the BM25 index built next
+            embed_terms,
+            neighbours,
+            term_cache,
+            previous.neighbours if previous else None,
+        )
+        if embed_terms is not None and neighbours > 0
+        else None
+    )
     index.bm25 = lexical.build(ids)
     if dictionary is not None:
         index.bridge = Bridge(
@@ -203,14 +215,8 @@ def build_index(
     index.columns = {
         key: np.array([meta.get(key) for meta in metas], dtype=object) for key in FILTER_KEYS
     }
-    if embed_terms is not None and neighbours > 0:
-        index.neighbours = TermNeighbours.build(
-            index.bm25.words,
-            embed_terms,
-            neighbours,
-            term_cache,
-            previous.neighbours if previous else None,
-        )
+    if terms is not None:
+        index.neighbours = terms()
     index.aliases = aliases(metas)
     for meta in metas:
         if meta.get("title_zh"):
@@ -458,7 +464,7 @@ def _analyse_all(jobs: list[tuple[str, str, str]], dictionary: Dictionary | None
     global _dictionary
     _dictionary = dictionary
     workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+    if len(jobs) < PARALLEL_FROM or workers < 2 or not forking.safe():
         return [_analyse(job) for job in jobs]
     tokenize("预热")  # jieba's dictionary loads once, here, and the workers inherit it
     size = max(200, len(jobs) // (workers * 8))

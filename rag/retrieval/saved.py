@@ -66,6 +66,7 @@ BUILT_BY = (
     "retrieval/index.py",
     "retrieval/bridge.py",
     "retrieval/neighbours.py",
+    "retrieval/forking.py",
     "retrieval/filters.py",
     "retrieval/saved.py",
     "retrieval/records.py",

@@ -10,7 +10,7 @@ import pytest
 from rag.config import Settings
 from rag.engine import PolicyEngine
 from rag.index import Store
-from rag.ingest import ingest
+from rag.ingest import ingest, pipeline
 from tests.support.paths import FIXTURE_CORPUS
 
 PDPL = "fx_pdpl_2026_zh"
@@ -274,12 +274,23 @@ def _many_small_laws(folder, count: int = 220, articles: int = 5) -> dict[str, i
     return expected
 
 
-def test_documents_batched_together_are_each_counted_and_replaced_once(settings, tmp_path):
+@pytest.mark.parametrize("embed_batch", [256, 64], ids=["a write a batch", "batches joined"])
+def test_documents_batched_together_are_each_counted_and_replaced_once(
+    settings, tmp_path, monkeypatch, embed_batch
+):
+    # With smaller embedding batches, several are joined into one write to the store.
+    monkeypatch.setattr(pipeline, "EMBED_BATCH", embed_batch)
+    writes = []
+    real_upsert = Store.upsert
+    monkeypatch.setattr(
+        Store, "upsert", lambda self, *a: (writes.append(len(a[0])), real_upsert(self, *a))
+    )
     corpus = tmp_path / "many"
     expected = _many_small_laws(corpus)
     report = ingest(settings, [corpus], progress=False)
     assert (report.added, report.updated, report.chunks) == (220, 0, sum(expected.values()))
     assert doc_ids(settings) == expected
+    assert len(writes) >= 4 and (max(writes) > embed_batch) == (embed_batch == 64)
 
     for n in (0, 101, 219):  # edit three, delete two
         path = corpus / f"law_{n:03d}.md"

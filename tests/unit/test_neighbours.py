@@ -4,11 +4,15 @@ Here the parts that need no model (fake embedders); the real packaged model is i
 
 from __future__ import annotations
 
+import os
+import threading
+
+import numpy as np
 import pytest
 
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.retrieval import TermNeighbours, question_units
+from rag.retrieval import BESIDE_FROM, TermNeighbours, forking_is_safe, question_units
 from tests.support.vocabulary import VOCABULARY
 
 
@@ -59,3 +63,41 @@ def test_a_question_survives_another_thread_forgetting_the_remembered_words():
     assert (
         vocabulary.expand("罚款 fines") == "罚款"
     )  # 罚款 remembered, "fines" new: the clear hits mid-question
+
+
+def _vectors_of(words: list[str]) -> np.ndarray:
+    """A fake embedder that tells which process ran it: each word's vector is its hash, with
+    the embedding process's id in the last column."""
+    rows = np.zeros((len(words), 4), dtype=np.float32)
+    for i, word in enumerate(words):
+        rows[i, :3] = [hash(word) % 97, len(word), ord(word[0]) % 89]
+        rows[i, 3] = os.getpid()
+    return rows
+
+
+def test_many_new_words_are_embedded_in_another_process_beside_the_caller():
+    """A first build at scale embeds its vocabulary in a forked process while the caller builds
+    its BM25 indexes; the vectors are the same as embedded here, word for word."""
+    chinese = [chr(0x4E00 + i) + chr(0x4E00 + i // 7) + "法" for i in range(BESIDE_FROM)]
+    finish = TermNeighbours.start(chinese, _vectors_of, per_word=2)
+    built = finish()
+    assert built is not None and len(built.words) == BESIDE_FROM
+    assert set(built.vectors[:, 3].tolist()) != {float(os.getpid())}  # not this process
+    inline = _vectors_of(built.words)
+    assert np.array_equal(built.vectors[:, :3], inline[:, :3])
+
+
+def test_with_another_thread_alive_nothing_is_forked():
+    """A thread holding a lock when a process forks leaves the child stuck on it: a server
+    answering while it rebuilds does the work in its own process."""
+    chinese = [chr(0x4E00 + i) + "规定" for i in range(BESIDE_FROM)]
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forking_is_safe()
+        built = TermNeighbours.start(chinese, _vectors_of, per_word=2)()
+    finally:
+        stop.set()
+        other.join()
+    assert built is not None and set(built.vectors[:, 3].tolist()) == {float(os.getpid())}
