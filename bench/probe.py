@@ -1,7 +1,7 @@
 """Measurements taken inside a fresh process, run by `bench/scale.py` with RAG_DATA_DIR set:
 each prints one JSON object on its last line of stdout.
 
-    python bench/probe.py encoder [--passages 1500]
+    python bench/probe.py encoder [--passages 5000]
     python bench/probe.py serving QUESTIONS.json
     python bench/probe.py first-answer QUESTION
 """
@@ -129,7 +129,7 @@ def first_answer(question: str) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="probe", required=True)
-    sub.add_parser("encoder").add_argument("--passages", type=int, default=1500)
+    sub.add_parser("encoder").add_argument("--passages", type=int, default=5000)
     sub.add_parser("serving").add_argument("questions", type=Path, help="a JSON list of strings")
     sub.add_parser("first-answer").add_argument("question")
     args = parser.parse_args()

@@ -48,11 +48,8 @@ PASSAGE_FLOOR = 0.12  # passages less similar than this are never quoted
 NAMED_RELEVANCE = 0.8  # share of the refusal bar a question naming an indexed document must reach
 UPLOADS = "uploads"  # under data_dir: the folder documents added from the web UI are kept in
 SIDECAR = ".meta.yaml"  # metadata beside a PDF, DOCX or HTML file
-SUGGESTIONS = 3
-PARAPHRASES = (
-    "summary",
-    "commentary",
-)  # kinds of text that restate a law in other words  # questions offered with a refusal, one per nearest document
+SUGGESTIONS = 3  # questions offered with a refusal, one per nearest document
+PARAPHRASES = ("summary", "commentary")  # kinds of text that restate a law in other words
 FACET_KEYS = ("doc_type", "language", "status", "short_name")
 DOCUMENT_FIELDS = (
     "doc_id",
