@@ -25,9 +25,10 @@ from .answer import (
     suggested_questions,
 )
 from .config import Settings
-from .errors import DocumentError, RagError
+from .errors import RagError
 from .index import Embedder, Store, get_embedder
-from .ingest import SUFFIXES, IngestReport, ingest, is_source_file, load_document
+from .ingest import SUFFIXES, IngestReport, ingest, is_source_file
+from .library import Library
 from .retrieval import (
     Question,
     Retriever,
@@ -35,13 +36,12 @@ from .retrieval import (
     clean_filters,
     is_follow_up,
     join_follow_up,
-    primary_articles,
     read_question,
     uncovered_subjects,
     unknown_laws,
 )
 from .text import tokenize
-from .types import Answer, Chunk, Document, FacetValue, Hit, Written
+from .types import Answer, Hit, Written
 
 log = logging.getLogger(__name__)
 PASSAGE_FLOOR = 0.12  # passages less similar than this are never quoted
@@ -50,25 +50,9 @@ UPLOADS = "uploads"  # under data_dir: the folder documents added from the web U
 SIDECAR = ".meta.yaml"  # metadata beside a PDF, DOCX or HTML file
 SUGGESTIONS = 3  # questions offered with a refusal, one per nearest document
 PARAPHRASES = ("summary", "commentary")  # kinds of text that restate a law in other words
-FACET_KEYS = ("doc_type", "language", "status", "short_name")
-DOCUMENT_FIELDS = (
-    "doc_id",
-    "title",
-    "title_zh",
-    "short_name",
-    "doc_type",
-    "issuer",
-    "status",
-    "language",
-    "promulgated",
-    "effective",
-    "as_of",
-    "source_path",
-    "source_url",
-)
 
 
-class PolicyEngine:
+class PolicyEngine(Library):
     """The engine over one index: the `rag.types.Engine` every interface is typed against."""
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -125,52 +109,6 @@ class PolicyEngine:
         # "" on both sides is a store written before generations, not an ingest under way.
         return loaded is not None and loaded == self.store.generation()
 
-    def document_passages(self, doc_id: str) -> list[Hit]:
-        """Every stored passage of a document, in reading order (score 0: nothing was asked)."""
-        index = self.retriever.refresh()
-        if doc_id not in index.by_doc:
-            raise RagError(f"no document {doc_id!r} in the index")
-        found = (self.get_passage(cid) for cid in index.by_doc[doc_id])
-        return [hit for hit in found if hit is not None]
-
-    def get_passage(self, chunk_id: str) -> Hit | None:
-        """A stored passage with its document's metadata and label, or None."""
-        index = self.retriever.refresh()
-        meta = index.passages.get(chunk_id)
-        if meta is None:
-            return None
-        return Hit(chunk_id=chunk_id, text=index.records[chunk_id][0], score=0.0, meta=meta)
-
-    def list_documents(self) -> list[dict[str, Any]]:
-        """Every indexed document's metadata and its number of passages (`chunks`), ordered
-        by title (then date, so the versions of one law follow each other)."""
-        index = self.retriever.refresh()
-        docs = []
-        for chunks in index.by_doc.values():
-            meta = index.records[chunks[0]][1]
-            docs.append({k: meta.get(k, "") for k in DOCUMENT_FIELDS} | {"chunks": len(chunks)})
-        return sorted(
-            docs,
-            key=lambda d: (
-                (d["title"] or d["title_zh"]).casefold(),
-                d["promulgated"] or d["effective"],
-                d["doc_id"],
-            ),
-        )
-
-    def facets(self) -> list[FacetValue]:
-        """The values each filter can take in this index, with their numbers of documents:
-        what a filter menu may offer (a value no document has would only empty the search)."""
-        counts: dict[tuple[str, str], int] = {}
-        for doc in self.list_documents():
-            for key in FACET_KEYS:
-                if value := str(doc.get(key) or ""):
-                    counts[key, value] = counts.get((key, value), 0) + 1
-        return [
-            FacetValue(key=key, value=value, documents=n)
-            for (key, value), n in sorted(counts.items())
-        ]
-
     def add_documents(self, files: Sequence[Path]) -> IngestReport:
         """Add files to the index as `rag ingest` would, with its report (each file that
         failed, and why). They are kept under data_dir/uploads/uploads, so their ids start
@@ -196,47 +134,6 @@ class PolicyEngine:
         if report.changed:
             self.prepare()  # the next question, the document list and the filters see them
         return report
-
-    def primary_articles(self, chunk_id: str) -> list[Hit]:
-        """The law's own articles, where they are indexed, that a summary's or commentary's
-        passage paraphrases (`rag.retrieval.primary_articles`)."""
-        return primary_articles(self.retriever.refresh(), self.list_documents(), chunk_id)
-
-    def get_document(self, doc_id: str) -> Document:
-        for doc in self.list_documents():
-            if doc["doc_id"] == doc_id:
-                path = Path(doc["source_path"])
-                try:
-                    return load_document(
-                        path, doc_id=doc_id, max_bytes=int(self.settings.max_file_mb * 2**20)
-                    )
-                except DocumentError as exc:
-                    # The server's file layout is not the reader's business: logged, not shown.
-                    log.warning("document %r cannot be opened: %s", doc_id, exc)
-                    raise RagError(
-                        f"The source file of {doc_id!r} cannot be read any more (moved, deleted "
-                        "or changed since it was indexed); ingest the corpus again to update it."
-                    ) from None
-        raise RagError(f"no document {doc_id!r} in the index")
-
-    def get_chunk(self, chunk_id: str) -> Chunk | None:
-        """A stored chunk by id (links from Slack carry only the id), or None."""
-        index = self.retriever.refresh()
-        meta = index.passages.get(chunk_id)
-        if meta is None:
-            return None
-        return Chunk(
-            chunk_id=chunk_id,
-            doc_id=meta.doc_id,
-            text=index.records[chunk_id][0],
-            start=meta.start,
-            end=meta.end,
-            heading_path=[h for h in meta.heading_path.split(" › ") if h],
-            article=meta.article,
-            article_end=meta.article_end,
-            paragraph=meta.paragraph,
-            page=meta.page,
-        )
 
     # ---- search -----------------------------------------------------------------------
     def search(

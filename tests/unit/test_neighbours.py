@@ -5,7 +5,10 @@ Here the parts that need no model (fake embedders); the real packaged model is i
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +17,8 @@ from rag.config import Settings
 from rag.errors import ConfigError
 from rag.retrieval import BESIDE_FROM, TermNeighbours, forking_is_safe, question_units
 from tests.support.vocabulary import VOCABULARY
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_question_units_are_words_and_word_pairs():
@@ -65,7 +70,7 @@ def test_a_question_survives_another_thread_forgetting_the_remembered_words():
     )  # 罚款 remembered, "fines" new: the clear hits mid-question
 
 
-def _vectors_of(words: list[str]) -> np.ndarray:
+def vectors_of(words: list[str]) -> np.ndarray:
     """A fake embedder that tells which process ran it: each word's vector is its hash, with
     the embedding process's id in the last column."""
     rows = np.zeros((len(words), 4), dtype=np.float32)
@@ -75,16 +80,27 @@ def _vectors_of(words: list[str]) -> np.ndarray:
     return rows
 
 
+_BESIDE = """
+import os, numpy as np
+from rag.retrieval import BESIDE_FROM, TermNeighbours
+from tests.unit.test_neighbours import vectors_of
+words = [chr(0x4E00 + i) + chr(0x4E00 + i // 7) + "法" for i in range(BESIDE_FROM)]
+built = TermNeighbours.start(words, vectors_of, per_word=2)()
+assert built is not None and len(built.words) == BESIDE_FROM
+assert np.array_equal(built.vectors[:, :3], vectors_of(built.words)[:, :3])
+print(sorted(set(built.vectors[:, 3].tolist())) != [float(os.getpid())])
+"""
+
+
 def test_many_new_words_are_embedded_in_another_process_beside_the_caller():
     """A first build at scale embeds its vocabulary in a forked process while the caller builds
-    its BM25 indexes; the vectors are the same as embedded here, word for word."""
-    chinese = [chr(0x4E00 + i) + chr(0x4E00 + i // 7) + "法" for i in range(BESIDE_FROM)]
-    finish = TermNeighbours.start(chinese, _vectors_of, per_word=2)
-    built = finish()
-    assert built is not None and len(built.words) == BESIDE_FROM
-    assert set(built.vectors[:, 3].tolist()) != {float(os.getpid())}  # not this process
-    inline = _vectors_of(built.words)
-    assert np.array_equal(built.vectors[:, :3], inline[:, :3])
+    its BM25 indexes; the vectors are the same as embedded here, word for word. Run in a
+    fresh interpreter: threads other tests leave behind would rightly stop the fork."""
+    done = subprocess.run(
+        [sys.executable, "-c", _BESIDE], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"  # embedded by another process
 
 
 def test_with_another_thread_alive_nothing_is_forked():
@@ -96,7 +112,7 @@ def test_with_another_thread_alive_nothing_is_forked():
     other.start()
     try:
         assert not forking_is_safe()
-        built = TermNeighbours.start(chinese, _vectors_of, per_word=2)()
+        built = TermNeighbours.start(chinese, vectors_of, per_word=2)()
     finally:
         stop.set()
         other.join()
