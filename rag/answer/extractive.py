@@ -62,6 +62,9 @@ _ANAPHOR = re.compile(
     r"(?:It|They|These|This|Such|Together,? these)\b(?!\s+(?:Law|Measures|Provisions|"
     r"Regulations|Plan|summary|fact sheet|document)\b)|(?:该|其(?!他)|上述|这些)"
 )
+# A line of a Markdown table kept as written, as the glossary keeps its two-language term list
+# ("Fine | 罚款 |"): a term and its rendering, which names a subject but states nothing of it.
+_TABLE_LINE = re.compile(r"^\s*\|?[^|\n]+(?:\|[^|\n]*)+\|?\s*$")
 # A summary's provenance line: where the official text is, not what it says.
 _SOURCE_LINE = re.compile(
     r"(?:Official text|Source documents?|Sources?)\s*:|(?:正式文本|原文|来源)[:：]", re.I
@@ -252,7 +255,10 @@ def _passages(question: Question, hits: list[Hit], stated: Stated | None) -> tup
     A question that names one document is answered from it; others come in when it compares
     documents, or when no passage of the named one was found, and then the notice says so.
     """
-    passages = list(hits)
+    # A term list takes a passage's place only when fewer than MAX_PASSAGES passages of prose
+    # were found: its rows outscored the sentences that answer ("市场支配地位" asked, "Market
+    # dominance | 市场支配地位 |" quoted).
+    passages = [h for h in hits if not _term_list(h.text)] + [h for h in hits if _term_list(h.text)]
     if stated is not None:  # the passage the stated fact is quoted from comes first
         passages = [stated.hit, *(h for h in passages if h.chunk_id != stated.hit.chunk_id)]
     named = question.named
@@ -273,6 +279,12 @@ def _passages(question: Question, hits: list[Hit], stated: Stated | None) -> tup
     return passages[:MAX_PASSAGES], (
         f"No passage found in {names} answers this; the answer quotes other documents."
     )
+
+
+def _term_list(text: str) -> bool:
+    """Whether a passage is mostly table lines kept as written (a glossary's term rows)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and sum(bool(_TABLE_LINE.match(line)) for line in lines) * 2 > len(lines)
 
 
 def _candidates(passages: list[Hit]) -> list[tuple[int, int, int]]:
@@ -361,6 +373,8 @@ def _lead(
         for i in order
         if eligible[i] and not _LOWER_START.match(texts[i]) and not _LIST_ITEM.match(texts[i])
     ]
+    # A term row ("Fine | 罚款 |") leads only when no sentence may.
+    able = [i for i in able if not _TABLE_LINE.match(texts[i])] or able
     if not able:
         return int(order[0])
     # The bar is set by the best sentence that may lead: a provenance line that scores high

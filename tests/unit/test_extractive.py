@@ -266,3 +266,26 @@ def test_a_lead_naming_its_own_subject_is_quoted_alone():
     hits = [_hit("m", f"{first} {second}", 1)]
     answer = extractive_answer(asking("Which platforms do the Measures apply to?", hits), hits)
     assert lead(answer.text) == second
+
+
+def test_a_glossary_row_neither_leads_nor_takes_a_passages_place():
+    glossary = _hit(
+        "glossary",
+        "| English | Chinese |\n| --- | --- |\n| Market dominance | 市场支配地位 |\n"
+        "| Dominant market position | 市场支配地位 |",
+        1,
+    )
+    prose = [
+        _hit("aml", f"Dominance is presumed for a market share of 1/2 or more ({n}).", n + 1, n)
+        for n in range(1, 5)
+    ]
+    hits = [glossary, *prose]
+    answer = extractive_answer(asking("When is market dominance presumed?", hits), hits)
+    assert "1/2 or more" in lead(answer.text)
+    assert "|" not in answer.text  # four passages of prose were found: the term list waits
+
+
+def test_a_glossary_row_leads_when_no_sentence_can():
+    glossary = _hit("glossary", "| English | Chinese |\n| --- | --- |\n| Fine | 罚款 |", 1)
+    answer = extractive_answer(asking("罚款", [glossary]), [glossary])
+    assert "罚款" in lead(answer.text)
