@@ -34,6 +34,11 @@ LEAD_FLOOR = 0.5  # a lead holding the value asked for must score at least this 
 # one that holds it may still lead at this share of the best; a sentence without it never
 # answers such a question.
 VALUE_FLOOR = 0.3
+# "Can we…", "what conditions…", "what is…": the shape such an answer has (a "must", an "if", a
+# "means") is in most sentences of a law, so it decides the lead only between sentences this
+# close to the best; below it the best sentence answers.
+SHAPE_FLOOR = 0.8
+_SHAPE_KINDS = ("yesno", "conditions", "definition")
 OVERLAP_WEIGHT = 0.5  # the question's rare words a sentence holds, against its similarity
 RANK_WEIGHT = 0.15  # the passage's rank: 0.15 for the first, 0.075 for the second…
 # A Chinese question's words met through their English renderings count at this share, so a
@@ -380,8 +385,9 @@ def _lead(
     # The bar is set by the best sentence that may lead: a provenance line that scores high
     # ("Official text: 国务院关于印发…") must not push the answer below it.
     best = float(scores[able[0]])
-    close = [i for i in able if scores[i] >= best * LEAD_FLOOR]
     kind, years = question.kind, question.years
+    floor = SHAPE_FLOOR if kind in _SHAPE_KINDS else LEAD_FLOOR
+    close = [i for i in able if scores[i] >= best * floor]
     holding = [i for i in close if holds(kind, texts[i])]
     dated = [i for i in holding if any(y in texts[i] for y in years)]
     value = (

@@ -289,3 +289,12 @@ def test_a_glossary_row_leads_when_no_sentence_can():
     glossary = _hit("glossary", "| English | Chinese |\n| --- | --- |\n| Fine | 罚款 |", 1)
     answer = extractive_answer(asking("罚款", [glossary]), [glossary])
     assert "罚款" in lead(answer.text)
+
+
+def test_a_conditions_question_leads_with_the_best_sentence_over_a_weaker_one_with_a_must():
+    best = "Consumers may return goods bought online within seven days of receipt."
+    musts = "Returned goods must be intact and the operator refunds the consumer."
+    hits = [_hit("crpl", best, 1, 25), _hit("crpl", musts, 2, 26)]
+    question = "Which conditions apply when consumers return goods bought online?"
+    assert asking(question, hits).kind == "conditions"
+    assert lead(extractive_answer(asking(question, hits), hits).text) == best
