@@ -34,6 +34,7 @@ LEAD_FLOOR = 0.5  # a lead holding the value asked for must score at least this 
 # one that holds it may still lead at this share of the best; a sentence without it never
 # answers such a question.
 VALUE_FLOOR = 0.3
+SUBJECT_WEIGHT = 0.5  # more weight on the question's words between sentences holding its value
 # "Can we…", "what conditions…", "what is…": the shape such an answer has (a "must", an "if", a
 # "means") is in most sentences of a law, so it decides the lead only between sentences this
 # close to the best; below it the best sentence answers.
@@ -192,7 +193,7 @@ def extractive_answer(
     if not candidates:
         return Answer(question=question.text, text=REFUSAL_EN, refused=True, hits=hits)
     texts = [passages[p].text[s:e] for p, s, e in candidates]
-    scores = _score(question, texts, [p for p, _, _ in candidates], embed, idf)
+    scores, overlap = _score(question, texts, [p for p, _, _ in candidates], embed, idf)
     order = np.argsort(-scores)
     best = float(scores[order[0]])
     eligible = [_on_topic(question, texts[i]) for i in range(len(candidates))]
@@ -205,7 +206,7 @@ def extractive_answer(
         # "What does PIPL Article 38 require?": that article, whole, then the best of the rest.
         first, lead = whole[0], whole
     else:
-        first = _lead(question, candidates, texts, scores, order, eligible)
+        first = _lead(question, candidates, texts, scores, order, eligible, overlap)
         lead = [] if first is None else [first]
     chosen = lead + _support(
         candidates, texts, scores, order, eligible, lead, max(0, max_sentences - len(lead)), best
@@ -368,6 +369,7 @@ def _lead(
     scores: np.ndarray,
     order: np.ndarray,
     eligible: list[bool],
+    overlap: np.ndarray,
 ) -> int | None:
     """The candidate to open the answer with (`order`: the candidates by descending score):
     the best that holds the kind of answer asked for, and the year the question names if it
@@ -395,6 +397,11 @@ def _lead(
         if kind not in intents.VALUE_KINDS
         else [i for i in able if scores[i] >= best * VALUE_FLOOR and holds(kind, texts[i])]
     )
+    if kind in intents.VALUE_KINDS:
+        # Sentences holding the value asked for are all alike to the embedding ("a fine of…",
+        # "a target of…"): of those, the one on the question's own subject answers.
+        for group in (dated, holding, value):
+            group.sort(key=lambda i: -(scores[i] + SUBJECT_WEIGHT * overlap[i]))
     for group in (dated, holding, value, close):
         if group:
             return group[0]
@@ -505,8 +512,9 @@ def _score(
     passage_index: list[int],
     embed: Callable[[list[str]], np.ndarray] | None,
     idf: Callable[[str], float] | None,
-) -> np.ndarray:
-    """Semantic similarity to the question, plus rare-word overlap, plus the passage's rank.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence's score, semantic similarity to the question plus rare-word overlap plus
+    the passage's rank, and the overlap on its own.
 
     The overlap is with the question's own words or, for a Chinese question, with their English
     renderings (glossary, dictionary) at `OTHER_LANGUAGE` weight, whichever is higher: the
@@ -528,7 +536,7 @@ def _score(
     overlap = np.array([max(share(own, w), OTHER_LANGUAGE * share(other, w)) for w in words])
     prior = np.array([RANK_WEIGHT / (1 + p) for p in passage_index])
     if embed is None:
-        return overlap + prior
+        return overlap + prior, overlap
     vectors = embed([question.text, *sentences])
     similarity = vectors[1:] @ vectors[0]
-    return similarity + OVERLAP_WEIGHT * overlap + prior
+    return similarity + OVERLAP_WEIGHT * overlap + prior, overlap

@@ -298,3 +298,20 @@ def test_a_conditions_question_leads_with_the_best_sentence_over_a_weaker_one_wi
     question = "Which conditions apply when consumers return goods bought online?"
     assert asking(question, hits).kind == "conditions"
     assert lead(extractive_answer(asking(question, hits), hits).text) == best
+
+
+def test_of_two_amounts_the_one_on_the_questions_subject_leads():
+    # Scored alike (the banned ads' passage ranks first), the pop-up sentence holds more of
+    # the question's own words.
+    banned = "Advertisers of banned ads are fined 200,000 to 1 million yuan."
+    popups = "Pop-up ads that cannot be closed: 5,000 to 30,000 yuan."
+    hits = [
+        _hit("ad_law", banned, 1, 57),
+        _hit("ad_law", "Internet ads are regulated.", 2, 44),
+        _hit("ad_law", "Endorsers are liable too.", 3, 61),
+        _hit("ad_law", popups, 4, 62),
+    ]
+    question = (
+        "How much is the fine on advertisers for pop-up ads that cannot be closed with one click?"
+    )
+    assert lead(extractive_answer(asking(question, hits), hits).text) == popups
