@@ -28,6 +28,7 @@ REFUSAL_EN = "The corpus does not cover this."
 REFUSAL_ZH = "资料库中没有涉及这个问题的内容。"
 MAX_SENTENCES = 4
 MAX_PASSAGES = 4
+MAX_ARTICLE_CHARS = 800  # a named article up to this long is quoted as one sentence
 MAX_LIST_CHARS = 400  # list items quoted after a sentence that introduces them
 LEAD_FLOOR = 0.5  # a lead holding the value asked for must score at least this share of the best
 # When no sentence that close holds the value a "how much / when / how many" question asks for,
@@ -203,8 +204,15 @@ def extractive_answer(
         first: int | None = quoted
         lead = [quoted]
     elif whole:
-        # "What does PIPL Article 38 require?": that article, whole, then the best of the rest.
+        # "What does PIPL Article 38 require?": that article, whole and as one quote (each of
+        # its sentences answers only in part), then the best of the rest.
         first, lead = whole[0], whole
+        p, start, end = candidates[whole[0]][0], candidates[whole[0]][1], candidates[whole[-1]][2]
+        if end - start <= MAX_ARTICLE_CHARS:
+            _widen(passages, candidates, texts, first, start, end)
+            lead = [first]
+            for i in whole[1:]:
+                eligible[i] = False
     else:
         first = _lead(question, candidates, texts, scores, order, eligible, overlap)
         lead = [] if first is None else [first]
