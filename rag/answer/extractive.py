@@ -410,7 +410,14 @@ def _lead(
         # "a target of…"): of those, the one on the question's own subject answers.
         for group in (dated, holding, value):
             group.sort(key=lambda i: -(scores[i] + SUBJECT_WEIGHT * overlap[i]))
-    for group in (dated, holding, value, close):
+    # "What conditions…": a sentence that opens the list of them ("…only if it met all four
+    # conditions: …") is the answer, even well below the best sentence on the subject.
+    listing = (
+        [i for i in able if scores[i] >= best * VALUE_FLOOR and _OPENS_LIST.search(texts[i])]
+        if kind == "conditions"
+        else []
+    )
+    for group in (dated, listing, holding, value, close):
         if group:
             return group[0]
     return able[0]

@@ -314,3 +314,16 @@ def test_of_two_amounts_the_one_on_the_questions_subject_leads():
         "How much is the fine on advertisers for pop-up ads that cannot be closed with one click?"
     )
     assert lead(extractive_answer(asking(question, hits), hits).text) == popups
+
+
+def test_a_conditions_question_leads_with_the_sentence_that_opens_the_list_of_them():
+    general = "Processors exporting personal information under the provisions must inform people."
+    listing = (
+        "A processor must apply for a security assessment when: (1) it operates critical "
+        "infrastructure; (2) it exports the data of 1 million people or more."
+    )
+    hits = [_hit("cbdf", general, 1, 10), _hit("cbdf", listing, 3, 7)]
+    question = "Under the provisions, when does a processor need a security assessment to export personal information?"
+    assert asking(question, hits).kind == "conditions"
+    answer = extractive_answer(asking(question, hits), hits)
+    assert "1 million people or more" in lead(answer.text)
