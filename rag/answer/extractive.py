@@ -28,6 +28,11 @@ REFUSAL_EN = "The corpus does not cover this."
 REFUSAL_ZH = "资料库中没有涉及这个问题的内容。"
 MAX_SENTENCES = 4
 MAX_PASSAGES = 4
+# Passages below the first MAX_PASSAGES may still give the lead when one of their sentences holds
+# the value asked for (a date, an amount, a count, the year's figure) and none above does; they
+# give no supporting sentences. (Reaching them for a list of conditions as well cost the policy
+# texts' held-out set a lead: a list-opening article of another law took over.)
+MAX_LEAD_PASSAGES = 6
 MAX_ARTICLE_CHARS = 800  # a named article up to this long is quoted as one sentence
 MAX_LIST_CHARS = 400  # list items quoted after a sentence that introduces them
 LEAD_FLOOR = 0.5  # a lead holding the value asked for must score at least this share of the best
@@ -196,7 +201,9 @@ def extractive_answer(
     texts = [passages[p].text[s:e] for p, s, e in candidates]
     scores, overlap = _score(question, texts, [p for p, _, _ in candidates], embed, idf)
     order = np.argsort(-scores)
-    best = float(scores[order[0]])
+    deep = [p >= MAX_PASSAGES for p, _, _ in candidates]
+    # The support's bar is set by the passages it may quote.
+    best = max((float(scores[i]) for i in order if not deep[i]), default=float(scores[order[0]]))
     eligible = [_on_topic(question, texts[i]) for i in range(len(candidates))]
     article = _named_article(question, passages)
     whole = [i for i, (p, _, _) in enumerate(candidates) if p == article]
@@ -214,8 +221,9 @@ def extractive_answer(
             for i in whole[1:]:
                 eligible[i] = False
     else:
-        first = _lead(question, candidates, texts, scores, order, eligible, overlap)
+        first = _lead(question, texts, scores, order, eligible, overlap, deep)
         lead = [] if first is None else [first]
+    eligible = [e and not d for e, d in zip(eligible, deep, strict=True)]
     chosen = lead + _support(
         candidates, texts, scores, order, eligible, lead, max(0, max_sentences - len(lead)), best
     )
@@ -277,20 +285,22 @@ def _passages(question: Question, hits: list[Hit], stated: Stated | None) -> tup
         passages = [stated.hit, *(h for h in passages if h.chunk_id != stated.hit.chunk_id)]
     named = question.named
     if not named or question.compares:
-        return passages[:MAX_PASSAGES], ""
+        return passages[:MAX_LEAD_PASSAGES], ""
     own = [h for h in passages if h.doc_id in named]
     if not question.years:
         # Of two versions of the law named, the one in force, unless the question names a year.
         current = [h for h in own if h.meta.status == "in_force"]
         own = current or own
     if own:
-        return own[:MAX_PASSAGES], ""
+        return own[:MAX_LEAD_PASSAGES], ""
     names = ", ".join(
         sorted({h.meta.short_name or h.meta.title for h in hits if h.doc_id in named})
     ) or ("the document named")
     if question.chinese:
-        return passages[:MAX_PASSAGES], f"检索到的{names}段落没有回答这个问题；以下引自其他文件。"
-    return passages[:MAX_PASSAGES], (
+        return passages[
+            :MAX_LEAD_PASSAGES
+        ], f"检索到的{names}段落没有回答这个问题；以下引自其他文件。"
+    return passages[:MAX_LEAD_PASSAGES], (
         f"No passage found in {names} answers this; the answer quotes other documents."
     )
 
@@ -372,12 +382,12 @@ def _named_article(question: Question, passages: list[Hit]) -> int | None:
 
 def _lead(
     question: Question,
-    candidates: list[tuple[int, int, int]],
     texts: list[str],
     scores: np.ndarray,
     order: np.ndarray,
     eligible: list[bool],
     overlap: np.ndarray,
+    deep: list[bool],
 ) -> int | None:
     """The candidate to open the answer with (`order`: the candidates by descending score):
     the best that holds the kind of answer asked for, and the year the question names if it
@@ -392,6 +402,8 @@ def _lead(
     able = [i for i in able if not _TABLE_LINE.match(texts[i])] or able
     if not able:
         return int(order[0])
+    # A sentence of a passage past the first MAX_PASSAGES leads only by holding what is asked.
+    reach, able = able, [i for i in able if not deep[i]] or able
     # The bar is set by the best sentence that may lead: a provenance line that scores high
     # ("Official text: 国务院关于印发…") must not push the answer below it.
     best = float(scores[able[0]])
@@ -399,11 +411,15 @@ def _lead(
     floor = SHAPE_FLOOR if kind in _SHAPE_KINDS else LEAD_FLOOR
     close = [i for i in able if scores[i] >= best * floor]
     holding = [i for i in close if holds(kind, texts[i])]
-    dated = [i for i in holding if any(y in texts[i] for y in years)]
+    dated = [
+        i
+        for i in reach
+        if scores[i] >= best * floor and holds(kind, texts[i]) and any(y in texts[i] for y in years)
+    ]
     value = (
         []
         if kind not in intents.VALUE_KINDS
-        else [i for i in able if scores[i] >= best * VALUE_FLOOR and holds(kind, texts[i])]
+        else [i for i in reach if scores[i] >= best * VALUE_FLOOR and holds(kind, texts[i])]
     )
     if kind in intents.VALUE_KINDS:
         # Sentences holding the value asked for are all alike to the embedding ("a fine of…",

@@ -327,3 +327,17 @@ def test_a_conditions_question_leads_with_the_sentence_that_opens_the_list_of_th
     assert asking(question, hits).kind == "conditions"
     answer = extractive_answer(asking(question, hits), hits)
     assert "1 million people or more" in lead(answer.text)
+
+
+def test_an_amount_in_a_passage_past_the_first_four_still_leads_but_adds_nothing_else():
+    hits = [
+        _hit("meituan", f"Meituan was investigated for exclusivity demands ({n}).", n, n)
+        for n in range(1, 5)
+    ]
+    fined = "Meituan was fined 3.442 billion yuan for exclusivity demands."
+    hits.append(_hit("meituan", f"{fined} Unrelated: Meituan sells food (5).", 5, 5))
+    answer = extractive_answer(
+        asking("How much was Meituan fined for exclusivity demands?", hits), hits
+    )
+    assert lead(answer.text) == fined
+    assert "Unrelated" not in answer.text
