@@ -66,6 +66,8 @@ _LIST_ITEM = re.compile(
 )
 # A sentence that opens a list: it ends with a colon, or holds the first item after one.
 _OPENS_LIST = re.compile(r"[:：]\s*$|[:：]\s*[（(]?[1一][)）.、]")
+# A list stated in one sentence: "…all four conditions: it was not…; it handled…; it…".
+_INLINE_LIST = re.compile(r"[:：][^;；]+[;；][^;；]+[;；]")
 # A clause that starts in the middle of a sentence ("if the user switches it off, …").
 _LOWER_START = re.compile(r"[a-z]")
 # A sentence whose subject is in the sentence before it: "It adopted the Recommendations…",
@@ -426,10 +428,16 @@ def _lead(
         # "a target of…"): of those, the one on the question's own subject answers.
         for group in (dated, holding, value):
             group.sort(key=lambda i: -(scores[i] + SUBJECT_WEIGHT * overlap[i]))
-    # "What conditions…": a sentence that opens the list of them ("…only if it met all four
-    # conditions: …") is the answer, even well below the best sentence on the subject.
+    # "What conditions…": a sentence that opens the list of them ("…apply when: (1) …") or
+    # states it ("…only if it met all four conditions: it was not…; it handled…;") is the
+    # answer, even well below the best sentence on the subject.
     listing = (
-        [i for i in able if scores[i] >= best * VALUE_FLOOR and _OPENS_LIST.search(texts[i])]
+        [
+            i
+            for i in able
+            if scores[i] >= best * VALUE_FLOOR
+            and (_OPENS_LIST.search(texts[i]) or _INLINE_LIST.search(texts[i]))
+        ]
         if kind == "conditions"
         else []
     )

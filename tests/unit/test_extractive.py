@@ -341,3 +341,15 @@ def test_an_amount_in_a_passage_past_the_first_four_still_leads_but_adds_nothing
     )
     assert lead(answer.text) == fined
     assert "Unrelated" not in answer.text
+
+
+def test_a_conditions_question_leads_with_a_sentence_stating_the_list_inline():
+    general = "Conditions for using the standard contract apply to the parties."
+    inline = (
+        "The standard contract was open only to: a non-operator; a handler of fewer than "
+        "1 million people; a small exporter."
+    )
+    hits = [_hit("scc", general, 1, 6), _hit("scc", inline, 3, 4)]
+    question = "What conditions applied to using the standard contract?"
+    answer = extractive_answer(asking(question, hits), hits)
+    assert "fewer than 1 million people" in lead(answer.text)
