@@ -18,7 +18,7 @@ from ..text import is_chinese, sentence_spans, tokenize
 from ..types import Answer, Citation, Hit, doc_kind
 from .citations import make_citation
 from .facts import Stated
-from .kinds import holds
+from .kinds import asks_share, holds, holds_share
 from .rows import row_in_chinese
 
 if TYPE_CHECKING:
@@ -441,7 +441,13 @@ def _lead(
         if kind == "conditions"
         else []
     )
-    for group in (dated, listing, holding, value, close):
+    groups = [dated, listing, holding, value, close]
+    if kind == "percentage" and asks_share(question.text):
+        # "2030年…比重要达到多少": "about 25%" before "the '30·60' goals… before 2030".
+        groups = [
+            g for group in groups for g in ([i for i in group if holds_share(texts[i])], group)
+        ]
+    for group in groups:
         if group:
             return group[0]
     return able[0]

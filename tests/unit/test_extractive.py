@@ -353,3 +353,11 @@ def test_a_conditions_question_leads_with_a_sentence_stating_the_list_inline():
     question = "What conditions applied to using the standard contract?"
     answer = extractive_answer(asking(question, hits), hits)
     assert "fewer than 1 million people" in lead(answer.text)
+
+
+def test_a_question_asking_a_share_leads_with_a_percentage():
+    slogan = "The 30·60 goals of non-fossil energy policy: peak emissions before 2030."
+    share = "By 2030, non-fossil energy at about 25% of energy consumption."
+    hits = [_hit("carbon", slogan, 1), _hit("carbon", share, 2, 2)]
+    answer = extractive_answer(asking("2030年非化石能源占能源消费的比重是多少？", hits), hits)
+    assert "25%" in lead(answer.text)
