@@ -18,7 +18,7 @@ from ..text import is_chinese, sentence_spans, tokenize
 from ..types import Answer, Citation, Hit, doc_kind
 from .citations import make_citation
 from .facts import Stated
-from .kinds import holds
+from .kinds import asks_share, holds, holds_share
 from .rows import row_in_chinese
 
 if TYPE_CHECKING:
@@ -28,12 +28,24 @@ REFUSAL_EN = "The corpus does not cover this."
 REFUSAL_ZH = "资料库中没有涉及这个问题的内容。"
 MAX_SENTENCES = 4
 MAX_PASSAGES = 4
+# Passages below the first MAX_PASSAGES may still give the lead when one of their sentences holds
+# the value asked for (a date, an amount, a count, the year's figure) and none above does; they
+# give no supporting sentences. (Reaching them for a list of conditions as well cost the policy
+# texts' held-out set a lead: a list-opening article of another law took over.)
+MAX_LEAD_PASSAGES = 6
+MAX_ARTICLE_CHARS = 800  # a named article up to this long is quoted as one sentence
 MAX_LIST_CHARS = 400  # list items quoted after a sentence that introduces them
 LEAD_FLOOR = 0.5  # a lead holding the value asked for must score at least this share of the best
 # When no sentence that close holds the value a "how much / when / how many" question asks for,
 # one that holds it may still lead at this share of the best; a sentence without it never
 # answers such a question.
 VALUE_FLOOR = 0.3
+SUBJECT_WEIGHT = 0.5  # more weight on the question's words between sentences holding its value
+# "Can we…", "what conditions…", "what is…": the shape such an answer has (a "must", an "if", a
+# "means") is in most sentences of a law, so it decides the lead only between sentences this
+# close to the best; below it the best sentence answers.
+SHAPE_FLOOR = 0.8
+_SHAPE_KINDS = ("yesno", "conditions", "definition")
 OVERLAP_WEIGHT = 0.5  # the question's rare words a sentence holds, against its similarity
 RANK_WEIGHT = 0.15  # the passage's rank: 0.15 for the first, 0.075 for the second…
 # A Chinese question's words met through their English renderings count at this share, so a
@@ -54,6 +66,8 @@ _LIST_ITEM = re.compile(
 )
 # A sentence that opens a list: it ends with a colon, or holds the first item after one.
 _OPENS_LIST = re.compile(r"[:：]\s*$|[:：]\s*[（(]?[1一][)）.、]")
+# A list stated in one sentence: "…all four conditions: it was not…; it handled…; it…".
+_INLINE_LIST = re.compile(r"[:：][^;；]+[;；][^;；]+[;；]")
 # A clause that starts in the middle of a sentence ("if the user switches it off, …").
 _LOWER_START = re.compile(r"[a-z]")
 # A sentence whose subject is in the sentence before it: "It adopted the Recommendations…",
@@ -62,6 +76,9 @@ _ANAPHOR = re.compile(
     r"(?:It|They|These|This|Such|Together,? these)\b(?!\s+(?:Law|Measures|Provisions|"
     r"Regulations|Plan|summary|fact sheet|document)\b)|(?:该|其(?!他)|上述|这些)"
 )
+# A line of a Markdown table kept as written, as the glossary keeps its two-language term list
+# ("Fine | 罚款 |"): a term and its rendering, which names a subject but states nothing of it.
+_TABLE_LINE = re.compile(r"^\s*\|?[^|\n]+(?:\|[^|\n]*)+\|?\s*$")
 # A summary's provenance line: where the official text is, not what it says.
 _SOURCE_LINE = re.compile(
     r"(?:Official text|Source documents?|Sources?)\s*:|(?:正式文本|原文|来源)[:：]", re.I
@@ -184,9 +201,11 @@ def extractive_answer(
     if not candidates:
         return Answer(question=question.text, text=REFUSAL_EN, refused=True, hits=hits)
     texts = [passages[p].text[s:e] for p, s, e in candidates]
-    scores = _score(question, texts, [p for p, _, _ in candidates], embed, idf)
+    scores, overlap = _score(question, texts, [p for p, _, _ in candidates], embed, idf)
     order = np.argsort(-scores)
-    best = float(scores[order[0]])
+    deep = [p >= MAX_PASSAGES for p, _, _ in candidates]
+    # The support's bar is set by the passages it may quote.
+    best = max((float(scores[i]) for i in order if not deep[i]), default=float(scores[order[0]]))
     eligible = [_on_topic(question, texts[i]) for i in range(len(candidates))]
     article = _named_article(question, passages)
     whole = [i for i, (p, _, _) in enumerate(candidates) if p == article]
@@ -194,11 +213,19 @@ def extractive_answer(
         first: int | None = quoted
         lead = [quoted]
     elif whole:
-        # "What does PIPL Article 38 require?": that article, whole, then the best of the rest.
+        # "What does PIPL Article 38 require?": that article, whole and as one quote (each of
+        # its sentences answers only in part), then the best of the rest.
         first, lead = whole[0], whole
+        p, start, end = candidates[whole[0]][0], candidates[whole[0]][1], candidates[whole[-1]][2]
+        if end - start <= MAX_ARTICLE_CHARS:
+            _widen(passages, candidates, texts, first, start, end)
+            lead = [first]
+            for i in whole[1:]:
+                eligible[i] = False
     else:
-        first = _lead(question, candidates, texts, scores, order, eligible)
+        first = _lead(question, texts, scores, order, eligible, overlap, deep)
         lead = [] if first is None else [first]
+    eligible = [e and not d for e, d in zip(eligible, deep, strict=True)]
     chosen = lead + _support(
         candidates, texts, scores, order, eligible, lead, max(0, max_sentences - len(lead)), best
     )
@@ -252,27 +279,38 @@ def _passages(question: Question, hits: list[Hit], stated: Stated | None) -> tup
     A question that names one document is answered from it; others come in when it compares
     documents, or when no passage of the named one was found, and then the notice says so.
     """
-    passages = list(hits)
+    # A term list takes a passage's place only when fewer than MAX_PASSAGES passages of prose
+    # were found: its rows outscored the sentences that answer ("市场支配地位" asked, "Market
+    # dominance | 市场支配地位 |" quoted).
+    passages = [h for h in hits if not _term_list(h.text)] + [h for h in hits if _term_list(h.text)]
     if stated is not None:  # the passage the stated fact is quoted from comes first
         passages = [stated.hit, *(h for h in passages if h.chunk_id != stated.hit.chunk_id)]
     named = question.named
     if not named or question.compares:
-        return passages[:MAX_PASSAGES], ""
+        return passages[:MAX_LEAD_PASSAGES], ""
     own = [h for h in passages if h.doc_id in named]
     if not question.years:
         # Of two versions of the law named, the one in force, unless the question names a year.
         current = [h for h in own if h.meta.status == "in_force"]
         own = current or own
     if own:
-        return own[:MAX_PASSAGES], ""
+        return own[:MAX_LEAD_PASSAGES], ""
     names = ", ".join(
         sorted({h.meta.short_name or h.meta.title for h in hits if h.doc_id in named})
     ) or ("the document named")
     if question.chinese:
-        return passages[:MAX_PASSAGES], f"检索到的{names}段落没有回答这个问题；以下引自其他文件。"
-    return passages[:MAX_PASSAGES], (
+        return passages[
+            :MAX_LEAD_PASSAGES
+        ], f"检索到的{names}段落没有回答这个问题；以下引自其他文件。"
+    return passages[:MAX_LEAD_PASSAGES], (
         f"No passage found in {names} answers this; the answer quotes other documents."
     )
+
+
+def _term_list(text: str) -> bool:
+    """Whether a passage is mostly table lines kept as written (a glossary's term rows)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and sum(bool(_TABLE_LINE.match(line)) for line in lines) * 2 > len(lines)
 
 
 def _candidates(passages: list[Hit]) -> list[tuple[int, int, int]]:
@@ -346,11 +384,12 @@ def _named_article(question: Question, passages: list[Hit]) -> int | None:
 
 def _lead(
     question: Question,
-    candidates: list[tuple[int, int, int]],
     texts: list[str],
     scores: np.ndarray,
     order: np.ndarray,
     eligible: list[bool],
+    overlap: np.ndarray,
+    deep: list[bool],
 ) -> int | None:
     """The candidate to open the answer with (`order`: the candidates by descending score):
     the best that holds the kind of answer asked for, and the year the question names if it
@@ -361,21 +400,54 @@ def _lead(
         for i in order
         if eligible[i] and not _LOWER_START.match(texts[i]) and not _LIST_ITEM.match(texts[i])
     ]
+    # A term row ("Fine | 罚款 |") leads only when no sentence may.
+    able = [i for i in able if not _TABLE_LINE.match(texts[i])] or able
     if not able:
         return int(order[0])
+    # A sentence of a passage past the first MAX_PASSAGES leads only by holding what is asked.
+    reach, able = able, [i for i in able if not deep[i]] or able
     # The bar is set by the best sentence that may lead: a provenance line that scores high
     # ("Official text: 国务院关于印发…") must not push the answer below it.
     best = float(scores[able[0]])
-    close = [i for i in able if scores[i] >= best * LEAD_FLOOR]
     kind, years = question.kind, question.years
+    floor = SHAPE_FLOOR if kind in _SHAPE_KINDS else LEAD_FLOOR
+    close = [i for i in able if scores[i] >= best * floor]
     holding = [i for i in close if holds(kind, texts[i])]
-    dated = [i for i in holding if any(y in texts[i] for y in years)]
+    dated = [
+        i
+        for i in reach
+        if scores[i] >= best * floor and holds(kind, texts[i]) and any(y in texts[i] for y in years)
+    ]
     value = (
         []
         if kind not in intents.VALUE_KINDS
-        else [i for i in able if scores[i] >= best * VALUE_FLOOR and holds(kind, texts[i])]
+        else [i for i in reach if scores[i] >= best * VALUE_FLOOR and holds(kind, texts[i])]
     )
-    for group in (dated, holding, value, close):
+    if kind in intents.VALUE_KINDS:
+        # Sentences holding the value asked for are all alike to the embedding ("a fine of…",
+        # "a target of…"): of those, the one on the question's own subject answers.
+        for group in (dated, holding, value):
+            group.sort(key=lambda i: -(scores[i] + SUBJECT_WEIGHT * overlap[i]))
+    # "What conditions…": a sentence that opens the list of them ("…apply when: (1) …") or
+    # states it ("…only if it met all four conditions: it was not…; it handled…;") is the
+    # answer, even well below the best sentence on the subject.
+    listing = (
+        [
+            i
+            for i in able
+            if scores[i] >= best * VALUE_FLOOR
+            and (_OPENS_LIST.search(texts[i]) or _INLINE_LIST.search(texts[i]))
+        ]
+        if kind == "conditions"
+        else []
+    )
+    groups = [dated, listing, holding, value, close]
+    if kind == "percentage" and asks_share(question.text):
+        # "2030年…比重要达到多少": "about 25%" before "the '30·60' goals… before 2030".
+        groups = [
+            g for group in groups for g in ([i for i in group if holds_share(texts[i])], group)
+        ]
+    for group in groups:
         if group:
             return group[0]
     return able[0]
@@ -485,8 +557,9 @@ def _score(
     passage_index: list[int],
     embed: Callable[[list[str]], np.ndarray] | None,
     idf: Callable[[str], float] | None,
-) -> np.ndarray:
-    """Semantic similarity to the question, plus rare-word overlap, plus the passage's rank.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence's score, semantic similarity to the question plus rare-word overlap plus
+    the passage's rank, and the overlap on its own.
 
     The overlap is with the question's own words or, for a Chinese question, with their English
     renderings (glossary, dictionary) at `OTHER_LANGUAGE` weight, whichever is higher: the
@@ -508,7 +581,7 @@ def _score(
     overlap = np.array([max(share(own, w), OTHER_LANGUAGE * share(other, w)) for w in words])
     prior = np.array([RANK_WEIGHT / (1 + p) for p in passage_index])
     if embed is None:
-        return overlap + prior
+        return overlap + prior, overlap
     vectors = embed([question.text, *sentences])
     similarity = vectors[1:] @ vectors[0]
-    return similarity + OVERLAP_WEIGHT * overlap + prior
+    return similarity + OVERLAP_WEIGHT * overlap + prior, overlap

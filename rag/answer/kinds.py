@@ -40,6 +40,24 @@ _KEPT_FOR = re.compile(
 )
 
 
+# A question naming a share ("比重", "what percentage") wants a figure with a per cent sign; a
+# target or a rate may be any figure ("Forest coverage…: 2025 target 24.1").
+_SHARE = re.compile(
+    r"\bwhat (?:share|percentage|proportion|percent)|\bper ?cent|%|百分之|百分比|比例|占比|比重",
+    re.I,
+)
+
+
+def asks_share(question: str) -> bool:
+    """Whether `question` asks for a share: a percentage, not just any figure."""
+    return bool(_SHARE.search(question))
+
+
+def holds_share(text: str) -> bool:
+    """Whether `text` holds a percentage ("25%", "百分之二十五")."""
+    return any(f.kind == "pct" for f in figures(text))
+
+
 def holds(kind: str, text: str) -> bool:
     """Whether `text` holds the kind of answer asked for (`rag.knowledge.intents.KINDS`)."""
     if kind == "duration":

@@ -88,10 +88,9 @@ def test_a_named_article_is_quoted_whole_and_first():
         hits,
     )
     assert answer.citations[0].article == 38
-    assert answer.text.startswith(
-        "Handlers sending personal information abroad must meet one condition. [1] "
-        "They pass a security assessment, obtain certification or sign the standard contract. [1]"
-    )
+    # One quote: the first sentence a reader takes as the answer is the whole article.
+    assert lead(answer.text) == art38
+    assert answer.citations[0].quote == art38
 
 
 def test_a_summary_section_counts_for_every_article_it_covers():
@@ -266,3 +265,99 @@ def test_a_lead_naming_its_own_subject_is_quoted_alone():
     hits = [_hit("m", f"{first} {second}", 1)]
     answer = extractive_answer(asking("Which platforms do the Measures apply to?", hits), hits)
     assert lead(answer.text) == second
+
+
+def test_a_glossary_row_neither_leads_nor_takes_a_passages_place():
+    glossary = _hit(
+        "glossary",
+        "| English | Chinese |\n| --- | --- |\n| Market dominance | 市场支配地位 |\n"
+        "| Dominant market position | 市场支配地位 |",
+        1,
+    )
+    prose = [
+        _hit("aml", f"Dominance is presumed for a market share of 1/2 or more ({n}).", n + 1, n)
+        for n in range(1, 5)
+    ]
+    hits = [glossary, *prose]
+    answer = extractive_answer(asking("When is market dominance presumed?", hits), hits)
+    assert "1/2 or more" in lead(answer.text)
+    assert "|" not in answer.text  # four passages of prose were found: the term list waits
+
+
+def test_a_glossary_row_leads_when_no_sentence_can():
+    glossary = _hit("glossary", "| English | Chinese |\n| --- | --- |\n| Fine | 罚款 |", 1)
+    answer = extractive_answer(asking("罚款", [glossary]), [glossary])
+    assert "罚款" in lead(answer.text)
+
+
+def test_a_conditions_question_leads_with_the_best_sentence_over_a_weaker_one_with_a_must():
+    best = "Consumers may return goods bought online within seven days of receipt."
+    musts = "Returned goods must be intact and the operator refunds the consumer."
+    hits = [_hit("crpl", best, 1, 25), _hit("crpl", musts, 2, 26)]
+    question = "Which conditions apply when consumers return goods bought online?"
+    assert asking(question, hits).kind == "conditions"
+    assert lead(extractive_answer(asking(question, hits), hits).text) == best
+
+
+def test_of_two_amounts_the_one_on_the_questions_subject_leads():
+    # Scored alike (the banned ads' passage ranks first), the pop-up sentence holds more of
+    # the question's own words.
+    banned = "Advertisers of banned ads are fined 200,000 to 1 million yuan."
+    popups = "Pop-up ads that cannot be closed: 5,000 to 30,000 yuan."
+    hits = [
+        _hit("ad_law", banned, 1, 57),
+        _hit("ad_law", "Internet ads are regulated.", 2, 44),
+        _hit("ad_law", "Endorsers are liable too.", 3, 61),
+        _hit("ad_law", popups, 4, 62),
+    ]
+    question = (
+        "How much is the fine on advertisers for pop-up ads that cannot be closed with one click?"
+    )
+    assert lead(extractive_answer(asking(question, hits), hits).text) == popups
+
+
+def test_a_conditions_question_leads_with_the_sentence_that_opens_the_list_of_them():
+    general = "Processors exporting personal information under the provisions must inform people."
+    listing = (
+        "A processor must apply for a security assessment when: (1) it operates critical "
+        "infrastructure; (2) it exports the data of 1 million people or more."
+    )
+    hits = [_hit("cbdf", general, 1, 10), _hit("cbdf", listing, 3, 7)]
+    question = "Under the provisions, when does a processor need a security assessment to export personal information?"
+    assert asking(question, hits).kind == "conditions"
+    answer = extractive_answer(asking(question, hits), hits)
+    assert "1 million people or more" in lead(answer.text)
+
+
+def test_an_amount_in_a_passage_past_the_first_four_still_leads_but_adds_nothing_else():
+    hits = [
+        _hit("meituan", f"Meituan was investigated for exclusivity demands ({n}).", n, n)
+        for n in range(1, 5)
+    ]
+    fined = "Meituan was fined 3.442 billion yuan for exclusivity demands."
+    hits.append(_hit("meituan", f"{fined} Unrelated: Meituan sells food (5).", 5, 5))
+    answer = extractive_answer(
+        asking("How much was Meituan fined for exclusivity demands?", hits), hits
+    )
+    assert lead(answer.text) == fined
+    assert "Unrelated" not in answer.text
+
+
+def test_a_conditions_question_leads_with_a_sentence_stating_the_list_inline():
+    general = "Conditions for using the standard contract apply to the parties."
+    inline = (
+        "The standard contract was open only to: a non-operator; a handler of fewer than "
+        "1 million people; a small exporter."
+    )
+    hits = [_hit("scc", general, 1, 6), _hit("scc", inline, 3, 4)]
+    question = "What conditions applied to using the standard contract?"
+    answer = extractive_answer(asking(question, hits), hits)
+    assert "fewer than 1 million people" in lead(answer.text)
+
+
+def test_a_question_asking_a_share_leads_with_a_percentage():
+    slogan = "The 30·60 goals of non-fossil energy policy: peak emissions before 2030."
+    share = "By 2030, non-fossil energy at about 25% of energy consumption."
+    hits = [_hit("carbon", slogan, 1), _hit("carbon", share, 2, 2)]
+    answer = extractive_answer(asking("2030年非化石能源占能源消费的比重是多少？", hits), hits)
+    assert "25%" in lead(answer.text)
