@@ -185,6 +185,13 @@ class Store:
                 )
             self.version += 1
 
+    def update_metadata(self, ids: list[str], metas: list[dict]) -> None:
+        """Replace the metadata of stored chunks, keeping their texts and vectors."""
+        with self._lock:
+            for i in range(0, len(ids), BATCH):
+                self.collection.update(ids=ids[i : i + BATCH], metadatas=metas[i : i + BATCH])
+            self.version += 1
+
     def delete(self, ids: list[str]) -> None:
         if not ids:
             return

@@ -47,6 +47,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    moved: int = 0  # unchanged documents found at another path: their stored path is updated
     chunks: int = 0  # chunks written in this run
     seconds: float = 0.0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
@@ -56,7 +57,7 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.moved)
 
     def summary(self) -> str:
         line = (
@@ -64,6 +65,8 @@ class IngestReport:
             f"{self.removed} removed, {len(self.failed)} failed, {self.chunks} chunks, "
             f"{self.seconds:.1f} s"
         )
+        if self.moved:
+            line += f"; {self.moved} moved (their paths updated)"
         if not self.changed and not self.failed:
             line += " (nothing changed)"
         return line
@@ -162,6 +165,7 @@ def ingest(
             meta["doc_id"],
             {"hashes": set(), "path": meta.get("source_path", ""), "ids": [], "chunks": set()},
         )
+        entry.setdefault("metas", []).append(meta)
         entry["ids"].append(cid)
         entry["hashes"].add(meta.get("doc_hash"))
         entry["chunks"].add(int(meta.get("doc_chunks") or 0))
@@ -180,6 +184,15 @@ def ingest(
         try:
             if doc_id in stored and stored[doc_id]["hash"] == content_hash(path, salt):
                 report.unchanged += 1
+                where = str(path.resolve())
+                if stored[doc_id]["path"] != where:
+                    # The folder moved (or was named another way): the viewer opens the file
+                    # by this path, and the glossary is told apart by it.
+                    entry = stored[doc_id]
+                    metas = [meta | {"source_path": where} for meta in entry["metas"]]
+                    store.update_metadata(entry["ids"], metas)
+                    entry["path"] = where
+                    report.moved += 1
                 continue
             doc = load_document(path, doc_id=doc_id, max_bytes=max_bytes, salt=salt)
             chunks = chunk_document(doc, settings.chunk_tokens)
@@ -224,7 +237,7 @@ def ingest(
     elif reset:
         report.generation = store.mark_generation()  # the rebuilt index carries it when live
         live.replace(store)
-    elif report.added or report.updated or report.removed:
+    elif report.changed:
         report.generation = live.mark_generation()  # serving processes reload on it
     elif not live.generation() and live.count():
         # A store written before generations existed: without one its index is never saved

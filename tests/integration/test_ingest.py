@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -397,3 +398,29 @@ def test_a_killed_encoder_process_stops_the_ingest_and_the_next_one_repairs_it(
     expected = _many_small_laws(corpus)
     error = (RagError, r"embedding process stopped \(exit code -9\)")
     _cut_off_by_the_second_batch(settings, corpus, expected, error, kill_the_encoders)
+
+
+def test_a_moved_corpus_is_not_embedded_again_and_its_documents_still_open(
+    settings, small_corpus, tmp_path
+):
+    """The same files under another folder (a moved project, a clone): nothing is embedded
+    again, but the stored paths follow, so the document viewer opens them and the glossary is
+    still told apart by its path. Before, the old paths stayed until a file changed."""
+    first = ingest(settings, [small_corpus], progress=False)
+    moved = tmp_path / "elsewhere" / "corpus"
+    shutil.copytree(small_corpus, moved)
+    shutil.rmtree(small_corpus)
+
+    report = ingest(settings, [moved], progress=False)
+    assert (report.added, report.updated, report.removed, report.chunks) == (0, 0, 0, 0)
+    assert report.unchanged == report.moved == first.added == 2
+    assert "2 moved (their paths updated)" in report.summary()
+    engine = PolicyEngine(settings)
+    assert {d["source_path"] for d in engine.list_documents()} == {
+        str((moved / name).resolve()) for name in os.listdir(moved)
+    }
+    document = engine.get_document("fx_pdpl_2026_zh")
+    assert "十五个工作日内" in document.text
+
+    again = ingest(settings, [moved], progress=False)
+    assert again.moved == 0 and not again.changed
