@@ -81,6 +81,12 @@ class Settings:
         "English wording finds the law's terms; 0 turns it off.",
         2,
     )
+    second_dense: str = _describe(
+        "A second dense retrieval leg: e5 (multilingual-e5-small, packaged) or empty for none. "
+        "Its passage vectors are built at ingest (about 24 passages a second on two cores) and "
+        "its weight depends on the question's and the passage's language.",
+        "",
+    )
     reranker: str = _describe("Optional cross-encoder (sentence-transformers name or path).", "")
     rules_off: str = _describe(
         "Retrieval legs and rules to switch off, comma-separated names (`rag rules` lists "
