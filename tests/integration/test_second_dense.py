@@ -56,8 +56,12 @@ def test_switching_the_leg_off_by_name_changes_the_ranking(two_laws):
     # abroad?": PIPL Article 40 answers it (gold in eval/policy_texts_qa.jsonl, pt-145).
     question = "关键信息基础设施运营者收集的个人信息能存到境外吗？"
     gold = ("zh_personal_information_protection_law_2021", 40)
-    on = PolicyEngine(two_laws).search(question, k=10)
-    off = PolicyEngine(dataclasses.replace(two_laws, rules_off="e5")).search(question, k=10)
+    on = PolicyEngine(two_laws).search(question, k=10, explain=True)
+    off = PolicyEngine(dataclasses.replace(two_laws, rules_off="e5")).search(
+        question, k=10, explain=True
+    )
+    assert any("e5" in h.explain["legs"] for h in on)
+    assert not any("e5" in h.explain["legs"] for h in off)
     assert [h.chunk_id for h in on] != [h.chunk_id for h in off]
     assert rank_of(on, gold) == 1 and rank_of(off, gold) != 1
 
