@@ -82,9 +82,9 @@ class Settings:
         2,
     )
     second_dense: str = _describe(
-        "A second dense retrieval leg: e5 (multilingual-e5-small, packaged) or empty for none. "
-        "Its passage vectors are built at ingest (about 24 passages a second on two cores) and "
-        "its weight depends on the question's and the passage's language.",
+        "A second dense retrieval leg: e5 (multilingual-e5-small, packaged, weighted by the "
+        "question's and the passage's language) or empty for none, the default: it embeds every "
+        "passage at ingest, 6-18 a second on two cores (docs/retrieval.md).",
         "",
     )
     reranker: str = _describe("Optional cross-encoder (sentence-transformers name or path).", "")
