@@ -122,3 +122,10 @@ def test_without_a_second_leg_the_fusion_stays_unweighted():
     # The dense weights were fitted with e5 beside them: they must not move the default.
     assert fitted("") == LegWeights() and fitted("e5") != LegWeights()
     assert fitted("e5").of("e5", "zh", "zh") > fitted("e5").of("dense", "zh", "zh")
+
+
+def test_the_fit_scores_the_pooled_questions_not_the_mean_of_the_sets():
+    from rag.evaluation.weights import objective
+
+    # 2 questions at hit@5 1 and MRR 0.5, 6 at 0 and 0: (1.5 × 2) / 8
+    assert objective({"small": (1.0, 0.5, 2), "large": (0.0, 0.0, 6)}) == pytest.approx(0.375)
