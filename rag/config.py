@@ -81,6 +81,12 @@ class Settings:
         "English wording finds the law's terms; 0 turns it off.",
         2,
     )
+    second_dense: str = _describe(
+        "A second dense retrieval leg: e5 (multilingual-e5-small, packaged, weighted by the "
+        "question's and the passage's language) or empty for none, the default: it embeds every "
+        "passage at ingest, 6-18 a second on two cores (docs/retrieval.md).",
+        "",
+    )
     reranker: str = _describe("Optional cross-encoder (sentence-transformers name or path).", "")
     rules_off: str = _describe(
         "Retrieval legs and rules to switch off, comma-separated names (`rag rules` lists "

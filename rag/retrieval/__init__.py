@@ -5,6 +5,7 @@ from .bridge import Dictionary, english_terms
 from .filters import FILTER_KEYS, clean_filters
 from .followup import is_follow_up, join_follow_up
 from .forking import safe as forking_is_safe
+from .fusion import FITTED, LegWeights, fitted, fuse
 from .glossary import Glossary
 from .index import Index, allow_chinese, build_index, names_in, same_law_refs
 from .learned import LayTerms, lay_terms_path
@@ -17,9 +18,16 @@ from .rerank import Reranker, get_reranker, rerank_hits
 from .retriever import Retriever
 from .rules import Trace
 from .scope import Uncovered, uncovered_subjects, unknown_laws
+from .second import PassageVectors, second_model
 
 __all__ = [
     "BESIDE_FROM",
+    "FITTED",
+    "LegWeights",
+    "PassageVectors",
+    "fitted",
+    "fuse",
+    "second_model",
     "FILTER_KEYS",
     "PARAPHRASES",
     "Dictionary",

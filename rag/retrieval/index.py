@@ -30,6 +30,7 @@ from .bridge import Dictionary, english_terms
 from .filters import FILTER_KEYS
 from .neighbours import TermNeighbours
 from .records import SEPARATOR
+from .second import PassageVectors
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class Index:
         default_factory=dict
     )  # filter key -> its value for every passage, in `bm25.ids` order
     by_doc: dict[str, list[str]] = field(default_factory=dict)  # doc -> chunks, reading order
+    second: PassageVectors | None = None  # the second dense leg's vectors (rag.retrieval.second)
     _masks: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
     _joined: list[str] = field(default_factory=list, repr=False)
 

@@ -17,6 +17,9 @@
   article of a list ("违反本条例第二十九条第二款、第三十条…") links the penalty to its duties.
 - Dictionary bridge: an English question is also searched in the English glosses of the
   Chinese passages (`rag.retrieval.bridge`, `RAG_DICTIONARY`).
+- Second dense leg: multilingual-e5-small over every passage (`rag.retrieval.second`,
+  `RAG_SECOND_DENSE`), weighted by the question's and the passage's language
+  (`rag.retrieval.fusion`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import logging
 import re
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -35,18 +37,20 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import IndexNotBuilt
-from ..index import Store, slug
+from ..index import Embedder, Store, get_embedder, slug
 from ..knowledge import intents
 from ..text import is_chinese, tokenize
 from ..types import Hit, Records, Written
 from . import rules, saved
 from .bridge import Dictionary, english_terms
 from .filters import matches
+from .fusion import LegWeights, fitted, fuse
 from .glossary import Glossary, glossary_path
 from .index import Index, allow, allow_chinese, build_index, collapse, same_law_refs
 from .learned import LayTerms, lay_terms_path
 from .question import Question, read_question
 from .rerank import rerank_hits
+from .second import PassageVectors, second_model
 
 log = logging.getLogger(__name__)
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -76,6 +80,8 @@ class Retriever:
         store: Store,
         embed_query: Callable[[str], np.ndarray],
         embed_terms: Callable[[list[str]], np.ndarray] | None = None,
+        second: Embedder | None = None,
+        weights: LegWeights | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -91,6 +97,18 @@ class Retriever:
         # The legs and rules switched off (`RAG_RULES_OFF`; `rag eval --ablate` sets it per run)
         self.off = rules.switched_off(settings.rules_off)
         self._lay: tuple[int, LayTerms] | None = None  # (file's mtime, table) from `rag tune`
+        # The second dense leg's embedder (`RAG_SECOND_DENSE`), loaded on first use unless given
+        self.second_model = second_model(settings.second_dense)
+        self._second = second
+        # the legs' weights by question and passage language, as fitted for this second leg
+        self.weights = weights if weights is not None else fitted(settings.second_dense)
+
+    @property
+    def second(self) -> Embedder:
+        """The second dense leg's embedder (an error when `RAG_SECOND_DENSE` is empty)."""
+        if self._second is None:
+            self._second = get_embedder(self.second_model)
+        return self._second
 
     def lay_terms(self) -> LayTerms | None:
         """The lay-to-legal table `rag tune` wrote for this data dir, reread when it changes;
@@ -155,6 +173,7 @@ class Retriever:
             self.settings.term_neighbours,
             self._glossary_file,
             self.glossary.pairs,
+            self.second_model,
         )
         root = self.settings.data_dir / "indexes" / self.store.name
         found = saved.load(
@@ -191,6 +210,18 @@ class Retriever:
             / f"{slug(self.settings.embedding_model)}.npz",
             previous=previous,
         )
+        if self.second_model:
+            reuse = previous.second if previous is not None else None
+            if reuse is None:
+                reuse = saved.latest_vectors(root, self.second_model)
+            ids = list(built.bm25.ids)
+            built.second = PassageVectors.build(
+                self.second_model,
+                ids,
+                [built.records[cid][0] for cid in ids],
+                self.second.embed_documents,
+                reuse,
+            )
         log.info(
             "built the index of %d passages in %.1f s", len(built.bm25), time.monotonic() - started
         )
@@ -227,12 +258,12 @@ class Retriever:
         if trace is not None:
             trace.expansion = q.expansion
         rankings = self._legs(index, q)
-        fused: dict[str, float] = defaultdict(float)
-        for name, weight, ranking in rankings:
-            if trace is not None:
+        if trace is not None:
+            for name, ranking in rankings:
                 trace.leg(name, ranking)
-            for rank, (cid, _) in enumerate(ranking):
-                fused[cid] += weight / (rules.RRF_K + rank + 1)
+        fused = fuse(
+            rankings, question.language, lambda cid: index.passages[cid].language, self.weights
+        )
         self._apply_rules(index, q, fused, trace)
         ordered = sorted(fused, key=lambda c: -fused[c])
         if self.on("collapse"):
@@ -247,7 +278,7 @@ class Retriever:
                 trace.listed("related", set(widened) - set(ordered))
             ordered = widened
         ordered = ordered[:depth]
-        legs = {name: ranking for name, _, ranking in rankings}
+        legs = dict(rankings)
         dense, lexical = dict(legs.get("dense", [])), dict(legs.get("bm25", []))
         self._fill_dense(ordered, dense, q.vector)
         hits = []
@@ -289,21 +320,24 @@ class Retriever:
             pool=max(k * 5, 40),
         )
 
-    def _legs(self, index: Index, q: _Query) -> list[tuple[str, float, list[tuple[str, float]]]]:
-        """(name, weight, ranking) of every leg that applies and is switched on."""
+    def _legs(self, index: Index, q: _Query) -> list[tuple[str, list[tuple[str, float]]]]:
+        """(name, ranking) of every leg that applies and is switched on; `fusion` weighs them."""
         pool, filters = q.pool, q.filters
         lexical_query = f"{q.text} {q.expansion}" if q.expansion else q.text
         legs = []
         if self.on("dense"):
-            legs.append(("dense", 1.0, self._dense(index, q.vector, pool, filters)))
+            legs.append(("dense", self._dense(index, q.vector, pool, filters)))
         if self.on("bm25"):
-            legs.append(
-                ("bm25", 1.0, index.bm25.search(lexical_query, pool, allow(index, filters)))
-            )
+            legs.append(("bm25", index.bm25.search(lexical_query, pool, allow(index, filters))))
+        if index.second is not None and self.on("e5"):
+            # The second embedder reads a Chinese question against Chinese articles better
+            # than USE; its weight by language is the fusion's (`rag.retrieval.fusion`).
+            vector = self.second.embed_query(q.question.spelled)
+            legs.append(("e5", index.second.search(vector, pool, allow(index, filters))))
         if q.expansion and self.on("expanded-dense"):
             # the question with its terms in the other language, for the embedder too
             vector = self.embed_query(f"{q.topic} {q.expansion}")
-            legs.append(("expanded-dense", 1.0, self._dense(index, vector, pool, filters)))
+            legs.append(("expanded-dense", self._dense(index, vector, pool, filters)))
         if index.bridge is not None and self.on("bridge"):
             # An English question searched in the Chinese passages' English glosses; a Chinese
             # one, glossed, in the English passages.
@@ -312,24 +346,23 @@ class Retriever:
             else:
                 side, words = index.bridge.english, q.question.gloss
             if words:
-                legs.append(("bridge", 1.0, side.search(words, pool, allow(index, filters, side))))
+                legs.append(("bridge", side.search(words, pool, allow(index, filters, side))))
                 if q.named:
                     in_named = allow(index, q.named_filters, side)
-                    legs.append(("bridge-named", 1.0, side.search(words, pool, in_named)))
+                    legs.append(("bridge-named", side.search(words, pool, in_named)))
         if index.neighbours is not None and self.on("neighbours"):
             # The corpus's Chinese words nearest the question's words (rag.retrieval.neighbours), searched
             # in the Chinese passages: lay words and the other language meet the law's terms.
             near = index.neighbours.expand(q.topic)
             if near:
                 chinese = allow_chinese(index, filters)
-                legs.append(("neighbours", 1.0, index.bm25.search(near, pool, chinese)))
+                legs.append(("neighbours", index.bm25.search(near, pool, chinese)))
         lay = self.lay_terms() if self.on("lay-terms") else None
         if lay is not None and (learned := lay.expand(q.question.text)):
             # The law's words that answered questions worded like this one (`rag tune`).
             legs.append(
                 (
                     "lay-terms",
-                    1.0,
                     index.bm25.search(" ".join(learned), pool, allow(index, filters)),
                 )
             )
@@ -338,12 +371,8 @@ class Retriever:
             # pull its most generic articles to the top.
             topic_vector = self.embed_query(q.topic) if q.topic.strip() else q.vector
             within = allow(index, q.named_filters)
-            legs.append(
-                ("named-dense", 1.0, self._dense(index, topic_vector, pool, q.named_filters))
-            )
-            legs.append(
-                ("named-bm25", 1.0, index.bm25.search(f"{q.topic} {q.expansion}", pool, within))
-            )
+            legs.append(("named-dense", self._dense(index, topic_vector, pool, q.named_filters)))
+            legs.append(("named-bm25", index.bm25.search(f"{q.topic} {q.expansion}", pool, within)))
         return legs
 
     def _apply_rules(

@@ -53,6 +53,10 @@ UNITS = (
     ("bm25", "leg: BM25 over the passages, with the question's glossary terms"),
     ("glossary", "question: its glossary terms in the other language join the lexical query"),
     ("synonyms", "question: other Chinese terms the glossary gives for its Chinese terms"),
+    (
+        "e5",
+        "leg: multilingual-e5-small's nearest passages (RAG_SECOND_DENSE), weighted by language",
+    ),
     ("expanded-dense", "leg: the question with its glossary terms, embedded"),
     ("bridge", "leg: English questions in the Chinese passages' English glosses, and back"),
     ("neighbours", "leg: the corpus words nearest the question's words, searched by BM25"),

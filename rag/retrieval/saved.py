@@ -37,6 +37,7 @@ from .bridge import Dictionary
 from .index import Bridge, Index
 from .neighbours import TermNeighbours
 from .records import SavedPassages, SavedRecords, save_records
+from .second import PassageVectors
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -46,6 +47,7 @@ _APART = (
     "bm25",
     "bridge",
     "neighbours",
+    "second",
     "_masks",
     "_joined",
 )  # saved in their own files, or not at all
@@ -70,6 +72,7 @@ BUILT_BY = (
     "retrieval/filters.py",
     "retrieval/saved.py",
     "retrieval/records.py",
+    "retrieval/second.py",
 )
 
 
@@ -123,6 +126,8 @@ def save(index: Index, root: Path, generation: str, made_with: str) -> Path | No
             (partial / "term-words.json").write_text(
                 json.dumps(index.neighbours.words, ensure_ascii=False), encoding="utf-8"
             )
+        if index.second is not None:
+            index.second.save(partial)
         manifest = {"generation": generation, "recipe": made_with, "passages": len(index.bm25)}
         manifest["saved_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         (partial / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
@@ -237,4 +242,27 @@ def _read(
         words = json.loads((folder / "term-words.json").read_text(encoding="utf-8"))
         vectors = np.load(folder / "term-vectors.npy", mmap_mode="r")
         index.neighbours = TermNeighbours(words, vectors, embed, per_word)
+    index.second = PassageVectors.load(folder)
     return index
+
+
+def latest_vectors(root: Path, model: str) -> PassageVectors | None:
+    """The second leg's vectors by `model` in the most recent saved folder holding any,
+    whatever recipe it was built with: a passage's vector depends on its text and the model
+    only, so a change of code or settings that rebuilds the index does not embed again."""
+    if not root.is_dir():
+        return None
+    folders = sorted(
+        (f for f in root.iterdir() if (f / MANIFEST).is_file()),
+        key=lambda f: (f / MANIFEST).stat().st_mtime,
+        reverse=True,
+    )
+    for folder in folders:
+        try:
+            found = PassageVectors.load(folder)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("ignoring unreadable passage vectors in %s: %s", folder, exc)
+            continue
+        if found is not None and found.model == model:
+            return found
+    return None
