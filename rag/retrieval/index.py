@@ -23,7 +23,7 @@ import numpy as np
 from ..answer import section_title, short_zh_title
 from ..index import BM25Index, Rows
 from ..knowledge import GENERIC_TITLE_WORDS, KNOWN_SHORT_NAMES
-from ..text import ARTICLE_REF, NUMERAL_CHARS, is_chinese, numbers_matched, stem, tokenize
+from ..text import ARTICLE_REF, HAN, NUMERAL_CHARS, is_chinese, numbers_matched, stem, tokenize
 from ..types import PassageMeta
 from . import forking
 from .bridge import Dictionary, english_terms
@@ -311,6 +311,8 @@ def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern | Literal, set[str]
             table[name][1].add(meta["doc_id"])
     for name, docs in _title_tails(metas).items():
         table.setdefault(name, (name_matcher(name), docs))
+    for name, docs in _parties(metas).items():
+        table.setdefault(name, (name_matcher(name), docs))
     for name, (pattern, docs) in _year_names(metas).items():
         table.setdefault(name, (pattern, docs))
     # Longest first: a question naming 人脸识别技术应用安全管理办法 is about that document, not
@@ -344,6 +346,24 @@ def _title_tails(metas: list[dict]) -> dict[str, set[str]]:
             tails[tail] = docs
         own += len(title) + 1
     return tails
+
+
+# A party a Chinese title names: the company a decision is against (对滴滴全球股份有限公司…的决定)
+# or the party a case is known by (阿里巴巴"二选一"案). People ask by the party's name
+# (滴滴案中…, 美团因"二选一"被罚款多少), never by the decision's title.
+_PARTY = re.compile(
+    rf"对([{HAN}]{{2,8}}?)(?:全球|集团|控股|科技)*(?:股份)?有限公司"
+    rf"|([{HAN}]{{2,8}})[\"“”「][^\"“”「」]{{1,10}}[\"“”」]案"
+)
+
+
+def _parties(metas: list[dict]) -> dict[str, set[str]]:
+    """Parties named in Chinese titles, each naming the documents whose titles name it."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for meta in metas:
+        for match in _PARTY.finditer(meta.get("title_zh", "")):
+            found[match.group(1) or match.group(2)].add(meta["doc_id"])
+    return dict(found)
 
 
 def _held_elsewhere(joined: str, part: str, start: int, end: int) -> bool:

@@ -88,6 +88,33 @@ def test_a_law_is_known_by_its_usual_names_whatever_its_short_name():
         assert names_in(index, question)[2] == [{"genai_summary"}], question
 
 
+def test_a_chinese_question_naming_a_party_names_the_decision_against_it():
+    """People ask 滴滴案中… or 美团因"二选一"被罚款多少, never by the decision's title: the
+    company a decision is against and the party a case is known by name its document."""
+    decision = {
+        "doc_id": "didi",
+        "language": "en",
+        "title": "Fact sheet: CAC penalty on Didi Global",
+        "title_zh": "国家互联网信息办公室对滴滴全球股份有限公司依法作出网络安全审查相关行政处罚的决定",
+    }
+    cases = {
+        "doc_id": "platforms",
+        "language": "en",
+        "title": "Fact sheet: platform antimonopoly enforcement",
+        "title_zh": '平台经济领域反垄断执法（阿里巴巴"二选一"案、美团"二选一"案）',
+    }
+    law = {"doc_id": "aml", "language": "zh", "title_zh": "中华人民共和国反垄断法"}
+    index = build_index(
+        ["d1", "p1", "a1"],
+        ["The fine was 8.026 billion yuan.", "Fined.", "罚款。"],
+        [decision, cases, law],
+    )
+    assert names_in(index, "滴滴案中，网信办认定了多少项违法行为？")[2] == [{"didi"}]
+    assert names_in(index, '美团因"二选一"被罚款多少？')[2] == [{"platforms"}]
+    assert names_in(index, "阿里巴巴和美团的罚款分别是多少？")[2] == [{"platforms"}, {"platforms"}]
+    assert names_in(index, "经营者集中的申报标准是什么？")[2] == []
+
+
 def test_coverage_weighs_the_question_terms_a_passage_holds_by_rarity():
     bm25 = BM25Index(["a", "b", "c"], ["个人信息出境 安全评估", "个人信息 处理", "个人信息 同意"])
     question = set(tokenize("个人信息出境 安全评估"))
