@@ -151,6 +151,17 @@ def save(index: Index, root: Path, generation: str, made_with: str) -> Path | No
     return target
 
 
+def _newest_first(root: Path) -> list[Path]:
+    """The complete saved folders under `root`, the most recently saved first."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        (f for f in root.iterdir() if (f / MANIFEST).is_file()),
+        key=lambda f: (f / MANIFEST).stat().st_mtime,
+        reverse=True,
+    )
+
+
 def _recipe_of(folder: Path) -> str | None:
     try:
         return str(json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("recipe"))
@@ -191,14 +202,7 @@ def latest(
 ) -> Index | None:
     """The most recent complete index saved with this recipe, whatever its generation: what a
     rebuild reuses the tokens and term vectors of."""
-    if not root.is_dir():
-        return None
-    folders = sorted(
-        (f for f in root.iterdir() if (f / MANIFEST).is_file()),
-        key=lambda f: (f / MANIFEST).stat().st_mtime,
-        reverse=True,
-    )
-    for folder in folders:
+    for folder in _newest_first(root):
         found = load(root, folder.name, made_with, dictionary, embed, per_word)
         if found is not None:
             return found
@@ -250,14 +254,7 @@ def latest_vectors(root: Path, model: str) -> PassageVectors | None:
     """The second leg's vectors by `model` in the most recent saved folder holding any,
     whatever recipe it was built with: a passage's vector depends on its text and the model
     only, so a change of code or settings that rebuilds the index does not embed again."""
-    if not root.is_dir():
-        return None
-    folders = sorted(
-        (f for f in root.iterdir() if (f / MANIFEST).is_file()),
-        key=lambda f: (f / MANIFEST).stat().st_mtime,
-        reverse=True,
-    )
-    for folder in folders:
+    for folder in _newest_first(root):
         try:
             found = PassageVectors.load(folder)
         except (OSError, ValueError, KeyError) as exc:

