@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from rag.answer import extractive_answer
 from rag.types import Hit, PassageMeta
 from tests.support.questions import asking
@@ -316,17 +318,35 @@ def test_of_two_amounts_the_one_on_the_questions_subject_leads():
     assert lead(extractive_answer(asking(question, hits), hits).text) == popups
 
 
-def test_a_conditions_question_leads_with_the_sentence_that_opens_the_list_of_them():
-    general = "Processors exporting personal information under the provisions must inform people."
-    listing = (
-        "A processor must apply for a security assessment when: (1) it operates critical "
-        "infrastructure; (2) it exports the data of 1 million people or more."
-    )
-    hits = [_hit("cbdf", general, 1, 10), _hit("cbdf", listing, 3, 7)]
-    question = "Under the provisions, when does a processor need a security assessment to export personal information?"
+@pytest.mark.parametrize(
+    ("doc", "general", "listing", "question", "fact"),
+    [
+        (
+            "cbdf",
+            "Processors exporting personal information under the provisions must inform people.",
+            "A processor must apply for a security assessment when: (1) it operates critical "
+            "infrastructure; (2) it exports the data of 1 million people or more.",
+            "Under the provisions, when does a processor need a security assessment to export "
+            "personal information?",
+            "1 million people or more",
+        ),
+        (
+            "scc",
+            "Conditions for using the standard contract apply to the parties.",
+            "The standard contract was open only to: a non-operator; a handler of fewer than "
+            "1 million people; a small exporter.",
+            "What conditions applied to using the standard contract?",
+            "fewer than 1 million people",
+        ),
+    ],
+    ids=["a sentence opening a numbered list", "a list stated inline"],
+)
+def test_a_conditions_question_leads_with_the_sentence_that_lists_them(
+    doc, general, listing, question, fact
+):
+    hits = [_hit(doc, general, 1, 10), _hit(doc, listing, 3, 7)]
     assert asking(question, hits).kind == "conditions"
-    answer = extractive_answer(asking(question, hits), hits)
-    assert "1 million people or more" in lead(answer.text)
+    assert fact in lead(extractive_answer(asking(question, hits), hits).text)
 
 
 def test_an_amount_in_a_passage_past_the_first_four_still_leads_but_adds_nothing_else():
@@ -341,18 +361,6 @@ def test_an_amount_in_a_passage_past_the_first_four_still_leads_but_adds_nothing
     )
     assert lead(answer.text) == fined
     assert "Unrelated" not in answer.text
-
-
-def test_a_conditions_question_leads_with_a_sentence_stating_the_list_inline():
-    general = "Conditions for using the standard contract apply to the parties."
-    inline = (
-        "The standard contract was open only to: a non-operator; a handler of fewer than "
-        "1 million people; a small exporter."
-    )
-    hits = [_hit("scc", general, 1, 6), _hit("scc", inline, 3, 4)]
-    question = "What conditions applied to using the standard contract?"
-    answer = extractive_answer(asking(question, hits), hits)
-    assert "fewer than 1 million people" in lead(answer.text)
 
 
 def test_a_question_asking_a_share_leads_with_a_percentage():
