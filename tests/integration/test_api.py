@@ -431,11 +431,8 @@ def test_rag_serve_refuses_to_listen_beyond_loopback_without_keys(tmp_path):
 def test_rag_serve_answers_ui_api_and_slack_from_one_process(fixture_index, tmp_path):
     """`rag serve` as an operator starts it: one process, one port, three kinds of client."""
     import os
-    import subprocess
-    import sys
 
-    from tests.support.paths import ROOT
-    from tests.support.processes import free_port, stop
+    from tests.support.processes import free_port, serve, stop, wait_ready
 
     data = tmp_path / "data"
     shutil.copytree(fixture_index.data_dir, data)
@@ -451,26 +448,10 @@ def test_rag_serve_answers_ui_api_and_slack_from_one_process(fixture_index, tmp_
         "SLACK_API_URL": standin.api_url,
         "HF_HUB_OFFLINE": "1",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = serve(env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180  # hang guard: imports, model and index load
-        while True:
-            assert proc.poll() is None, proc.stdout.read()
-            try:
-                if httpx.get(url + "/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "never ready"
-            time.sleep(0.3)
+        wait_ready(proc, url)
         assert "Policy Desk" in httpx.get(url + "/", timeout=30).text
         answer = httpx.post(
             url + "/api/v1/answer",
@@ -497,11 +478,8 @@ def test_rag_serve_workers_share_the_api_and_leave_the_ui_out(fixture_index, tmp
     """`rag serve --workers 2`: both processes answer the API from one data folder; the UI,
     whose sessions live in one process, is not served by them."""
     import os
-    import subprocess
-    import sys
 
-    from tests.support.paths import ROOT
-    from tests.support.processes import free_port, stop
+    from tests.support.processes import free_port, serve, stop, wait_ready
 
     data = tmp_path / "data"
     shutil.copytree(fixture_index.data_dir, data)
@@ -509,27 +487,10 @@ def test_rag_serve_workers_share_the_api_and_leave_the_ui_out(fixture_index, tmp
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAG_"))}
     env |= {"RAG_DATA_DIR": str(data), "RAG_PORT": str(port), "HF_HUB_OFFLINE": "1"}
     env["RAG_API_RATE_LIMIT"] = "1000"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "serve", "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = serve("--workers", "2", env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180  # hang guard: two processes load the index
-        ready = 0
-        while ready < 10:  # ten readies in a row: both workers have loaded
-            assert proc.poll() is None, proc.stdout.read()
-            try:
-                ok = httpx.get(url + "/readyz", timeout=5).status_code == 200
-            except httpx.TransportError:
-                ok = False
-            ready = ready + 1 if ok else 0
-            assert time.monotonic() < deadline, "never ready"
-            time.sleep(0.1 if ok else 0.3)
+        wait_ready(proc, url, in_a_row=10)  # ten readies in a row: both workers have loaded
         with httpx.Client(base_url=url, timeout=60) as local:
             answers = [local.post("/api/v1/answer", json={"question": FINE}) for _ in range(4)]
             assert local.get("/").status_code == 404
