@@ -158,14 +158,20 @@ def ingest(
             (str(folder), "cannot read this folder; its indexed documents are kept")
         )
 
-    stored: dict[str, dict] = {}  # doc_id -> {"hash", "path", "ids", "whole"}
+    stored: dict[str, dict] = {}  # doc_id -> {"hash", "hashes", "path", "ids", "metas", "chunks"}
     ids, _, metas = store.all_records(include_text=False)
     for cid, meta in zip(ids, metas, strict=True):
         entry = stored.setdefault(
             meta["doc_id"],
-            {"hashes": set(), "path": meta.get("source_path", ""), "ids": [], "chunks": set()},
+            {
+                "hashes": set(),
+                "path": meta.get("source_path", ""),
+                "ids": [],
+                "metas": [],
+                "chunks": set(),
+            },
         )
-        entry.setdefault("metas", []).append(meta)
+        entry["metas"].append(meta)
         entry["ids"].append(cid)
         entry["hashes"].add(meta.get("doc_hash"))
         entry["chunks"].add(int(meta.get("doc_chunks") or 0))
