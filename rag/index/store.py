@@ -241,6 +241,17 @@ class Store:
             texts.extend(page["documents"] if include_text else [""] * len(page["ids"]))
         return in_reading_order(ids, texts, metas)
 
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these chunks, by id (an id the store does not hold is left
+        out). Read by id, they are exact where the nearest-neighbour search is not."""
+        if not ids:
+            return {}
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        return {
+            cid: np.asarray(vector, dtype=np.float32)
+            for cid, vector in zip(got["ids"], got["embeddings"], strict=True)
+        }
+
     def query(
         self, vector: np.ndarray, n: int, filters: dict | None = None
     ) -> list[tuple[str, float]]:

@@ -41,7 +41,7 @@ from ..index import Embedder, Store, get_embedder, slug
 from ..knowledge import intents
 from ..text import is_chinese, tokenize
 from ..types import Hit, Records, Written
-from . import rules, saved
+from . import exact, rules, saved
 from .bridge import Dictionary, english_terms
 from .filters import matches
 from .fusion import LegWeights, fitted, fuse
@@ -71,6 +71,7 @@ class _Query:
     filters: dict[str, Any] | None
     named_filters: dict[str, Any]  # the filters restricted to the named laws
     pool: int  # candidates each leg returns
+    vectors: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)  # read so far
 
 
 class Retriever:
@@ -79,14 +80,14 @@ class Retriever:
         settings: Settings,
         store: Store,
         embed_query: Callable[[str], np.ndarray],
-        embed_terms: Callable[[list[str]], np.ndarray] | None = None,
+        embed_texts: Callable[[list[str]], np.ndarray] | None = None,
         second: Embedder | None = None,
         weights: LegWeights | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.embed_query = embed_query
-        self.embed_terms = embed_terms
+        self.embed_texts = embed_texts  # the embedder's documents side: terms and passages
         self.index = Index()
         self._key: tuple[int, str] | None = None  # the store's version and generation
         self._lock = threading.Lock()
@@ -181,7 +182,7 @@ class Retriever:
             generation,
             made_with,
             self._dictionary,
-            self.embed_terms,
+            self.embed_texts,
             self.settings.term_neighbours,
         )
         if found is not None:
@@ -197,13 +198,13 @@ class Retriever:
                 root,
                 made_with,
                 self._dictionary,
-                self.embed_terms,
+                self.embed_texts,
                 self.settings.term_neighbours,
             )
         built = build_index(
             *(records or self.store.all_records()),
             dictionary=self._dictionary,
-            embed_terms=self.embed_terms,
+            embed_terms=self.embed_texts,
             neighbours=self.settings.term_neighbours,
             term_cache=self.settings.data_dir
             / "term-vectors"
@@ -280,7 +281,7 @@ class Retriever:
         ordered = ordered[:depth]
         legs = dict(rankings)
         dense, lexical = dict(legs.get("dense", [])), dict(legs.get("bm25", []))
-        self._fill_dense(ordered, dense, q.vector)
+        self._fill_dense(index, q, ordered, dense)
         hits = []
         for rank, cid in enumerate(ordered, 1):
             passage = index.passages[cid]
@@ -325,8 +326,10 @@ class Retriever:
         pool, filters = q.pool, q.filters
         lexical_query = f"{q.text} {q.expansion}" if q.expansion else q.text
         legs = []
+        dense: dict[str, tuple[np.ndarray, dict[str, Any] | None]] = {}  # vector, filters
         if self.on("dense"):
             legs.append(("dense", self._dense(index, q.vector, pool, filters)))
+            dense["dense"] = (q.vector, filters)
         if self.on("bm25"):
             legs.append(("bm25", index.bm25.search(lexical_query, pool, allow(index, filters))))
         if index.second is not None and self.on("e5"):
@@ -338,6 +341,7 @@ class Retriever:
             # the question with its terms in the other language, for the embedder too
             vector = self.embed_query(f"{q.topic} {q.expansion}")
             legs.append(("expanded-dense", self._dense(index, vector, pool, filters)))
+            dense["expanded-dense"] = (vector, filters)
         if index.bridge is not None and self.on("bridge"):
             # An English question searched in the Chinese passages' English glosses; a Chinese
             # one, glossed, in the English passages.
@@ -373,7 +377,34 @@ class Retriever:
             within = allow(index, q.named_filters)
             legs.append(("named-dense", self._dense(index, topic_vector, pool, q.named_filters)))
             legs.append(("named-bm25", index.bm25.search(f"{q.topic} {q.expansion}", pool, within)))
-        return legs
+            dense["named-dense"] = (topic_vector, q.named_filters)
+        return self._checked(index, q, legs, dense)
+
+    def _checked(
+        self,
+        index: Index,
+        q: _Query,
+        legs: list[tuple[str, list[tuple[str, float]]]],
+        dense: dict[str, tuple[np.ndarray, dict[str, Any] | None]],
+    ) -> list[tuple[str, list[tuple[str, float]]]]:
+        """The dense legs with the passages the other legs found that the store's approximate
+        search missed (`rag.retrieval.exact`)."""
+        if not dense:
+            return legs
+        found = exact.candidates(ranking for name, ranking in legs if name not in dense)
+        self._vectors(index, found, q.vectors)
+        checked = []
+        for name, ranking in legs:
+            if name in dense:
+                vector, filters = dense[name]
+                within = {
+                    cid: q.vectors[cid]
+                    for cid in found
+                    if cid in q.vectors and (not filters or matches(index.records[cid][1], filters))
+                }
+                ranking = exact.completed(ranking, within, vector, q.pool)
+            checked.append((name, ranking))
+        return checked
 
     def _apply_rules(
         self, index: Index, q: _Query, fused: dict[str, float], trace: rules.Trace | None
@@ -625,14 +656,36 @@ class Retriever:
                 return []
         return [(cid, score) for cid, score in found if cid in index.records]
 
-    def _fill_dense(self, ids: list[str], scores: dict[str, float], vector: np.ndarray) -> None:
+    def _fill_dense(
+        self, index: Index, q: _Query, ids: list[str], scores: dict[str, float]
+    ) -> None:
         """Cosine similarity for hits the dense leg did not return (used to judge relevance)."""
         missing = [cid for cid in ids if cid not in scores]
-        if missing:
-            try:
-                got = self.store.collection.get(ids=missing, include=["embeddings"])
-            except Exception as exc:  # the collection is being replaced under us
-                log.warning("cannot read passage vectors: %s", exc)
-                return
-            for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
-                scores[cid] = float(np.asarray(emb) @ vector)
+        self._vectors(index, missing, q.vectors)
+        for cid in missing:
+            if cid in q.vectors:
+                scores[cid] = float(q.vectors[cid] @ q.vector)
+
+    def _vectors(self, index: Index, ids: list[str], known: dict[str, np.ndarray]) -> None:
+        """Add the vectors of `ids` to `known`, read from the store. A passage of the loaded
+        index the store no longer holds (an ingest rewriting its law deleted it and has not
+        yet started its new generation: questions are answered from the index as it was) is
+        embedded here rather than left without a similarity, which ranked it as irrelevant."""
+        wanted = [cid for cid in ids if cid not in known]
+        if not wanted:
+            return
+        try:
+            known.update(self.store.vectors(wanted))
+        except Exception as exc:  # the collection is being replaced under us
+            log.warning("cannot read passage vectors: %s", exc)
+            return
+        absent = [cid for cid in wanted if cid not in known]
+        if absent and self.embed_texts is not None:
+            log.warning(
+                "the vector store holds no vector for %d passage(s) of the loaded index "
+                "(an ingest is changing it): embedding them here",
+                len(absent),
+            )
+            vectors = self.embed_texts([index.records[cid][0] for cid in absent])
+            for cid, vector in zip(absent, vectors, strict=True):
+                known[cid] = np.asarray(vector, dtype=np.float32)
