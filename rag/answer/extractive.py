@@ -223,7 +223,8 @@ def extractive_answer(
             for i in whole[1:]:
                 eligible[i] = False
     else:
-        first = _lead(question, texts, scores, order, eligible, overlap, deep)
+        current = [passages[p].meta.status == "in_force" for p, _, _ in candidates]
+        first = _lead(question, texts, scores, order, eligible, overlap, deep, current)
         lead = [] if first is None else [first]
     eligible = [e and not d for e, d in zip(eligible, deep, strict=True)]
     chosen = lead + _support(
@@ -390,6 +391,7 @@ def _lead(
     eligible: list[bool],
     overlap: np.ndarray,
     deep: list[bool],
+    current: list[bool],
 ) -> int | None:
     """The candidate to open the answer with (`order`: the candidates by descending score):
     the best that holds the kind of answer asked for, and the year the question names if it
@@ -402,6 +404,10 @@ def _lead(
     ]
     # A term row ("Fine | 罚款 |") leads only when no sentence may.
     able = [i for i in able if not _TABLE_LINE.match(texts[i])] or able
+    if not question.years and not question.compares:
+        # A text no longer in force (the 2016 Cybersecurity Law) leads only when no text in
+        # force may, unless the question names a year.
+        able = [i for i in able if current[i]] or able
     if not able:
         return int(order[0])
     # A sentence of a passage past the first MAX_PASSAGES leads only by holding what is asked.

@@ -79,3 +79,12 @@ def test_a_question_naming_a_law_about_something_the_corpus_lacks_is_still_refus
     named = engine.answer("标准合同办法最初规定的适用条件有哪些？")
     assert not named.refused
     assert named.citations[0].doc_id == "personal_information_standard_contract_2023"
+
+
+@pytest.mark.slow
+def test_a_definition_is_quoted_from_the_text_in_force_not_the_amended_one(engine):
+    # The 2016 Cybersecurity Law's shorter sentence scored higher; it is no longer in force.
+    answer = engine.answer("什么是关键信息基础设施？")
+    assert answer.citations[0].doc_id == "cybersecurity_law_2025_summary", answer.text
+    assert "public communications" in lead(answer.text)
+
