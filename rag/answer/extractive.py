@@ -226,6 +226,8 @@ def extractive_answer(
         current = [passages[p].meta.status == "in_force" for p, _, _ in candidates]
         first = _lead(question, texts, scores, order, eligible, overlap, deep, current)
         lead = [] if first is None else [first]
+        if first is not None and question.two_parts:
+            _with_second_part(question, passages, candidates, texts, scores, eligible, first)
     eligible = [e and not d for e, d in zip(eligible, deep, strict=True)]
     chosen = lead + _support(
         candidates, texts, scores, order, eligible, lead, max(0, max_sentences - len(lead)), best
@@ -519,6 +521,33 @@ def _complete_lists(
             if not numbered and item.rstrip().endswith(("。", ".")):
                 break  # the list ends with its sentence
         _widen(passages, candidates, texts, i, start, stop)
+
+
+def _with_second_part(
+    question: Question,
+    passages: list[Hit],
+    candidates: list[tuple[int, int, int]],
+    texts: list[str],
+    scores: np.ndarray,
+    eligible: list[bool],
+    first: int,
+) -> None:
+    """A question asking two things ("how long…, and by how much can it be extended?") is
+    answered by the lead and the sentence beside it that holds the other part, quoted as one
+    in reading order ("…within 90 days… The agency may extend the period by up to 60 days…")."""
+    p, start, end = candidates[first]
+    before = [j for j, (q, _, e) in enumerate(candidates) if q == p and e <= start]
+    after = [j for j, (q, s, _) in enumerate(candidates) if q == p and s >= end]
+    beside = [max(before, key=lambda k: candidates[k][2])] if before else []
+    beside += [min(after, key=lambda k: candidates[k][1])] if after else []
+    beside = [j for j in beside if eligible[j] and holds(question.kind, texts[j])]
+    if not beside:
+        return
+    j = max(beside, key=lambda k: scores[k])
+    eligible[j] = False
+    _widen(
+        passages, candidates, texts, first, min(start, candidates[j][1]), max(end, candidates[j][2])
+    )
 
 
 def _with_antecedent(

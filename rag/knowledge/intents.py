@@ -152,6 +152,13 @@ def answer_kind(question: str) -> str:
     return next((kind for kind, pattern in ANSWER_KINDS if pattern.search(question)), "open")
 
 
+# A question that asks two things of one subject: "How long does Phase II review take, and by
+# how much can it be extended?", "…可以退货吗？哪些商品除外？", "分别是多少".
+TWO_PARTS = re.compile(
+    r"\b(?:and|or) (?:by )?(?:how|what|which|when|who|whether|where)\b|分别|[？?]\s*\S[^？?]*[？?]",
+    re.I,
+)
+
 # Kinds whose answer is a value a sentence either states or does not.
 VALUE_KINDS = ("duration", "date", "percentage", "amount", "count")
 

@@ -88,3 +88,14 @@ def test_a_definition_is_quoted_from_the_text_in_force_not_the_amended_one(engin
     assert answer.citations[0].doc_id == "cybersecurity_law_2025_summary", answer.text
     assert "public communications" in lead(answer.text)
 
+
+@pytest.mark.slow
+def test_a_question_asking_two_things_gets_both_in_its_first_sentence(engine):
+    answer = engine.answer(
+        "How long does a Phase II merger review take under the Anti-Monopoly Law, "
+        "and by how much may it be extended?"
+    )
+    first = lead(answer.text)
+    assert "90 days" in first and "60 days" in first, answer.text
+    assert first.startswith("A further review must be completed within 90 days")
+

@@ -69,6 +69,22 @@ def test_a_question_is_read_once_into_language_articles_years_and_asks():
 
 
 @pytest.mark.parametrize(
+    ("question", "two"),
+    [
+        ("How long does Phase II review take, and by how much can it be extended?", True),
+        ("What can consumers return within seven days, and what is excluded?", True),
+        ("阿里巴巴和美团的罚款分别是多少？", True),
+        ("什么是“大数据杀熟”？个人信息保护法怎么规定的？", True),
+        ("How long and how often must logs be kept?", True),
+        ("What must processors and platforms do?", False),
+        ("个人信息出境需要满足什么条件？", False),
+    ],
+)
+def test_a_question_asking_two_things_is_read_as_such(question, two):
+    assert read_question(Index(), question).two_parts is two
+
+
+@pytest.mark.parametrize(
     ("kind", "answers", "does_not"),
     [
         ("date", "The law took effect on 2021-09-01.", "The law protects personal information."),
