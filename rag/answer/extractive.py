@@ -245,7 +245,7 @@ def extractive_answer(
     chosen.sort(key=lambda i: (rank[candidates[i][0]], i != first, candidates[i][1]))
 
     # A Chinese question answered by an English table row hears the row in Chinese first.
-    said = stated.text if stated is not None else None
+    said = stated.text or None if stated is not None else None
     if said is None and first is not None and question.chinese:
         said = row_in_chinese(texts[first])
     citations: list[Citation] = []

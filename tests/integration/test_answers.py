@@ -99,3 +99,12 @@ def test_a_question_asking_two_things_gets_both_in_its_first_sentence(engine):
     assert "90 days" in first and "60 days" in first, answer.text
     assert first.startswith("A further review must be completed within 90 days")
 
+
+@pytest.mark.slow
+def test_how_many_articles_a_law_has_is_said_from_its_own_sentence(engine):
+    answer = engine.answer("How many chapters does the Export Control Law have?")
+    assert lead(answer.text) == "The Export Control Law (2020) has 5 chapters and 49 articles."
+    assert "49 articles" in answer.citations[0].quote
+    chinese = engine.answer("出口管制法共有多少条？")
+    assert lead(chinese.text).startswith("It is China's first unified statute on export control")
+    assert "49 articles" in lead(chinese.text)
