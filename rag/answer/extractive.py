@@ -15,7 +15,7 @@ import numpy as np
 
 from ..knowledge import intents
 from ..text import is_chinese, sentence_spans, tokenize
-from ..types import Answer, Citation, Hit, doc_kind
+from ..types import Answer, Citation, Hit, PassageMeta, doc_kind
 from .citations import make_citation
 from .facts import Stated
 from .kinds import asks_share, holds, holds_share
@@ -223,8 +223,8 @@ def extractive_answer(
             for i in whole[1:]:
                 eligible[i] = False
     else:
-        current = [passages[p].meta.status == "in_force" for p, _, _ in candidates]
-        first = _lead(question, texts, scores, order, eligible, overlap, deep, current)
+        metas = [passages[p].meta for p, _, _ in candidates]
+        first = _lead(question, texts, scores, order, eligible, overlap, deep, metas)
         lead = [] if first is None else [first]
         if first is not None and question.two_parts:
             _with_second_part(question, passages, candidates, texts, scores, eligible, first)
@@ -393,7 +393,7 @@ def _lead(
     eligible: list[bool],
     overlap: np.ndarray,
     deep: list[bool],
-    current: list[bool],
+    metas: list[PassageMeta],
 ) -> int | None:
     """The candidate to open the answer with (`order`: the candidates by descending score):
     the best that holds the kind of answer asked for, and the year the question names if it
@@ -409,7 +409,7 @@ def _lead(
     if not question.years and not question.compares:
         # A text no longer in force (the 2016 Cybersecurity Law) leads only when no text in
         # force may, unless the question names a year.
-        able = [i for i in able if current[i]] or able
+        able = [i for i in able if metas[i].status == "in_force"] or able
     if not able:
         return int(order[0])
     # A sentence of a passage past the first MAX_PASSAGES leads only by holding what is asked.
@@ -420,6 +420,10 @@ def _lead(
     kind, years = question.kind, question.years
     floor = SHAPE_FLOOR if kind in _SHAPE_KINDS else LEAD_FLOOR
     close = [i for i in able if scores[i] >= best * floor]
+    if kind in _SHAPE_KINDS and not question.named:
+        # What the law says ("Can a landlord…?", "What conditions…?") is quoted from a law or
+        # its summary before a commentary's paraphrase of it, when both are this close.
+        close = [i for i in close if metas[i].doc_type != "commentary"] or close
     holding = [i for i in close if holds(kind, texts[i])]
     dated = [
         i

@@ -108,3 +108,13 @@ def test_how_many_articles_a_law_has_is_said_from_its_own_sentence(engine):
     chinese = engine.answer("出口管制法共有多少条？")
     assert lead(chinese.text).startswith("It is China's first unified statute on export control")
     assert "49 articles" in lead(chinese.text)
+
+
+@pytest.mark.slow
+def test_what_the_law_says_is_quoted_from_the_law_before_a_commentary_on_it(engine):
+    answer = engine.answer(
+        "May a residential property manager require residents to use face scanning "
+        "as the only way into the estate?"
+    )
+    assert answer.citations[0].doc_id == "spc_facial_recognition_provisions_2021_summary"
+    assert "reasonable alternative method" in lead(answer.text)
