@@ -118,3 +118,12 @@ def test_what_the_law_says_is_quoted_from_the_law_before_a_commentary_on_it(engi
     )
     assert answer.citations[0].doc_id == "spc_facial_recognition_provisions_2021_summary"
     assert "reasonable alternative method" in lead(answer.text)
+
+
+@pytest.mark.slow
+def test_a_scale_to_reach_is_answered_with_the_amount_not_a_share(engine):
+    # "规模要达到多少" was read as a target rate, and "10% of GDP" led.
+    answer = engine.answer("数字经济发展规划中，2025年全国网上零售额规模要达到多少？")
+    assert "17 trillion yuan" in lead(answer.text), answer.text
+    fraud = engine.answer("消费者权益保护法规定经营者欺诈的，赔偿额是多少？")
+    assert "three times the price" in lead(fraud.text), fraud.text

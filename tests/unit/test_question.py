@@ -18,6 +18,10 @@ from rag.retrieval import Index, read_question
         ("二十届四中全会是在哪几天召开的？", "date"),
         ("What is the maximum fine under the Anti-Monopoly Law?", "amount"),
         ("弹窗广告不能一键关闭，罚多少？", "amount"),
+        # a scale to reach is an amount, a compensation too; a level to reach is a target
+        ("软件和信息技术服务业规模要达到多少？", "amount"),
+        ("经营者欺诈的，赔偿额是多少？", "amount"),
+        ("每千人口执业医师数要达到多少？", "percentage"),
         ("What is the fine for exporting important data in a serious case?", "amount"),
         ("What were the penalties for the breach?", "amount"),
         ("What forest coverage rate does the plan target for 2025?", "percentage"),
