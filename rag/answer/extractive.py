@@ -51,6 +51,7 @@ RANK_WEIGHT = 0.15  # the passage's rank: 0.15 for the first, 0.075 for the seco
 # 0.713 -> 0.74; the policy texts unchanged).
 OTHER_LANGUAGE = 0.5
 SUPPORT_FLOOR = 0.7  # a supporting sentence must score at least this share of the best
+OWN_PASSAGE_FLOOR = 0.4  # the bar for a sentence of the lead's own passage
 # A bare article marker or a summary's heading line ("Article 66 (第六十六条) Penalties"), not a
 # sentence that starts with an article ("Articles 17, 18(1) and 19 do not apply if …").
 _MARKER_ONLY = re.compile(
@@ -137,8 +138,9 @@ def extractive_answer(
         if first is not None and question.two_parts:
             _with_second_part(question, passages, candidates, texts, scores, eligible, first)
     eligible = [e and not d for e, d in zip(eligible, deep, strict=True)]
+    limit = max(0, max_sentences - len(lead))
     chosen = lead + _support(
-        candidates, texts, scores, order, eligible, lead, max(0, max_sentences - len(lead)), best
+        candidates, texts, scores, order, eligible, lead, limit, best, overlap, question.kind
     )
     _complete_lists(passages, candidates, texts, chosen)
     if first is not None and quoted is None and not whole:
@@ -382,6 +384,8 @@ def _support(
     lead: list[int],
     limit: int,
     best: float,
+    overlap: np.ndarray,
+    kind: str,
 ) -> list[int]:
     """Up to `limit` sentences after the lead that pass the relevance bar: the best sentence
     of each passage first, then seconds (breadth before depth); a sentence said twice (two
@@ -404,6 +408,23 @@ def _support(
             chosen.append(int(i))
             seen.add(key)
             per_passage[p] = per_passage.get(p, 0) + 1
+    # The lead's own passage says more of the same thing: one more of its sentences that holds
+    # some of the question's words and the kind of answer asked may follow at a lower bar,
+    # under the same citation. (Not for open questions, which any sentence "answers": the
+    # corpus set's support drifted to dates and document numbers.)
+    own = {candidates[i][0] for i in lead} if kind not in ("comparison", "open") else set()
+    for i in order:
+        p = candidates[i][0]
+        if len(chosen) >= limit or scores[i] < best * OWN_PASSAGE_FLOOR:
+            break
+        if p not in own or not eligible[i] or not overlap[i] or i in lead or i in chosen:
+            continue
+        if not holds(kind, texts[i]):
+            continue
+        if sum(candidates[j][0] == p for j in lead + chosen) >= 2:
+            continue
+        if re.sub(r"\s+", "", texts[i]) not in seen:
+            chosen.append(int(i))
     return chosen
 
 

@@ -127,3 +127,13 @@ def test_a_scale_to_reach_is_answered_with_the_amount_not_a_share(engine):
     assert "17 trillion yuan" in lead(answer.text), answer.text
     fraud = engine.answer("消费者权益保护法规定经营者欺诈的，赔偿额是多少？")
     assert "three times the price" in lead(fraud.text), fraud.text
+
+
+@pytest.mark.slow
+def test_the_leads_own_article_may_say_more_under_the_same_citation(engine):
+    # Art. 60's first sentence names the coordinating body; the lead is its second and third.
+    answer = engine.answer("哪个部门统筹协调个人信息保护工作和监督管理工作？")
+    first = answer.citations[0]
+    assert first.article == 60, answer.text
+    assert "The Cyberspace Administration of China coordinates" in first.quote
+    assert "The Cyberspace Administration of China coordinates" in answer.text.split("[2]")[0]
