@@ -5,22 +5,22 @@ The chat model's client (langchain-openai) is imported only when a model is conf
 """
 
 from .citations import build_label, make_citation, section_title, short_zh_title
-from .extractive import (
-    REFUSAL_EN,
-    REFUSAL_ZH,
-    describe_filters,
-    describe_search,
-    extractive_answer,
-    filter_value_words,
-    refusal,
-    suggested_questions,
-)
+from .extractive import extractive_answer
 from .facts import Stated, asked_field, english_name, stated_fact
 from .figures import Figure, figures
 from .generate import llm_answer, rewrite_question
 from .grounding import UNSUPPORTED_MARK, answer_sentences, ground, parse_citations
 from .kinds import holds
 from .llm import MAX_RETRIES, build_chat_model, endpoint, parse_model_name
+from .refusal import (
+    REFUSAL_EN,
+    REFUSAL_ZH,
+    describe_filters,
+    describe_search,
+    filter_value_words,
+    refusal,
+    suggested_questions,
+)
 
 __all__ = [
     "MAX_RETRIES",

@@ -1,31 +1,29 @@
 """The embedded default answerer: no LLM, only sentences quoted from the best passages.
 
 Each sentence of the answer is a verbatim sentence of a retrieved chunk followed by `[n]`;
-`Answer.citations[n-1]` quotes it. When no passage is relevant enough, it refuses and says
-what it searched.
+`Answer.citations[n-1]` quotes it. (What a refused question is told is in `refusal`.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..knowledge import intents
 from ..text import is_chinese, sentence_spans, tokenize
-from ..types import Answer, Citation, Hit, doc_kind
+from ..types import Answer, Citation, Hit, PassageMeta
 from .citations import make_citation
 from .facts import Stated
 from .kinds import asks_share, holds, holds_share
+from .refusal import REFUSAL_EN
 from .rows import row_in_chinese
 
 if TYPE_CHECKING:
-    from ..retrieval import Question, Uncovered
+    from ..retrieval import Question
 
-REFUSAL_EN = "The corpus does not cover this."
-REFUSAL_ZH = "资料库中没有涉及这个问题的内容。"
 MAX_SENTENCES = 4
 MAX_PASSAGES = 4
 # Passages below the first MAX_PASSAGES may still give the lead when one of their sentences holds
@@ -53,6 +51,7 @@ RANK_WEIGHT = 0.15  # the passage's rank: 0.15 for the first, 0.075 for the seco
 # 0.713 -> 0.74; the policy texts unchanged).
 OTHER_LANGUAGE = 0.5
 SUPPORT_FLOOR = 0.7  # a supporting sentence must score at least this share of the best
+OWN_PASSAGE_FLOOR = 0.4  # the bar for a sentence of the lead's own passage
 # A bare article marker or a summary's heading line ("Article 66 (第六十六条) Penalties"), not a
 # sentence that starts with an article ("Articles 17, 18(1) and 19 do not apply if …").
 _MARKER_ONLY = re.compile(
@@ -83,96 +82,6 @@ _TABLE_LINE = re.compile(r"^\s*\|?[^|\n]+(?:\|[^|\n]*)+\|?\s*$")
 _SOURCE_LINE = re.compile(
     r"(?:Official text|Source documents?|Sources?)\s*:|(?:正式文本|原文|来源)[:：]", re.I
 )
-
-
-SUGGESTIONS = 3  # questions offered with a refusal, one per nearest document
-
-
-def suggested_questions(hits: list[Hit], chinese: bool = False) -> list[str]:
-    """Questions the index can answer about the documents nearest a refused question: the
-    article each of the nearest documents matched best, asked about by its label."""
-    asked: list[str] = []
-    seen: set[str] = set()
-    for hit in hits:
-        if hit.doc_id in seen or not hit.label:
-            continue
-        seen.add(hit.doc_id)
-        question = f"{hit.label}规定了什么？" if chinese else f"What does {hit.label} say?"
-        if question not in asked:  # a law and its summary share labels
-            asked.append(question)
-        if len(asked) == SUGGESTIONS:
-            break
-    return asked
-
-
-def refusal(question: str, searched: str) -> Answer:
-    lead = REFUSAL_ZH if is_chinese(question) else REFUSAL_EN
-    return Answer(question=question, text=f"{lead} {searched}", refused=True, searched=searched)
-
-
-FILTER_NAMES = {
-    "doc_type": "kind",
-    "language": "language",
-    "status": "status",
-    "short_name": "document",
-    "doc_id": "document",
-}
-LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
-
-
-def filter_value_words(key: str, value: str) -> str:
-    """A filter's value as a reader says it: "summary", "Chinese", "in force", "PIPL"."""
-    if key == "doc_type":
-        return doc_kind(value)
-    if key == "language":
-        return LANGUAGE_NAMES.get(value, value)
-    if key == "status":
-        return value.replace("_", " ")
-    return value
-
-
-def describe_filters(filters: dict[str, Any] | None) -> str:
-    """Filters in plain words: "kind: law or summary; language: Chinese"; "" for none."""
-    parts = []
-    for key, value in (filters or {}).items():
-        values = value if isinstance(value, (list, tuple, set)) else [value]
-        words = [filter_value_words(key, str(v)) for v in values if v]
-        if words:
-            parts.append(f"{FILTER_NAMES.get(key, key)}: {' or '.join(words)}")
-    return "; ".join(parts)
-
-
-def describe_search(
-    hits: list[Hit],
-    documents: int,
-    filters: dict[str, Any] | None,
-    missing: Sequence[str] = (),
-    subjects: Sequence[Uncovered] = (),
-    query: str = "",
-) -> str:
-    """What was searched and why nothing answers, in words a reader can act on: no scores,
-    no field names."""
-    chosen = describe_filters(filters)
-    where = f"the {documents} indexed documents" + (f" ({chosen})" if chosen else "")
-    asked = f" for “{query.strip()}”" if query.strip() else ""
-    if missing:
-        names = ", ".join(missing)
-        return f"The question names {names}, which is not among {where}."
-    if subjects:
-        about = ", ".join(f"{s.words} ({s.field})" for s in subjects)
-        return f"The question is about {about}: none of {where} mentions it."
-    if not hits and chosen:
-        return (
-            f"No indexed document matches the filters you chose ({chosen}). "
-            f"Remove a filter to search all {documents} documents."
-        )
-    if not hits:
-        return f"Searched {where}{asked}: no passage matched."
-    best = hits[0]
-    return (
-        f"Searched {where}{asked}. The closest passage, {best.label or best.title}, "
-        "does not answer it closely enough to quote."
-    )
 
 
 def extractive_answer(
@@ -223,11 +132,15 @@ def extractive_answer(
             for i in whole[1:]:
                 eligible[i] = False
     else:
-        first = _lead(question, texts, scores, order, eligible, overlap, deep)
+        metas = [passages[p].meta for p, _, _ in candidates]
+        first = _lead(question, texts, scores, order, eligible, overlap, deep, metas)
         lead = [] if first is None else [first]
+        if first is not None and question.two_parts:
+            _with_second_part(question, passages, candidates, texts, scores, eligible, first)
     eligible = [e and not d for e, d in zip(eligible, deep, strict=True)]
+    limit = max(0, max_sentences - len(lead))
     chosen = lead + _support(
-        candidates, texts, scores, order, eligible, lead, max(0, max_sentences - len(lead)), best
+        candidates, texts, scores, order, eligible, lead, limit, best, overlap, question.kind
     )
     _complete_lists(passages, candidates, texts, chosen)
     if first is not None and quoted is None and not whole:
@@ -242,7 +155,7 @@ def extractive_answer(
     chosen.sort(key=lambda i: (rank[candidates[i][0]], i != first, candidates[i][1]))
 
     # A Chinese question answered by an English table row hears the row in Chinese first.
-    said = stated.text if stated is not None else None
+    said = stated.text or None if stated is not None else None
     if said is None and first is not None and question.chinese:
         said = row_in_chinese(texts[first])
     citations: list[Citation] = []
@@ -390,6 +303,7 @@ def _lead(
     eligible: list[bool],
     overlap: np.ndarray,
     deep: list[bool],
+    metas: list[PassageMeta],
 ) -> int | None:
     """The candidate to open the answer with (`order`: the candidates by descending score):
     the best that holds the kind of answer asked for, and the year the question names if it
@@ -402,6 +316,10 @@ def _lead(
     ]
     # A term row ("Fine | 罚款 |") leads only when no sentence may.
     able = [i for i in able if not _TABLE_LINE.match(texts[i])] or able
+    if not question.years and not question.compares:
+        # A text no longer in force (the 2016 Cybersecurity Law) leads only when no text in
+        # force may, unless the question names a year.
+        able = [i for i in able if metas[i].status == "in_force"] or able
     if not able:
         return int(order[0])
     # A sentence of a passage past the first MAX_PASSAGES leads only by holding what is asked.
@@ -412,6 +330,10 @@ def _lead(
     kind, years = question.kind, question.years
     floor = SHAPE_FLOOR if kind in _SHAPE_KINDS else LEAD_FLOOR
     close = [i for i in able if scores[i] >= best * floor]
+    if kind in _SHAPE_KINDS and not question.named:
+        # What the law says ("Can a landlord…?", "What conditions…?") is quoted from a law or
+        # its summary before a commentary's paraphrase of it, when both are this close.
+        close = [i for i in close if metas[i].doc_type != "commentary"] or close
     holding = [i for i in close if holds(kind, texts[i])]
     dated = [
         i
@@ -462,6 +384,8 @@ def _support(
     lead: list[int],
     limit: int,
     best: float,
+    overlap: np.ndarray,
+    kind: str,
 ) -> list[int]:
     """Up to `limit` sentences after the lead that pass the relevance bar: the best sentence
     of each passage first, then seconds (breadth before depth); a sentence said twice (two
@@ -484,6 +408,23 @@ def _support(
             chosen.append(int(i))
             seen.add(key)
             per_passage[p] = per_passage.get(p, 0) + 1
+    # The lead's own passage says more of the same thing: one more of its sentences that holds
+    # some of the question's words and the kind of answer asked may follow at a lower bar,
+    # under the same citation. (Not for open questions, which any sentence "answers": the
+    # corpus set's support drifted to dates and document numbers.)
+    own = {candidates[i][0] for i in lead} if kind not in ("comparison", "open") else set()
+    for i in order:
+        p = candidates[i][0]
+        if len(chosen) >= limit or scores[i] < best * OWN_PASSAGE_FLOOR:
+            break
+        if p not in own or not eligible[i] or not overlap[i] or i in lead or i in chosen:
+            continue
+        if not holds(kind, texts[i]):
+            continue
+        if sum(candidates[j][0] == p for j in lead + chosen) >= 2:
+            continue
+        if re.sub(r"\s+", "", texts[i]) not in seen:
+            chosen.append(int(i))
     return chosen
 
 
@@ -513,6 +454,33 @@ def _complete_lists(
             if not numbered and item.rstrip().endswith(("。", ".")):
                 break  # the list ends with its sentence
         _widen(passages, candidates, texts, i, start, stop)
+
+
+def _with_second_part(
+    question: Question,
+    passages: list[Hit],
+    candidates: list[tuple[int, int, int]],
+    texts: list[str],
+    scores: np.ndarray,
+    eligible: list[bool],
+    first: int,
+) -> None:
+    """A question asking two things ("how long…, and by how much can it be extended?") is
+    answered by the lead and the sentence beside it that holds the other part, quoted as one
+    in reading order ("…within 90 days… The agency may extend the period by up to 60 days…")."""
+    p, start, end = candidates[first]
+    before = [j for j, (q, _, e) in enumerate(candidates) if q == p and e <= start]
+    after = [j for j, (q, s, _) in enumerate(candidates) if q == p and s >= end]
+    beside = [max(before, key=lambda k: candidates[k][2])] if before else []
+    beside += [min(after, key=lambda k: candidates[k][1])] if after else []
+    beside = [j for j in beside if eligible[j] and holds(question.kind, texts[j])]
+    if not beside:
+        return
+    j = max(beside, key=lambda k: scores[k])
+    eligible[j] = False
+    _widen(
+        passages, candidates, texts, first, min(start, candidates[j][1]), max(end, candidates[j][2])
+    )
 
 
 def _with_antecedent(

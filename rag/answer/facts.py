@@ -35,6 +35,17 @@ _STATUS = re.compile(
     r"|现行有效|还有效|仍然有效|是否有效|废止|失效|被取代|修改过|修正过|还适用",
     re.I,
 )
+# A question about how a text is laid out: "How many articles does PIPL have?", 共有几个部分、多少条.
+_STRUCTURE = re.compile(
+    r"\bhow many (?:articles|chapters|parts|sections)\b|多少条|几条|多少章|几章|几个部分|多少个部分",
+    re.I,
+)
+# Where a text says how it is laid out: "8 chapters and 74 articles", "19 parts (篇) and 65
+# chapters (章)", "16 articles".
+_LAYOUT = re.compile(
+    r"(?<![\d.,])\d+ (?:parts|chapters|articles)(?: \([^)]{1,6}\))?"
+    r"(?:,? and \d+ (?:chapters|articles)(?: \([^)]{1,6}\))?)?"
+)
 # Where a sentence says the value is the one asked for.
 _CUES = {
     "effective": re.compile(r"effect|in force|appl|施行|生效|实施", re.I),
@@ -55,12 +66,12 @@ _MONTHS = (
 @dataclass(frozen=True)
 class Stated:
     """A sentence the system writes (`text`, in the asker's language), backed by `quote`, a
-    verbatim sentence of `hit`."""
+    verbatim sentence of `hit`; with no `text`, the quote itself is the answer's lead."""
 
     text: str
     hit: Hit
     quote: str
-    field: str  # the metadata field stated: effective, promulgated, issuer
+    field: str  # the field stated: effective, promulgated, issuer, status, structure
 
 
 def asked_field(question: Question) -> str | None:
@@ -74,6 +85,8 @@ def asked_field(question: Question) -> str | None:
         return "issuer"
     if question.kind == "yesno" and _STATUS.search(question.text):
         return "status"
+    if question.kind == "count" and _STRUCTURE.search(question.text):
+        return "structure"
     return None
 
 
@@ -97,6 +110,8 @@ def stated_fact(
         return None
     hits = passages[doc]
     meta = hits[0].meta
+    if field == "structure":
+        return _structure(question, hits)
     value = getattr(meta, field)
     if not value:
         return None
@@ -165,6 +180,22 @@ def _status(question: Question, doc: str, passages: Mapping[str, Sequence[Hit]])
         ):
             return Stated(text=text, hit=hit, quote=sentence, field="status")
     return _from_metadata(text, question.language, hits, "status")
+
+
+def _structure(question: Question, hits: Sequence[Hit]) -> Stated | None:
+    """How many parts, chapters or articles the document has, as its own sentence says ("It
+    has 8 chapters and 74 articles, covering…"): said for an English question ("The Personal
+    Information Protection Law has 8 chapters and 74 articles."), quoted as it stands for a
+    Chinese one, whose lead then is that sentence."""
+    for hit, sentence in _sentences(hits):
+        found = _LAYOUT.search(sentence)
+        if found is None:
+            continue
+        if question.chinese:
+            return Stated(text="", hit=hit, quote=sentence, field="structure")
+        text = f"The {english_name(hit.meta)} has {found.group(0)}."
+        return Stated(text=text, hit=hit, quote=sentence, field="structure")
+    return None
 
 
 def _sentences(hits: Sequence[Hit]) -> Iterator[tuple[Hit, str]]:

@@ -217,7 +217,7 @@ def question_analysis(question: Question, hits: list[Hit], stated: Stated | None
         )
     if stated is not None:
         n = next(i for i, h in enumerate(hits, 1) if h.chunk_id == stated.hit.chunk_id)
-        lines.append(prompts.STATED.format(n=n, fact=_data(stated.text)))
+        lines.append(prompts.STATED.format(n=n, fact=_data(stated.text or stated.quote)))
     return prompts.ANALYSIS.format(lines="\n".join(f"- {line}" for line in lines)) if lines else ""
 
 

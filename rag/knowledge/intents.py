@@ -94,7 +94,9 @@ ANSWER_KINDS = [
         re.compile(
             r"\bwhat (?:share|percentage|proportion|percent)|\bper ?cent|%|百分之|比例|占比|比重"
             # a target or a rate: whatever number the plan sets
-            r"|\b(?:target|goal|rate)\b|目标(?:是|为)?多少|达到多少|降低多少|提高多少|增长多少",
+            r"|\b(?:target|goal|rate)\b|目标(?:是|为)?多少|降低多少|提高多少|增长多少"
+            # "规模要达到多少" asks for an amount (14 trillion yuan), not a rate
+            r"|(?<!规模)(?<!规模要)(?<!规模将)达到多少",
             re.I,
         ),
     ),
@@ -104,7 +106,8 @@ ANSWER_KINDS = [
             r"\bhow (?:much|large|big|high)\b|\b(?:maximum|minimum|largest|highest) (?:fine|penalty|amount)"
             r"|\bwhat (?:fine|penalty|penalties|scale)\b|\bbe fined\b|被罚|罚多少|规模"
             r"|\bwhat (?:is|are|was|were) the (?:\w+ )?(?:fines?|penalt(?:y|ies))\b"
-            r"|罚款?(?:是|为|有)?多少|罚了多少|多少钱|多少元|金额|最高罚款|罚款上限|罚款幅度",
+            r"|罚款?(?:是|为|有)?多少|罚了多少|多少钱|多少元|金额|最高罚款|罚款上限|罚款幅度"
+            r"|赔偿(?:额|金)?(?:是|为|有)?多少|赔多少",
             re.I,
         ),
     ),
@@ -151,6 +154,13 @@ def answer_kind(question: str) -> str:
     "open"."""
     return next((kind for kind, pattern in ANSWER_KINDS if pattern.search(question)), "open")
 
+
+# A question that asks two things of one subject: "How long does Phase II review take, and by
+# how much can it be extended?", "…可以退货吗？哪些商品除外？", "分别是多少".
+TWO_PARTS = re.compile(
+    r"\b(?:and|or) (?:by )?(?:how|what|which|when|who|whether|where)\b|分别|[？?]\s*\S[^？?]*[？?]",
+    re.I,
+)
 
 # Kinds whose answer is a value a sentence either states or does not.
 VALUE_KINDS = ("duration", "date", "percentage", "amount", "count")

@@ -44,6 +44,11 @@ class Question:
         return self.language == "zh"
 
     @property
+    def two_parts(self) -> bool:
+        """Whether it asks two things ("how long…, and by how much can it be extended?")."""
+        return bool(intents.TWO_PARTS.search(self.text))
+
+    @property
     def compares(self) -> bool:
         """Whether other documents than the named ones belong in the answer."""
         return self.kind == "comparison" or len(self.mentions) > 1

@@ -79,3 +79,61 @@ def test_a_question_naming_a_law_about_something_the_corpus_lacks_is_still_refus
     named = engine.answer("标准合同办法最初规定的适用条件有哪些？")
     assert not named.refused
     assert named.citations[0].doc_id == "personal_information_standard_contract_2023"
+
+
+@pytest.mark.slow
+def test_a_definition_is_quoted_from_the_text_in_force_not_the_amended_one(engine):
+    # The 2016 Cybersecurity Law's shorter sentence scored higher; it is no longer in force.
+    answer = engine.answer("什么是关键信息基础设施？")
+    assert answer.citations[0].doc_id == "cybersecurity_law_2025_summary", answer.text
+    assert "public communications" in lead(answer.text)
+
+
+@pytest.mark.slow
+def test_a_question_asking_two_things_gets_both_in_its_first_sentence(engine):
+    answer = engine.answer(
+        "How long does a Phase II merger review take under the Anti-Monopoly Law, "
+        "and by how much may it be extended?"
+    )
+    first = lead(answer.text)
+    assert "90 days" in first and "60 days" in first, answer.text
+    assert first.startswith("A further review must be completed within 90 days")
+
+
+@pytest.mark.slow
+def test_how_many_articles_a_law_has_is_said_from_its_own_sentence(engine):
+    answer = engine.answer("How many chapters does the Export Control Law have?")
+    assert lead(answer.text) == "The Export Control Law (2020) has 5 chapters and 49 articles."
+    assert "49 articles" in answer.citations[0].quote
+    chinese = engine.answer("出口管制法共有多少条？")
+    assert lead(chinese.text).startswith("It is China's first unified statute on export control")
+    assert "49 articles" in lead(chinese.text)
+
+
+@pytest.mark.slow
+def test_what_the_law_says_is_quoted_from_the_law_before_a_commentary_on_it(engine):
+    answer = engine.answer(
+        "May a residential property manager require residents to use face scanning "
+        "as the only way into the estate?"
+    )
+    assert answer.citations[0].doc_id == "spc_facial_recognition_provisions_2021_summary"
+    assert "reasonable alternative method" in lead(answer.text)
+
+
+@pytest.mark.slow
+def test_a_scale_to_reach_is_answered_with_the_amount_not_a_share(engine):
+    # "规模要达到多少" was read as a target rate, and "10% of GDP" led.
+    answer = engine.answer("数字经济发展规划中，2025年全国网上零售额规模要达到多少？")
+    assert "17 trillion yuan" in lead(answer.text), answer.text
+    fraud = engine.answer("消费者权益保护法规定经营者欺诈的，赔偿额是多少？")
+    assert "three times the price" in lead(fraud.text), fraud.text
+
+
+@pytest.mark.slow
+def test_the_leads_own_article_may_say_more_under_the_same_citation(engine):
+    # Art. 60's first sentence names the coordinating body; the lead is its second and third.
+    answer = engine.answer("哪个部门统筹协调个人信息保护工作和监督管理工作？")
+    first = answer.citations[0]
+    assert first.article == 60, answer.text
+    assert "The Cyberspace Administration of China coordinates" in first.quote
+    assert "The Cyberspace Administration of China coordinates" in answer.text.split("[2]")[0]

@@ -122,3 +122,21 @@ def test_whether_a_text_is_still_in_force_names_the_text_that_replaces_it():
     assert current is not None
     assert current.text == "《数据安全法（2025年修正）》现行有效，取代《数据安全法（2016年）》。"
     assert current.quote == "The amended law replaces the original 2016 text."
+
+
+def test_how_many_articles_is_answered_from_the_sentence_that_gives_the_layout():
+    hits = _hits(
+        "China's statute on data security. It has 7 chapters and 55 articles: general provisions.",
+        "Processors must classify data.",
+    )
+    question, stated = _stated("How many articles does the Data Security Law have?", hits)
+    assert stated is not None and stated.field == "structure"
+    assert stated.text == "The Data Security Law has 7 chapters and 55 articles."
+    answer = extractive_answer(question, hits, stated=stated)
+    assert answer.text.startswith("The Data Security Law has 7 chapters and 55 articles. [1] ")
+    # A Chinese question is answered by the document's own sentence, quoted first.
+    question, quoted = _stated("数据安全法共有多少条？", hits)
+    assert quoted is not None and quoted.text == ""
+    answer = extractive_answer(question, hits, stated=quoted)
+    assert answer.text.startswith("It has 7 chapters and 55 articles: general provisions. [1]")
+    assert _stated("How many articles does the Data Security Law have?", PASSAGES)[1] is None

@@ -18,6 +18,10 @@ from rag.retrieval import Index, read_question
         ("二十届四中全会是在哪几天召开的？", "date"),
         ("What is the maximum fine under the Anti-Monopoly Law?", "amount"),
         ("弹窗广告不能一键关闭，罚多少？", "amount"),
+        # a scale to reach is an amount, a compensation too; a level to reach is a target
+        ("软件和信息技术服务业规模要达到多少？", "amount"),
+        ("经营者欺诈的，赔偿额是多少？", "amount"),
+        ("每千人口执业医师数要达到多少？", "percentage"),
         ("What is the fine for exporting important data in a serious case?", "amount"),
         ("What were the penalties for the breach?", "amount"),
         ("What forest coverage rate does the plan target for 2025?", "percentage"),
@@ -66,6 +70,22 @@ def test_a_question_is_read_once_into_language_articles_years_and_asks():
     assert q.named == frozenset() and not q.compares
     english = read_question(Index(), "What does Article 17 require?")
     assert english.language == "en" and english.articles == (17,)
+
+
+@pytest.mark.parametrize(
+    ("question", "two"),
+    [
+        ("How long does Phase II review take, and by how much can it be extended?", True),
+        ("What can consumers return within seven days, and what is excluded?", True),
+        ("阿里巴巴和美团的罚款分别是多少？", True),
+        ("什么是“大数据杀熟”？个人信息保护法怎么规定的？", True),
+        ("How long and how often must logs be kept?", True),
+        ("What must processors and platforms do?", False),
+        ("个人信息出境需要满足什么条件？", False),
+    ],
+)
+def test_a_question_asking_two_things_is_read_as_such(question, two):
+    assert read_question(Index(), question).two_parts is two
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""What a refusal says it searched (rag/answer/extractive.py): plain words, no internals."""
+"""What a refusal says it searched (rag/answer/refusal.py): plain words, no internals."""
 
 from __future__ import annotations
 
