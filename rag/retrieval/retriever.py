@@ -41,8 +41,9 @@ from ..index import Embedder, Store, get_embedder, slug
 from ..knowledge import intents
 from ..text import is_chinese, tokenize
 from ..types import Hit, Records, Written
-from . import exact, rules, saved
+from . import rules, saved
 from .bridge import Dictionary, english_terms
+from .dense import DenseSearch
 from .filters import matches
 from .fusion import LegWeights, fitted, fuse
 from .glossary import Glossary, glossary_path
@@ -88,6 +89,7 @@ class Retriever:
         self.store = store
         self.embed_query = embed_query
         self.embed_texts = embed_texts  # the embedder's documents side: terms and passages
+        self.dense = DenseSearch(store, embed_texts)
         self.index = Index()
         self._key: tuple[int, str] | None = None  # the store's version and generation
         self._lock = threading.Lock()
@@ -281,7 +283,7 @@ class Retriever:
         ordered = ordered[:depth]
         legs = dict(rankings)
         dense, lexical = dict(legs.get("dense", [])), dict(legs.get("bm25", []))
-        self._fill_dense(index, q, ordered, dense)
+        self.dense.similarities(index, ordered, dense, q.vector, q.vectors)
         hits = []
         for rank, cid in enumerate(ordered, 1):
             passage = index.passages[cid]
@@ -328,7 +330,7 @@ class Retriever:
         legs = []
         dense: dict[str, tuple[np.ndarray, dict[str, Any] | None]] = {}  # vector, filters
         if self.on("dense"):
-            legs.append(("dense", self._dense(index, q.vector, pool, filters)))
+            legs.append(("dense", self.dense.nearest(index, q.vector, pool, filters)))
             dense["dense"] = (q.vector, filters)
         if self.on("bm25"):
             legs.append(("bm25", index.bm25.search(lexical_query, pool, allow(index, filters))))
@@ -340,7 +342,7 @@ class Retriever:
         if q.expansion and self.on("expanded-dense"):
             # the question with its terms in the other language, for the embedder too
             vector = self.embed_query(f"{q.topic} {q.expansion}")
-            legs.append(("expanded-dense", self._dense(index, vector, pool, filters)))
+            legs.append(("expanded-dense", self.dense.nearest(index, vector, pool, filters)))
             dense["expanded-dense"] = (vector, filters)
         if index.bridge is not None and self.on("bridge"):
             # An English question searched in the Chinese passages' English glosses; a Chinese
@@ -375,36 +377,12 @@ class Retriever:
             # pull its most generic articles to the top.
             topic_vector = self.embed_query(q.topic) if q.topic.strip() else q.vector
             within = allow(index, q.named_filters)
-            legs.append(("named-dense", self._dense(index, topic_vector, pool, q.named_filters)))
+            legs.append(
+                ("named-dense", self.dense.nearest(index, topic_vector, pool, q.named_filters))
+            )
             legs.append(("named-bm25", index.bm25.search(f"{q.topic} {q.expansion}", pool, within)))
             dense["named-dense"] = (topic_vector, q.named_filters)
-        return self._checked(index, q, legs, dense)
-
-    def _checked(
-        self,
-        index: Index,
-        q: _Query,
-        legs: list[tuple[str, list[tuple[str, float]]]],
-        dense: dict[str, tuple[np.ndarray, dict[str, Any] | None]],
-    ) -> list[tuple[str, list[tuple[str, float]]]]:
-        """The dense legs with the passages the other legs found that the store's approximate
-        search missed (`rag.retrieval.exact`)."""
-        if not dense:
-            return legs
-        found = exact.candidates(ranking for name, ranking in legs if name not in dense)
-        self._vectors(index, found, q.vectors)
-        checked = []
-        for name, ranking in legs:
-            if name in dense:
-                vector, filters = dense[name]
-                within = {
-                    cid: q.vectors[cid]
-                    for cid in found
-                    if cid in q.vectors and (not filters or matches(index.records[cid][1], filters))
-                }
-                ranking = exact.completed(ranking, within, vector, q.pool)
-            checked.append((name, ranking))
-        return checked
+        return self.dense.checked(index, legs, dense, q.pool, q.vectors)
 
     def _apply_rules(
         self, index: Index, q: _Query, fused: dict[str, float], trace: rules.Trace | None
@@ -638,54 +616,3 @@ class Retriever:
                     result.append(other)
                     seen.add(other)
         return result
-
-    def _dense(
-        self, index: Index, vector: np.ndarray, n: int, filters: dict[str, Any] | None
-    ) -> list[tuple[str, float]]:
-        """The vector store's nearest passages that the in-memory index knows. During an
-        ingest the store already holds passages the index does not (and during `--reset` may
-        be gone for a moment): those are left out, and a failed query leaves the other legs."""
-        try:
-            found = self.store.query(vector, n, filters)
-        except Exception:  # the collection was replaced under us (ingest --reset): reopen once
-            self.store.reopen()
-            try:
-                found = self.store.query(vector, n, filters)
-            except Exception as exc:
-                log.warning("vector search failed, answering from the other legs: %s", exc)
-                return []
-        return [(cid, score) for cid, score in found if cid in index.records]
-
-    def _fill_dense(
-        self, index: Index, q: _Query, ids: list[str], scores: dict[str, float]
-    ) -> None:
-        """Cosine similarity for hits the dense leg did not return (used to judge relevance)."""
-        missing = [cid for cid in ids if cid not in scores]
-        self._vectors(index, missing, q.vectors)
-        for cid in missing:
-            if cid in q.vectors:
-                scores[cid] = float(q.vectors[cid] @ q.vector)
-
-    def _vectors(self, index: Index, ids: list[str], known: dict[str, np.ndarray]) -> None:
-        """Add the vectors of `ids` to `known`, read from the store. A passage of the loaded
-        index the store no longer holds (an ingest rewriting its law deleted it and has not
-        yet started its new generation: questions are answered from the index as it was) is
-        embedded here rather than left without a similarity, which ranked it as irrelevant."""
-        wanted = [cid for cid in ids if cid not in known]
-        if not wanted:
-            return
-        try:
-            known.update(self.store.vectors(wanted))
-        except Exception as exc:  # the collection is being replaced under us
-            log.warning("cannot read passage vectors: %s", exc)
-            return
-        absent = [cid for cid in wanted if cid not in known]
-        if absent and self.embed_texts is not None:
-            log.warning(
-                "the vector store holds no vector for %d passage(s) of the loaded index "
-                "(an ingest is changing it): embedding them here",
-                len(absent),
-            )
-            vectors = self.embed_texts([index.records[cid][0] for cid in absent])
-            for cid, vector in zip(absent, vectors, strict=True):
-                known[cid] = np.asarray(vector, dtype=np.float32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.retrieval.exact import candidates, completed
+from rag.retrieval.dense import candidates, completed
 
 QUERY = np.array([1.0, 0.0], dtype=np.float32)
 
