@@ -7,7 +7,9 @@ would download a model at run time.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlparse
@@ -22,6 +24,10 @@ from .embeddings import slug
 # with their texts and metadata took 10.5 s of CPU in calls of 256, 8.3 s in calls of 1,024
 # (7.9 s of 4,096), and at 68,573 passages that CPU is taken from the encoders.
 BATCH = 1024
+# Seconds between tries of a settings write that SQLite refused as locked by another writer.
+LOCK_WAITS = (0.1, 0.3, 1.0, 2.0)
+
+log = logging.getLogger(__name__)
 
 
 GENERATION = "generation"  # key in the collection's metadata
@@ -124,9 +130,24 @@ class Store:
             )
             hnsw = (collection.configuration or {}).get("hnsw") or {}
             if hnsw.get("ef_search") != self.settings.search_ef:
-                collection.modify(configuration={"hnsw": {"ef_search": self.settings.search_ef}})
+                self._set_search_ef(collection)
             self._collection = collection
         return self._collection
+
+    def _set_search_ef(self, collection: Any) -> None:
+        """Apply RAG_SEARCH_EF to the collection: a write, which SQLite refuses while another
+        writer holds the database ("database is locked", seen under load). Retried for a few
+        seconds; then the store is searched with the breadth it has, and told so."""
+        ef = self.settings.search_ef
+        for wait in (*LOCK_WAITS, None):
+            try:
+                collection.modify(configuration={"hnsw": {"ef_search": ef}})
+                return
+            except Exception as exc:
+                if wait is None or "locked" not in str(exc):
+                    log.warning("RAG_SEARCH_EF=%d not applied to %s: %s", ef, self.name, exc)
+                    return
+                time.sleep(wait)
 
     def count(self) -> int:
         if self._collection is None and not self.exists():

@@ -53,3 +53,29 @@ def test_the_setting_reaches_the_collection_and_follows_a_change(tmp_path):
     reopened = _store(tmp_path, 500)  # a later process with another setting
     assert reopened.collection.configuration["hnsw"]["ef_search"] == 500
     assert reopened.count() == DIM
+
+
+@pytest.mark.parametrize("refusals", [2, 99])
+def test_a_store_opens_while_another_writer_holds_the_database(tmp_path, monkeypatch, refusals):
+    """Applying RAG_SEARCH_EF is a write; under load CI saw SQLite refuse it ("database is
+    locked") and the store could not be opened at all. It is retried, and given up with a
+    warning if the lock stays: searching does not need the new breadth."""
+    from chromadb.api.models.Collection import Collection
+
+    store = _store(tmp_path, 100)
+    vectors = _unit(np.eye(DIM, dtype=np.float32))
+    _fill(store, vectors)
+    modify, tries = Collection.modify, []
+
+    def locked(self, *args, **kwargs):
+        tries.append(1)
+        if len(tries) <= refusals:
+            raise RuntimeError("Database error: (code: 5) database is locked")
+        return modify(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "modify", locked)
+    reopened = _store(tmp_path, 500)
+    reopened.reopen()  # a new client, as a later process has
+    assert reopened.query(vectors[3], 1)[0][0] == "c3"
+    applied = reopened.collection.configuration["hnsw"]["ef_search"]
+    assert applied == (500 if refusals == 2 else 100)
