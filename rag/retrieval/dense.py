@@ -96,7 +96,13 @@ class DenseSearch:
         completed by the passages the other legs found that its search missed."""
         if not dense:
             return legs
-        found = candidates(ranking for name, ranking in legs if name not in dense)
+        held = {name: {cid for cid, _ in ranking} for name, ranking in legs if name in dense}
+        # Only those some dense leg lacks are read: the others have their similarity already.
+        found = [
+            cid
+            for cid in candidates(ranking for name, ranking in legs if name not in dense)
+            if any(cid not in ids for ids in held.values())
+        ]
         self.vectors(index, found, known)
         result = []
         for name, ranking in legs:
@@ -105,7 +111,9 @@ class DenseSearch:
                 within = {
                     cid: known[cid]
                     for cid in found
-                    if cid in known and (not filters or matches(index.records[cid][1], filters))
+                    if cid in known
+                    and cid not in held[name]
+                    and (not filters or matches(index.records[cid][1], filters))
                 }
                 ranking = completed(ranking, within, vector, asked)
             result.append((name, ranking))

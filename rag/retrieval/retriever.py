@@ -329,9 +329,13 @@ class Retriever:
         lexical_query = f"{q.text} {q.expansion}" if q.expansion else q.text
         legs = []
         dense: dict[str, tuple[np.ndarray, dict[str, Any] | None]] = {}  # vector, filters
+
+        def nearest(name: str, vector: np.ndarray, within: dict[str, Any] | None) -> None:
+            legs.append((name, self.dense.nearest(index, vector, pool, within)))
+            dense[name] = (vector, within)  # checked against the other legs at the end
+
         if self.on("dense"):
-            legs.append(("dense", self.dense.nearest(index, q.vector, pool, filters)))
-            dense["dense"] = (q.vector, filters)
+            nearest("dense", q.vector, filters)
         if self.on("bm25"):
             legs.append(("bm25", index.bm25.search(lexical_query, pool, allow(index, filters))))
         if index.second is not None and self.on("e5"):
@@ -342,8 +346,7 @@ class Retriever:
         if q.expansion and self.on("expanded-dense"):
             # the question with its terms in the other language, for the embedder too
             vector = self.embed_query(f"{q.topic} {q.expansion}")
-            legs.append(("expanded-dense", self.dense.nearest(index, vector, pool, filters)))
-            dense["expanded-dense"] = (vector, filters)
+            nearest("expanded-dense", vector, filters)
         if index.bridge is not None and self.on("bridge"):
             # An English question searched in the Chinese passages' English glosses; a Chinese
             # one, glossed, in the English passages.
@@ -377,12 +380,9 @@ class Retriever:
             # pull its most generic articles to the top.
             topic_vector = self.embed_query(q.topic) if q.topic.strip() else q.vector
             within = allow(index, q.named_filters)
-            legs.append(
-                ("named-dense", self.dense.nearest(index, topic_vector, pool, q.named_filters))
-            )
+            nearest("named-dense", topic_vector, q.named_filters)
             legs.append(("named-bm25", index.bm25.search(f"{q.topic} {q.expansion}", pool, within)))
-            dense["named-dense"] = (topic_vector, q.named_filters)
-        return self.dense.checked(index, legs, dense, q.pool, q.vectors)
+        return self.dense.checked(index, legs, dense, pool, q.vectors)
 
     def _apply_rules(
         self, index: Index, q: _Query, fused: dict[str, float], trace: rules.Trace | None
