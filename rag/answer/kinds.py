@@ -42,10 +42,7 @@ _KEPT_FOR = re.compile(
 
 # A question naming a share ("比重", "what percentage") wants a figure with a per cent sign; a
 # target or a rate may be any figure ("Forest coverage…: 2025 target 24.1").
-_SHARE = re.compile(
-    r"\bwhat (?:share|percentage|proportion|percent)|\bper ?cent|%|百分之|百分比|比例|占比|比重",
-    re.I,
-)
+_SHARE = re.compile(f"{intents.SHARE_WORDS}|百分比", re.I)
 
 
 def asks_share(question: str) -> bool:

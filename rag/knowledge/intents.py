@@ -66,6 +66,10 @@ PERIOD = re.compile(
 LIABILITY_HEADINGS = ("法律责任", "Legal Liabilit", "罚则")
 
 # --- the kind of value an answer must hold -----------------------------------------------
+# Words that ask for a share, a figure with a per cent sign ("比重", "what percentage"); the
+# answerer prefers such a figure for them (`rag.answer.kinds.asks_share`).
+SHARE_WORDS = r"\bwhat (?:share|percentage|proportion|percent)|\bper ?cent|%|百分之|比例|占比|比重"
+
 # (kind, what the question says): the first that matches is the kind asked for.
 ANSWER_KINDS = [
     # A question that opens with an auxiliary or ends in 吗 wants a yes or a no first, whatever
@@ -92,11 +96,13 @@ ANSWER_KINDS = [
     (
         "percentage",
         re.compile(
-            r"\bwhat (?:share|percentage|proportion|percent)|\bper ?cent|%|百分之|比例|占比|比重"
-            # a target or a rate: whatever number the plan sets
-            r"|\b(?:target|goal|rate)\b|目标(?:是|为)?多少|降低多少|提高多少|增长多少"
-            # "规模要达到多少" asks for an amount (14 trillion yuan), not a rate
-            r"|(?<!规模)(?<!规模要)(?<!规模将)达到多少",
+            SHARE_WORDS
+            + (
+                # a target or a rate: whatever number the plan sets
+                r"|\b(?:target|goal|rate)\b|目标(?:是|为)?多少|降低多少|提高多少|增长多少"
+                # "规模要达到多少" asks for an amount (14 trillion yuan), not a rate
+                r"|(?<!规模)(?<!规模要)(?<!规模将)达到多少"
+            ),
             re.I,
         ),
     ),
