@@ -37,6 +37,7 @@ from .retrieval import (
     is_follow_up,
     join_follow_up,
     read_question,
+    reading_order,
     uncovered_subjects,
     unknown_laws,
 )
@@ -164,7 +165,15 @@ class PolicyEngine(Library):
             return self.retriever.search(question, k, clean_filters(filters))
         trace = Trace()
         hits = self.retriever.search(question, k, clean_filters(filters), trace)
-        return [dataclasses.replace(h, explain=trace.of(h.chunk_id)) for h in hits]
+
+        def explained(hit: Hit) -> Hit:
+            return dataclasses.replace(
+                hit,
+                explain=trace.of(hit.chunk_id),
+                companions=[explained(c) for c in hit.companions],
+            )
+
+        return [explained(h) for h in hits]
 
     # ---- answers ----------------------------------------------------------------------
     def standalone_question(self, question: str, history: list[dict[str, str]] | None) -> str:
@@ -235,7 +244,12 @@ class PolicyEngine(Library):
         else:
             # Passages far below the relevance bar only add noise to the quoted answer.
             # (A passage without a similarity, when the vector store could not be read, stays.)
-            usable = [h for h in hits if h.dense_score is None or h.dense_score >= PASSAGE_FLOOR]
+            # The answer reads each hit's translation and other versions beside it.
+            usable = [
+                h
+                for h in reading_order(hits)
+                if h.dense_score is None or h.dense_score >= PASSAGE_FLOOR
+            ]
 
             def offline() -> Answer:
                 result = extractive_answer(
@@ -253,7 +267,7 @@ class PolicyEngine(Library):
 
                 answer = llm_answer(
                     asked,
-                    hits,
+                    reading_order(hits),
                     history,
                     self.settings,
                     stated=stated,

@@ -18,6 +18,7 @@ DOC_TYPES = (
     "commentary",
 )
 STATUSES = ("in_force", "amended", "repealed", "superseded")
+LANGUAGES = {"zh": "Chinese", "en": "English"}
 
 DOC_KINDS = {
     "law": "law",
@@ -153,6 +154,11 @@ class Hit:
     rank: int = 0
     # `search(..., explain=True)`: the legs that found it and the rules that moved it
     explain: dict[str, Any] | None = None
+    # The same article in another text, shown with this hit instead of ranked on its own: its
+    # translation, or its other version (`relation`); a companion's own score is 0 when it was
+    # not found by search but added as the hit's translation.
+    companions: list[Hit] = field(default_factory=list)
+    relation: str = ""  # of a companion: "translation" or "version"
 
     @property
     def doc_id(self) -> str:
@@ -179,6 +185,43 @@ class Hit:
         return self.meta.heading_path
 
 
+@dataclass(frozen=True, kw_only=True)
+class Also:
+    """A text a citation's article rides with: its translation or another version."""
+
+    chunk_id: str
+    doc_id: str
+    label: str
+    language: str
+    relation: str  # "translation" or "version"
+    promulgated: str = ""
+    status: str = ""
+
+    @classmethod
+    def of(cls, hit: Hit) -> Also:
+        meta = hit.meta
+        return cls(
+            chunk_id=hit.chunk_id,
+            doc_id=hit.doc_id,
+            label=meta.label or meta.title,
+            language=meta.language,
+            relation=hit.relation,
+            promulgated=meta.promulgated,
+            status=meta.status,
+        )
+
+    @property
+    def kind(self) -> str:
+        """How a source list names it: "Chinese original", "English translation", "2016
+        version" (the Chinese text controls; a translation is for reference)."""
+        if self.relation == "translation":
+            if self.language == "zh":
+                return "Chinese original"
+            return f"{LANGUAGES.get(self.language, self.language)} translation"
+        year = self.promulgated[:4]
+        return f"{year} version" if year else "other version"
+
+
 @dataclass(kw_only=True)
 class Citation:
     """What an `[n]` in an answer points at; labels come from metadata, never from a model."""
@@ -202,10 +245,17 @@ class Citation:
     url: str = ""
     page: int | None = None
     chunk_text: str = ""
+    also: list[Also] = field(default_factory=list)  # the article's translation, other versions
+
+    def __post_init__(self) -> None:
+        # as stored (JSON), `also` comes back as dicts
+        self.also = [a if isinstance(a, Also) else Also(**a) for a in self.also]
 
     def to_json(self) -> dict[str, Any]:
         keys = ("n", "source_path", "doc_id", "title", "label", "article", "quote", "url", "page")
-        return {k: getattr(self, k) for k in keys}
+        out = {k: getattr(self, k) for k in keys}
+        out["also"] = [asdict(a) for a in self.also]
+        return out
 
 
 @dataclass(kw_only=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..text import int_to_zh
-from ..types import Citation, Hit, PassageMeta
+from ..types import Also, Citation, Hit, PassageMeta
 
 _PRC_PREFIX = "中华人民共和国"
 _TRAILING_BRACKETS = re.compile(r"[（(][^（()）]*[)）]\s*$")
@@ -47,6 +47,14 @@ def section_title(heading_path: str) -> str:
     return heading_path.split(" › ")[-1]
 
 
+def _also(hit: Hit) -> list[Also]:
+    """The texts riding with the hit, one per article (not per chunk of it)."""
+    each: dict[tuple[str, str], Also] = {}
+    for other in hit.companions:
+        each.setdefault((other.doc_id, other.meta.label), Also.of(other))
+    return list(each.values())
+
+
 def make_citation(n: int, hit: Hit, quote: str) -> Citation:
     """A citation of `hit` quoting `quote`, which must be a verbatim part of the chunk.
 
@@ -81,4 +89,5 @@ def make_citation(n: int, hit: Hit, quote: str) -> Citation:
         url=meta.source_url,
         page=meta.page,
         chunk_text=hit.text,
+        also=_also(hit),
     )

@@ -5,12 +5,15 @@ equal and the article is equal (a hit covering "Articles 13–18" matches any of
 gold item with a "section" instead matches a hit whose heading path contains that string.
 Hits are first deduplicated by what they cover, (doc_id, article), so three chunks of one
 article count once. A passage that matches several gold items counts once at its rank
-(hit@k, MRR, nDCG gain 1); recall@k is the share of gold items covered by the top k.
+(hit@k, MRR, nDCG gain 1); recall@k is the share of gold items covered by the top k. The
+texts riding with a hit (its article's translation and other versions, `Hit.companions`) are
+covered at its rank: they hold one place together.
 
 Directions: a question in language Q with gold articles in document language D belongs to
 direction Q→D, scored against the gold items in language D only. A question whose gold has
 both languages (PIPL in Chinese and English) belongs to both directions, so EN→ZH asks "did
-the English question find the Chinese article", whatever the English one did.
+the English question find the Chinese article", whatever the English one did (found on its
+own or riding with its translation).
 
 Answers (`engine.answer`): the per-answer metrics and their aggregates are in
 `rag.evaluation.answers`; they are reported over the whole set, per split of the gold set
@@ -20,6 +23,7 @@ Latency: nearest-rank p50/p95 of `search` and `answer` after one warm-up query.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -98,7 +102,12 @@ def ranked_from_hit(hit: Hit) -> Ranked:
     else:
         articles = frozenset(range(first, max(first, last if last is not None else -1) + 1))
     path = hit.meta.heading_path
-    return Ranked(doc_id=hit.doc_id, articles=articles, sections=(path,) if path else ())
+    return Ranked(
+        doc_id=hit.doc_id,
+        articles=articles,
+        sections=(path,) if path else (),
+        also=tuple(ranked_from_hit(c) for c in hit.companions),
+    )
 
 
 def dedupe(ranking: Iterable[Ranked]) -> list[Ranked]:
@@ -121,7 +130,13 @@ def retrieval_metrics(
     deep: Sequence[Ranked] | None = None,
 ) -> dict[str, float]:
     """hit@k, recall@k, MRR@10 and nDCG@10 (binary gain) of one ranking against its gold;
-    recall@100 of `deep`, a search 100 deep, when given."""
+    recall@100 of `deep`, a search 100 deep, when given.
+
+    nDCG's ideal ranking puts gold texts that ride together (an article and its translation,
+    `Ranked.also`) in one place, as the ranking does: gain is per place, so the ideal is too.
+    (One text covering several gold articles, a chunk over Articles 4–6, still earns one gain
+    against an ideal of several places.)
+    """
     if not gold:
         raise ValueError("retrieval metrics need at least one gold item")
     out = {}
@@ -131,9 +146,13 @@ def retrieval_metrics(
     ranked = dedupe(ranking)[: max(*ks, 10)]
     covered: set[int] = set()
     coverage, gains, first = [], [], None
+    places = len(gold)  # the places the gold needs: fewer where gold texts ride together
     for rank, passage in enumerate(ranked, 1):
         new = {i for i, g in enumerate(gold) if i not in covered and matches(g, passage)}
         covered |= new
+        texts = [dataclasses.replace(passage, also=()), *passage.also]
+        riding = sum(any(matches(gold[i], t) for i in new) for t in texts)
+        places -= max(min(riding, len(new)) - 1, 0)
         coverage.append(len(covered))
         gains.append(1.0 if new else 0.0)
         if new and first is None:
@@ -143,7 +162,7 @@ def retrieval_metrics(
         out[f"recall@{k}"] = (coverage[min(k, len(coverage)) - 1] if coverage else 0) / len(gold)
     out["mrr@10"] = 1.0 / first if first is not None and first <= 10 else 0.0
     dcg = sum(g / math.log2(r + 1) for r, g in enumerate(gains[:10], 1))
-    ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(len(gold), 10) + 1))
+    ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(places, 10) + 1))
     out["ndcg@10"] = dcg / ideal
     return out
 

@@ -41,12 +41,17 @@ class Ranked:
     doc_id: str
     articles: frozenset[int] = field(default_factory=frozenset)
     sections: tuple[str, ...] = ()
+    # the article's other texts that ride with it (`Hit.companions`): one place for all
+    also: tuple[Ranked, ...] = ()
 
     @property
     def keys(self) -> set[tuple[str, Any]]:
+        own: set[tuple[str, Any]]
         if self.articles:
-            return {(self.doc_id, a) for a in self.articles}
-        return {(self.doc_id, s) for s in self.sections} or {(self.doc_id, None)}
+            own = {(self.doc_id, a) for a in self.articles}
+        else:
+            own = {(self.doc_id, s) for s in self.sections} or {(self.doc_id, None)}
+        return own.union(*(other.keys for other in self.also))
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:
@@ -89,6 +94,11 @@ def load_gold(path: Path) -> list[GoldQuestion]:
 
 
 def matches(item: GoldItem, passage: Ranked) -> bool:
+    """Whether the passage, or a text riding with it, covers the gold item."""
+    return _covers(item, passage) or any(_covers(item, other) for other in passage.also)
+
+
+def _covers(item: GoldItem, passage: Ranked) -> bool:
     if item.doc_id != passage.doc_id:
         return False
     if item.article is not None:

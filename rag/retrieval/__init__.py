@@ -2,6 +2,7 @@
 laws are written, and the scope checks that refuse what the index does not cover."""
 
 from .bridge import Dictionary, english_terms
+from .companions import reading_order
 from .filters import FILTER_KEYS, clean_filters
 from .followup import is_follow_up, join_follow_up
 from .forking import safe as forking_is_safe
@@ -21,6 +22,7 @@ from .scope import Uncovered, uncovered_subjects, unknown_laws
 from .second import PassageVectors, second_model
 
 __all__ = [
+    "reading_order",
     "BESIDE_FROM",
     "FITTED",
     "LegWeights",

@@ -31,6 +31,7 @@ from .filters import FILTER_KEYS
 from .neighbours import TermNeighbours
 from .records import SEPARATOR
 from .second import PassageVectors
+from .versions import link as link_versions
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class Index:
     )  # (English title words, Chinese title)
     wording: dict[str, str] = field(
         default_factory=dict
-    )  # chunk -> its text as `collapse` compares it
+    )  # chunk -> its text as copies of one article are compared (`companions`)
     neighbours: TermNeighbours | None = (
         None  # the Chinese vocabulary, embedded (rag.retrieval.neighbours)
     )
@@ -114,6 +115,8 @@ class Index:
     )  # filter key -> its value for every passage, in `bm25.ids` order
     by_doc: dict[str, list[str]] = field(default_factory=dict)  # doc -> chunks, reading order
     second: PassageVectors | None = None  # the second dense leg's vectors (rag.retrieval.second)
+    # an article -> the article standing for all its versions (`rag.retrieval.versions`)
+    versions: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
     _masks: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
     _joined: list[str] = field(default_factory=list, repr=False)
 
@@ -253,6 +256,7 @@ def build_index(
                     and a.get("doc_type") == b.get("doc_type")
                 ):
                     index.older[a["doc_id"]] = (a.get("promulgated") or "")[:4]
+    index.versions = link_versions(index.by_article, index.passages, index.wording)
     return index
 
 
@@ -433,21 +437,6 @@ def wording(text: str) -> str:
     """What two versions of an article share when an amendment left it unchanged: the text
     without its number, whitespace or the width of its punctuation."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _ARTICLE_LABEL.sub("", text)))
-
-
-def collapse(index: Index, ordered: list[str]) -> list[str]:
-    """Drop a chunk whose text repeats a higher-ranked one: an article an amendment left
-    unchanged, even when it renumbered it (2016 CSL Art. 47 is 2025 CSL Art. 49) or changed
-    only the width of its punctuation."""
-    seen: set[str] = set()
-    kept = []
-    for cid in ordered:
-        key = index.wording[cid]
-        if key in seen:
-            continue
-        seen.add(key)
-        kept.append(cid)
-    return kept
 
 
 def _english_tokens(text: str) -> list[str]:

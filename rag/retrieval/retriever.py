@@ -8,11 +8,10 @@
   the Chinese terms its English rendering contains (大数据杀熟 → 不合理的差别待遇).
 - Versions: of two versions of one law in one language, the older ranks below the newer
   unless the question names the older one's year; a text marked amended/repealed does too.
-- Near-duplicates (the same article kept unchanged in two versions, renumbered or not) are
-  quoted once.
-- Parallel texts: the same article of the same version in the other language comes with
-  its hit, the controlling Chinese text first, so an English reader gets the official
-  Chinese and a Chinese reader the translation.
+- One place an article (`rag.retrieval.companions`): its translation and its other versions
+  (unchanged, renumbered or partly amended) ride with its hit instead of taking places of
+  their own; the answer reads them beside it, the controlling Chinese text first, so an
+  English reader gets the official Chinese and a Chinese reader the translation.
 - Cross-references: "依照本法第四十条" / "Article 40 of this Law" brings Article 40, and every
   article of a list ("违反本条例第二十九条第二款、第三十条…") links the penalty to its duties.
 - Dictionary bridge: an English question is also searched in the English glosses of the
@@ -43,11 +42,12 @@ from ..text import is_chinese, tokenize
 from ..types import Hit, Records, Written
 from . import rules, saved
 from .bridge import Dictionary, english_terms
+from .companions import group, originals_first, relation, with_related
 from .dense import DenseSearch
 from .filters import matches
 from .fusion import LegWeights, fitted, fuse
 from .glossary import Glossary, glossary_path
-from .index import Index, allow, allow_chinese, build_index, collapse, same_law_refs
+from .index import Index, allow, allow_chinese, build_index
 from .learned import LayTerms, lay_terms_path
 from .question import Question, read_question
 from .rerank import rerank_hits
@@ -269,38 +269,53 @@ class Retriever:
         )
         self._apply_rules(index, q, fused, trace)
         ordered = sorted(fused, key=lambda c: -fused[c])
+        if filters:
+            # a rule may bring a candidate the filters exclude: it neither ranks nor rides
+            ordered = [c for c in ordered if matches(index.records[c][1], filters)]
+        riders: dict[str, list[str]] = {}
         if self.on("collapse"):
-            kept = collapse(index, ordered)
+            kept, riders = group(index, ordered)
             if trace is not None:
                 trace.listed("collapse", set(ordered) - set(kept))
             ordered = kept
         depth = max(k * 3, 20) if self.settings.reranker else k
         if self.on("related"):
-            widened = self._with_related(index, ordered, filters)
+            grouped = self.on("collapse")
+            ordered, brought = with_related(index, ordered, filters, riders, grouped)
             if trace is not None:
-                trace.listed("related", set(widened) - set(ordered))
-            ordered = widened
+                trace.listed("related", brought)
+        if riders:
+            ordered, riders = originals_first(index, ordered, riders)
         ordered = ordered[:depth]
+        riding = [r for cid in ordered for r in riders.get(cid, [])]
         legs = dict(rankings)
         dense, lexical = dict(legs.get("dense", [])), dict(legs.get("bm25", []))
-        self.dense.similarities(index, ordered, dense, q.vector, q.vectors)
-        hits = []
-        for rank, cid in enumerate(ordered, 1):
+        self.dense.similarities(index, ordered + riding, dense, q.vector, q.vectors)
+
+        def hit(cid: str, rank: int, holder: str | None = None) -> Hit:
             passage = index.passages[cid]
             if passage.doc_id in index.older and passage.status == "in_force":
                 # Metadata says nothing, but a newer version of this law is indexed.
                 passage = dataclasses.replace(passage, status="amended")
-            hits.append(
-                Hit(
-                    chunk_id=cid,
-                    text=index.records[cid][0],
-                    score=fused.get(cid, 0.0),
-                    meta=passage,
-                    dense_score=dense.get(cid),
-                    lexical_score=lexical.get(cid),
-                    rank=rank,
-                )
+            return Hit(
+                chunk_id=cid,
+                text=index.records[cid][0],
+                score=fused.get(cid, 0.0),
+                meta=passage,
+                dense_score=dense.get(cid),
+                lexical_score=lexical.get(cid),
+                rank=rank,
+                relation=relation(index.passages[holder], passage) if holder else "",
             )
+
+        hits = []
+        for rank, cid in enumerate(ordered, 1):
+            found = hit(cid, rank)
+            found.companions = [hit(r, rank, cid) for r in riders.get(cid, [])]
+            if not found.score and found.companions:
+                # a Chinese original holding its found translation's place: that one's score
+                found.score = max(c.score for c in found.companions)
+            hits.append(found)
         return rerank_hits(self.settings, question.text, hits, k)
 
     def _read(
@@ -531,7 +546,8 @@ class Retriever:
         packaged embedder (cross-language similarities are low), so the share of the
         question's terms (glossary-expanded, weighted by rarity) found in the top passages,
         and the share the corpus knows at all, count too; a law the question names counts
-        as one known term. Weights fitted on the gold sets.
+        as one known term. Weights fitted on the gold sets. A place holds its hit's
+        translation and other versions too (`Hit.companions`).
         """
         if not hits:
             return 0.0
@@ -541,16 +557,15 @@ class Retriever:
         best = max(h.dense_score or 0.0 for h in hits)
         if not terms and not named:
             return best
-        found = set().union(*(index.bm25.terms_of(hit.chunk_id) for hit in hits[:3]))
+        leading = [text for hit in hits[:3] for text in (hit, *hit.companions)]
+        found = set().union(*(index.bm25.terms_of(hit.chunk_id) for hit in leading))
         bridge = index.bridge
         senses: dict[str, tuple[str, ...]] = {}
         if bridge is not None and question.chinese:
             # A Chinese word whose dictionary English a leading English passage holds is found
             # there too (罚款 as "fine"). Counting such words as known to the corpus at all as
             # well answered 3 more of the scope set's 40 out-of-scope questions: not kept.
-            english_found = set().union(
-                *(bridge.english.terms_of(hit.chunk_id) for hit in hits[:3])
-            )
+            english_found = set().union(*(bridge.english.terms_of(hit.chunk_id) for hit in leading))
             senses = {t: bridge.dictionary.english(t) for t in terms if is_chinese(t)}
             found |= {t for t, stems in senses.items() if english_found.intersection(stems)}
         covered = index.bm25.share(terms, found) if terms else 1.0
@@ -573,46 +588,3 @@ class Retriever:
         if english and index.bridge is not None:
             covered = max(covered, index.bridge.side(cid).coverage(cid, english))
         return covered
-
-    def _with_related(
-        self, index: Index, ordered: list[str], filters: dict[str, Any] | None
-    ) -> list[str]:
-        """Insert the parallel-language twin and cross-referenced articles of the top 3 hits after
-        them; a Chinese original goes before its translation (the Chinese text controls).
-
-        Only the top 3: twins for every hit halved the distinct articles in the list
-        (hit@10 0.85 with twins for the top 5, 0.89 for the top 3, same hit@5).
-        """
-        result: list[str] = []
-        seen: set[str] = set()
-        for position, cid in enumerate(ordered):
-            if cid in seen:
-                continue
-            result.append(cid)
-            seen.add(cid)
-            if position >= 3:
-                continue
-            text, meta = index.records[cid]
-            related: list[str] = []
-            article = meta.get("article", -1)
-            if article >= 0:
-                for twin in index.partners.get(meta["doc_id"], []):
-                    for other in index.by_article.get((twin, article), [])[:1]:
-                        twin_meta = index.records[other][1]
-                        original = twin_meta.get("language") == "zh" != meta.get("language")
-                        if (
-                            original
-                            and other not in seen
-                            and (not filters or matches(twin_meta, filters))
-                        ):
-                            result.insert(len(result) - 1, other)
-                            seen.add(other)
-                        else:
-                            related.append(other)
-            for number in same_law_refs(text)[:2]:
-                related.extend(index.by_article.get((meta["doc_id"], number), [])[:1])
-            for other in related:
-                if other not in seen and (not filters or matches(index.records[other][1], filters)):
-                    result.append(other)
-                    seen.add(other)
-        return result

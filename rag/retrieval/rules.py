@@ -71,8 +71,8 @@ UNITS = (
     ("intent-boost", "rule: the kind of article asked for (penalty, definition, …) boosted"),
     ("article-number", "rule: an article the question names by number goes first"),
     ("coverage", f"rule: leading passages ×(1 + {COVERAGE_WEIGHT} × share of the question)"),
-    ("collapse", "list: an article repeated unchanged in another version is quoted once"),
-    ("related", "list: the top hits' other-language twins and cross-references follow them"),
+    ("collapse", "list: an article's translation and other versions ride with its hit"),
+    ("related", "list: the hits' translations join them; the top 3's cross-references follow"),
 )
 NAMES = frozenset(name for name, _ in UNITS)
 

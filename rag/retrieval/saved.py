@@ -73,6 +73,7 @@ BUILT_BY = (
     "retrieval/saved.py",
     "retrieval/records.py",
     "retrieval/second.py",
+    "retrieval/versions.py",
 )
 
 

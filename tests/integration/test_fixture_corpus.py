@@ -49,7 +49,11 @@ def test_a_penalty_question_finds_the_penalty_article_citing_the_duty(fixture_en
 def test_an_article_reference_ranks_that_article_first_in_every_language(fixture_engine):
     hits = fixture_engine.search("Article 9 of the PDPL-T", k=5)
     assert docs_and_articles(hits)[0] == (PDPL_ZH, 9)
-    assert [h.article for h in hits[:3]] == [9, 9, 9]  # the Chinese text, its twin, the summary
+    # the Chinese text with its English twin riding in one place, then the summary's article
+    assert [h.article for h in hits[:2]] == [9, 9] and hits[1].doc_id == "fx_pdpl_2026_summary"
+    assert [(c.doc_id, c.article, c.relation) for c in hits[0].companions] == [
+        ("fx_pdpl_2026_en", 9, "translation")
+    ]
 
 
 def test_a_definition_question_finds_the_definitions_article(fixture_engine):
@@ -73,8 +77,12 @@ def test_the_newer_version_ranks_first(fixture_engine):
     hits = fixture_engine.search("网络平台经营者违规的罚款是多少？", k=10)
     versions = [h.doc_id for h in hits if h.doc_id in (NPSR_2019, NPSR_2024)]
     assert versions[0] == NPSR_2024
-    keys = docs_and_articles(hits)
-    assert keys.index((NPSR_2024, 9)) < keys.index((NPSR_2019, 8))  # the fine, new before old
+    # the fine: the 2019 text (一万元以上十万元以下, raised in 2024) rides with the 2024 one
+    fine = hits[docs_and_articles(hits).index((NPSR_2024, 9))]
+    assert (NPSR_2019, 8) not in docs_and_articles(hits)
+    assert [(c.doc_id, c.article, c.relation) for c in fine.companions] == [
+        (NPSR_2019, 8, "version")
+    ]
 
 
 def test_an_answer_quoting_the_older_version_says_so(fixture_engine):

@@ -42,11 +42,23 @@ def test_english_question_finds_the_chinese_only_law(policy_engine):
 
 
 @pytest.mark.slow
-def test_parallel_translation_follows_its_chinese_article(policy_engine):
+def test_a_translation_rides_with_its_chinese_article_instead_of_taking_a_place(policy_engine):
+    # The English Art. 66 used to take the place after the Chinese one: now the six places hold
+    # six articles, and the translation is shown with its original.
     hits = policy_engine.search("个人信息保护法 第六十六条 罚款", k=6)
     keys = docs_and_articles(hits)
-    zh = keys.index(("zh_personal_information_protection_law_2021", 66))
-    assert keys[zh + 1] == ("en_personal_information_protection_law_2021_npc", 66)
+    assert keys[0] == ("zh_personal_information_protection_law_2021", 66)
+    assert ("en_personal_information_protection_law_2021_npc", 66) not in keys
+    assert len(set(keys)) == 6
+    riding = {(c.doc_id, c.article, c.relation) for c in hits[0].companions}
+    assert ("en_personal_information_protection_law_2021_npc", 66, "translation") in riding
+    # asked in English, the Chinese original still holds the place (the Chinese text
+    # controls) and the English text rides with it
+    first = policy_engine.search("What does PIPL Article 38 require?", k=3)[0]
+    assert (first.doc_id, first.article) == ("zh_personal_information_protection_law_2021", 38)
+    assert ("en_personal_information_protection_law_2021_npc", 38, "translation") in {
+        (c.doc_id, c.article, c.relation) for c in first.companions
+    }
 
 
 @pytest.mark.slow
@@ -71,6 +83,11 @@ def test_an_article_unchanged_by_the_amendment_is_listed_once(policy_engine):
     hits = policy_engine.search("网络运营者应当制定网络安全事件应急预案", k=10)
     texts = ["".join(h.text.split()) for h in hits]
     assert len(texts) == len(set(texts))
+    # the other version's copy rides with it, shown as the version it is
+    first = next(h for h in hits if h.doc_id == "zh_cybersecurity_law_2025_amended_consolidated")
+    assert ("zh_cybersecurity_law_2016", "version") in {
+        (c.doc_id, c.relation) for c in first.companions
+    }
 
 
 @pytest.mark.slow
@@ -82,6 +99,8 @@ def test_an_article_the_amendment_only_renumbered_is_listed_once(policy_engine):
     keys = docs_and_articles(hits)
     assert ("zh_cybersecurity_law_2025_amended_consolidated", 49) in keys
     assert ("zh_cybersecurity_law_2016", 47) not in keys
+    renumbered = hits[keys.index(("zh_cybersecurity_law_2025_amended_consolidated", 49))]
+    assert ("zh_cybersecurity_law_2016", 47) in docs_and_articles(renumbered.companions)
     bodies = ["".join(h.text.split()).split("条", 1)[-1] for h in hits if h.text.startswith("第")]
     assert len(bodies) == len(set(bodies))
 

@@ -49,17 +49,22 @@ LEG_NAMES = {"named-dense": "named-legs", "named-bm25": "named-legs", "bridge-na
 
 
 def _units(hits) -> set[str]:
-    """Every unit the hits' traces name (the glossary and synonyms by what they added)."""
+    """Every unit the hits' traces name (the glossary and synonyms by what they added), the
+    texts riding with them included."""
     found = set()
-    for hit in hits:
+    for hit in [*hits, *(c for h in hits for c in h.companions)]:
         found |= {LEG_NAMES.get(leg, leg) for leg in hit.explain["legs"]}
         found |= {move["rule"] for move in hit.explain["rules"]}
         found |= set(hit.explain["added_by"])
     return found
 
 
-def _ranking(hits) -> list[tuple[str, float]]:
-    return [(h.chunk_id, round(h.score, 6)) for h in hits]
+def _ranking(hits) -> list[tuple]:
+    """The places, each with the texts riding with it."""
+    return [
+        (h.chunk_id, round(h.score, 6), [(c.chunk_id, round(c.score, 6)) for c in h.companions])
+        for h in hits
+    ]
 
 
 def _wordings(hits) -> list[str]:
@@ -139,6 +144,8 @@ def test_rules_off_from_the_environment_and_the_cli_trace(fixture_index):
     printed = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
     assert printed.returncode == 0, printed.stderr
     assert "found by " in printed.stdout and "intent-boost ×1.50" in printed.stdout
+    # the fine article's English text is printed with its place, not in a place of its own
+    assert "    with PDPL-T Art. 12 (translation)" in printed.stdout
 
     listed = subprocess.run(
         [sys.executable, "-m", "rag", "rules"], capture_output=True, text=True, env=env
