@@ -157,7 +157,26 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "article": hit.article,
         "heading_path": hit.heading_path,
         "text": hit.text,
+        "companions": [companion_json(c) for c in hit.companions],
     } | ({"explain": hit.explain} if hit.explain is not None else {})
+
+
+def companion_json(hit: Hit) -> dict[str, Any]:
+    """A text riding with a hit: its article in another language or version."""
+    return {
+        "chunk_id": hit.chunk_id,
+        "doc_id": hit.doc_id,
+        "label": hit.label,
+        "relation": hit.relation,
+        "language": hit.meta.language,
+        "promulgated": hit.meta.promulgated,
+        "text": hit.text,
+    }
+
+
+def _riding(hit: Hit) -> list[str]:
+    """`PIPL Art. 38 (translation)`, once an article (not once a chunk of it)."""
+    return list(dict.fromkeys(f"{c.label} ({c.relation})" for c in hit.companions))
 
 
 def explain_line(explain: dict[str, Any]) -> str:
@@ -205,6 +224,8 @@ def _print_answer(answer: Answer) -> None:
             kind = f" [{doc_kind(c.doc_type)}]" if c.doc_type else ""
             print(f"[{c.n}] {c.label}{kind} — {c.title}" + (f" ({date})" if date else ""))
             print(f"    “{c.quote}”")
+            if c.also:
+                print("    also: " + " · ".join(f"{a.label} ({a.kind})" for a in c.also))
             if c.url:
                 print(f"    {c.url}")
 
@@ -296,6 +317,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                         for h in hits:
                             print(f"{h.rank:>2}. {h.score:.4f}  {h.label}  [{h.doc_id}]")
                             print("    " + h.text[:200].replace("\n", " "))
+                            if h.companions:
+                                print("    with " + ", ".join(_riding(h)))
                             if h.explain is not None:
                                 print("    " + explain_line(h.explain))
                 elif settings.llm and not (args.json or batch):

@@ -152,6 +152,22 @@ def test_search_returns_the_cli_shape_with_the_penalty_article_first(api):
     assert all(not h["doc_id"].endswith("_zh") for h in hits)  # the language filter held
 
 
+def test_an_article_and_its_translation_hold_one_place_in_search_and_in_a_citation(api):
+    with api.client() as reader:
+        hits = reader.post("/api/v1/search", json={"query": FINE, "k": 5}).json()["hits"]
+        answer = reader.post("/api/v1/answer", json={"question": FINE}).json()
+    places = [(h["doc_id"], h["article"]) for h in hits]
+    assert ("fx_pdpl_2026_zh", 12) in places and ("fx_pdpl_2026_en", 12) not in places
+    fine = hits[places.index(("fx_pdpl_2026_zh", 12))]
+    assert [(c["doc_id"], c["relation"], c["language"]) for c in fine["companions"]] == [
+        ("fx_pdpl_2026_en", "translation", "en")
+    ]
+    assert fine["companions"][0]["text"].startswith("Article 12")
+    cited = next(c for c in answer["citations"] if c["article"] == 12)
+    other = "fx_pdpl_2026_en" if cited["doc_id"] == "fx_pdpl_2026_zh" else "fx_pdpl_2026_zh"
+    assert [(a["doc_id"], a["relation"]) for a in cited["also"]] == [(other, "translation")]
+
+
 def test_answer_is_cited_and_can_be_voted_on(api):
     with api.client() as reader:
         reply = reader.post("/api/v1/answer", json={"question": FINE})

@@ -255,6 +255,43 @@ def test_a_summary_source_leads_to_the_laws_own_article(answered):
     shot(answered, "summary_leads_to_law")
 
 
+def test_a_source_shows_its_article_in_the_other_language_and_opens_it(answered):
+    # PDPL-T is indexed in Chinese and English: the cited article's other text rides with it
+    message = last_reply(answered)
+    blocks = message.inner_text().split("Sources", 1)[1].split("\n[")
+    law = [b.lstrip("[") for b in blocks if "· law ·" in b and ("Art. 12" in b or "第十二条" in b)]
+    assert law, blocks
+    block = law[0]
+    n = int(block.split("]", 1)[0])
+    assert "Also:" in block, block
+    other = "English translation" if "Chinese original" not in block else "Chinese original"
+    assert other in block
+    english = ("Data Export and Personal Data Protection Law (test fixture)", "Article 12")
+    chinese = ("数据出境与个人数据保护法（测试样例）", "第十二条")
+    cited, wanted = (chinese, english) if other == "English translation" else (english, chinese)
+
+    def shown(title: str, words: str = "") -> None:
+        """Wait for the viewer to show the document titled `title`, `words` highlighted."""
+        answered.wait_for_function(
+            """([title, words]) => {
+                const head = document.querySelector('#pd-viewer .pd-doc-title');
+                const marks = [...document.querySelectorAll('#pd-viewer mark')];
+                return head && head.innerText.trim() === title
+                    && (!words || marks.some(m => m.innerText.includes(words)));
+            }""",
+            arg=[title, words],
+            timeout=PAGE_MS,
+        )
+
+    open_marker(answered, message, n)
+    shown(cited[0])
+    also = message.locator("xpath=.//em[normalize-space()='Also:']/following-sibling::a[1]")
+    also.first.click()
+    shown(*wanted)  # the same article, in the other language, highlighted in its document
+    assert FINE_QUESTION in answered.locator("#pd-chat").inner_text()  # opened in place
+    shot(answered, "source_opens_its_translation")
+
+
 def test_an_earlier_answer_keeps_its_sources_after_a_follow_up(page, app_url):
     page.goto(app_url)
     page.wait_for_selector("#pd-status .pd-status")

@@ -41,8 +41,14 @@ def test_search_json_shape(fixture_index):
         "article",
         "heading_path",
         "text",
+        "companions",
     }
     assert hits[0]["rank"] == 1 and Path(hits[0]["source_path"]).exists()
+    # the English text of the Chinese article holds no place of its own: it rides with it
+    places = [(h["doc_id"], h["article"]) for h in hits]
+    riding = [(c["doc_id"], c["relation"]) for h in hits for c in h["companions"]]
+    assert riding and set(riding) == {("fx_pdpl_2026_en", "translation")}
+    assert not any(doc == "fx_pdpl_2026_en" for doc, _ in places)
     assert all(h["article"] is None or isinstance(h["article"], int) for h in hits)
 
 
@@ -62,8 +68,10 @@ def test_ask_json_shape(fixture_index):
         "quote",
         "url",
         "page",
+        "also",
     }
     assert citation["n"] == 1 and "[1]" in answer["answer"]
+    assert {a["relation"] for c in answer["citations"] for a in c["also"]} == {"translation"}
 
 
 def test_batch_mode_reads_stdin_and_writes_json_lines(fixture_index):

@@ -270,6 +270,8 @@ def test_mention_gets_one_cited_answer_in_the_thread(start_bot, caplog):
     assert "PIPL Art. 66" in lines[0] and "PIPL Art. 67" in lines[1]
     assert "<http://www.npc.gov.cn/pipl#66|PIPL Art. 66>" in lines[0]
     assert "Personal Information Protection Law" in lines[0] and "2021-11-01" in lines[0]
+    # the article's Chinese original rides with the English source it quotes
+    assert "also 《个人信息保护法》第66条 (Chinese original)" in lines[0]
     assert all(len(t) <= 3000 for t in section_texts(blocks))
     assert set(buttons(blocks)) == {"policy_feedback_up", "policy_feedback_down"}
     assert "No supporting citation" not in context_texts(blocks)
@@ -622,6 +624,8 @@ def test_long_answer_is_split_under_the_block_limit_and_links_to_the_web_ui(star
     assert len(texts) >= 4 and all(len(t) <= 3000 for t in texts)
     (line,) = assert_numbering_matches(blocks)
     assert "<https://policy.example.org/?doc=pipl-en&chunk=pipl-54|PIPL Art. 54>" in line
+    original = "<https://policy.example.org/?doc=pipl-zh&chunk=pipl-zh-54|《个人信息保护法》第54条>"
+    assert f"also {original} (Chinese original)" in line
 
 
 def test_url_verification_challenge_is_answered(start_bot):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from rag.types import Answer, Citation
+from rag.types import Also, Answer, Citation
 
 SECRET = "8f2b0c-test-signing-secret"
 BOT_TOKEN = "xoxb-1111-2222-test-bot-token"
@@ -27,6 +27,16 @@ def citation(n: int, article: int) -> Citation:
         effective="2021-11-01",
         status="in_force",
         url=f"http://www.npc.gov.cn/pipl#{article}",
+        also=[
+            Also(
+                chunk_id=f"pipl-zh-{article}",
+                doc_id="pipl-zh",
+                label=f"《个人信息保护法》第{article}条",
+                language="zh",
+                relation="translation",
+                promulgated="2021-08-20",
+            )
+        ],
     )
 
 

@@ -29,6 +29,18 @@ class SearchRequest(BaseModel):
     explain: bool = False
 
 
+class CompanionOut(BaseModel):
+    """The hit's article in another text, riding with it instead of ranked on its own."""
+
+    chunk_id: str
+    doc_id: str
+    label: str
+    relation: Literal["translation", "version"]
+    language: str
+    promulgated: str
+    text: str
+
+
 class HitOut(BaseModel):
     """One passage, as `rag search --json` prints it, plus its id."""
 
@@ -42,6 +54,9 @@ class HitOut(BaseModel):
     article: int | None
     heading_path: str
     text: str
+    companions: list[CompanionOut] = Field(
+        default_factory=list, description="its translation and other versions, in one place"
+    )
     explain: dict[str, Any] | None = None
 
 
@@ -61,6 +76,18 @@ class AnswerRequest(BaseModel):
     filters: Filters = Field(default_factory=Filters)
 
 
+class AlsoOut(BaseModel):
+    """A text the cited article rides with; open it with `GET /api/v1/documents/{doc_id}`."""
+
+    chunk_id: str
+    doc_id: str
+    label: str
+    language: str
+    relation: Literal["translation", "version"]
+    promulgated: str = ""
+    status: str = ""
+
+
 class CitationOut(BaseModel):
     """What `[n]` points at; `quote_start`/`quote_end` are offsets in the document's text,
     for `GET /api/v1/source`."""
@@ -77,6 +104,9 @@ class CitationOut(BaseModel):
     quote_end: int
     url: str
     page: int | None
+    also: list[AlsoOut] = Field(
+        default_factory=list, description="the cited article's translation and other versions"
+    )
 
 
 class AnswerResponse(BaseModel):

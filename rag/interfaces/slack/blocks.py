@@ -10,7 +10,7 @@ import re
 from urllib.parse import urlencode
 
 from ...text import sentence_spans
-from ...types import Answer, Citation, doc_kind
+from ...types import Also, Answer, Citation, doc_kind
 
 SECTION_LIMIT = 2900  # Slack rejects section text over 3,000 characters; keep a margin
 MAX_BLOCKS = 50  # Slack's limit per message
@@ -113,9 +113,22 @@ def _sentences(text: str) -> list[str]:
 def document_link(citation: Citation, public_url: str = "") -> str:
     """The web UI's document view when a public URL is configured, else the official URL."""
     if public_url:
-        query = urlencode({"doc": citation.doc_id, "chunk": citation.chunk_id})
-        return f"{public_url.rstrip('/')}/?{query}"
+        return viewer_url(public_url, citation.doc_id, citation.chunk_id)
     return citation.url
+
+
+def viewer_url(public_url: str, doc_id: str, chunk_id: str) -> str:
+    query = urlencode({"doc": doc_id, "chunk": chunk_id})
+    return f"{public_url.rstrip('/')}/?{query}"
+
+
+def also_text(also: Also, public_url: str = "") -> str:
+    """A text the cited article rides with, "label (Chinese original)", linked to the web UI's
+    document view when a public URL is configured."""
+    label = escape(also.label)
+    if public_url:
+        label = f"<{safe_url(viewer_url(public_url, also.doc_id, also.chunk_id))}|{label}>"
+    return f"{label} ({also.kind})"
 
 
 def source_line(citation: Citation, public_url: str = "") -> str:
@@ -137,6 +150,8 @@ def source_line(citation: Citation, public_url: str = "") -> str:
         details.append(f"p. {citation.page}")
     if details:
         parts.append("· " + ", ".join(details))
+    if citation.also:
+        parts.append("· also " + ", ".join(also_text(a, public_url) for a in citation.also))
     return " ".join(parts)
 
 

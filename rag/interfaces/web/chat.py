@@ -71,6 +71,16 @@ def _short(quote: str) -> str:
     return quote if len(quote) <= QUOTE_CHARS else quote[: QUOTE_CHARS - 1].rstrip() + "…"
 
 
+def also_markdown(c: Citation, base: str = "") -> str:
+    """The texts the cited article rides with, each a link that opens it: "Also: 《…》第三十八条
+    (Chinese original) · CSL Art. 47 (2016 version)"."""
+    links = [
+        f"[{_md_text(a.label)}]({base}{viewer_link(a.doc_id, a.chunk_id)}) ({a.kind})"
+        for a in c.also
+    ]
+    return "*Also:* " + " · ".join(links)
+
+
 def sources_markdown(citations: Sequence[Citation], base: str = "") -> str:
     """The answer's own sources, under it in the conversation."""
     lines = ["**Sources**", ""]
@@ -80,6 +90,8 @@ def sources_markdown(citations: Sequence[Citation], base: str = "") -> str:
         if url := plain_url(c.url):
             line += f" · [{url_label(url)}]({url})"
         lines.append(f"{line}  \n“{inert(_short(c.quote))}”")
+        if c.also:
+            lines[-1] += "  \n" + also_markdown(c, base)
         lines.append("")
     return "\n".join(lines).rstrip()
 
