@@ -2,9 +2,10 @@
 
 A labelled pair is a question and the articles that answer it, in the gold-set format
 (`rag.evaluation.gold`): STARD's dev questions, a team's own gold set, or the answers its
-analysts confirmed with 👍 (`rag feedback --export FILE`). Today the learned part is the
-lay-to-legal word table (`rag.retrieval.learned`), written beside the index of the data dir
-it was fitted on; the `lay-terms` leg reads it from the next question on.
+analysts confirmed with 👍 (`rag feedback --export FILE`). The learned parts are the
+lay-to-legal word table (`rag.retrieval.learned`) and the questions with the articles that
+answered them (`rag.retrieval.asked`), written beside the index of the data dir they were
+fitted on; the `lay-terms` and `asked-before` legs read them from the next question on.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ import argparse
 from pathlib import Path
 
 from ..errors import RagError
-from ..retrieval import LayTerms, fit_lay_terms, lay_terms_path, question_part
+from ..retrieval import (
+    AskedBefore,
+    LayTerms,
+    asked_path,
+    fit_lay_terms,
+    lay_terms_path,
+    question_part,
+)
 from .gold import load_gold
 
 
@@ -36,7 +44,8 @@ def main(args: argparse.Namespace) -> int:
                 pairs.append((q.question, gold))
     if not pairs:
         raise RagError("no labelled pair with an article to learn from")
-    index = PolicyEngine(settings).retriever.refresh()
+    retriever = PolicyEngine(settings).retriever
+    index = retriever.refresh()
     table: LayTerms = fit_lay_terms(index, pairs)
     if not table.pairs:
         raise RagError(
@@ -50,4 +59,14 @@ def main(args: argparse.Namespace) -> int:
         f"{len(table.table)} question words from {table.pairs} of {len(pairs)} pairs "
         f"({args.part}); wrote {out}"
     )
+    # The questions whose articles the index holds, embedded as a question is when asked.
+    known = [(q, gold) for q, gold in pairs if any(a in index.by_article for a in gold)]
+    asked = AskedBefore.fit(
+        settings.embedding_model,
+        known,
+        lambda question: retriever.embed_query(retriever.read(question).spelled),
+    )
+    out = asked_path(settings)
+    asked.save(out)
+    print(f"kept {len(known)} questions with the articles that answered them; wrote {out}")
     return 0

@@ -1,6 +1,7 @@
 """Question → ranked `Hit`s: dense and lexical legs fused by reciprocal rank, the rules of how
 laws are written, and the scope checks that refuse what the index does not cover."""
 
+from .asked import AskedBefore, asked_path
 from .bridge import Dictionary, english_terms
 from .companions import reading_order
 from .filters import FILTER_KEYS, clean_filters
@@ -22,6 +23,8 @@ from .scope import Uncovered, uncovered_subjects, unknown_laws
 from .second import PassageVectors, second_model
 
 __all__ = [
+    "AskedBefore",
+    "asked_path",
     "reading_order",
     "BESIDE_FROM",
     "FITTED",

@@ -18,15 +18,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from ..config import Settings
 from ..text import NUMERAL_CHARS, tokenize
 from .index import Index
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIN_PAIRS = 3  # a question word and an article word seen together in this many pairs
 MIN_LIFT = 5.0  # how much likelier than in any passage the word must be in answering articles
@@ -115,6 +120,32 @@ def fit(index: Index, pairs: Iterable[tuple[str, Sequence[tuple[str, int]]]]) ->
         if found:
             table[word] = [(learned, strength) for strength, learned in found[:PER_WORD]]
     return LayTerms(table=table, pairs=used)
+
+
+class Reread(Generic[T]):
+    """A file `rag tune` writes, read on first use and again whenever it changes."""
+
+    def __init__(self, path: Callable[[], Path], load: Callable[[Path], T]) -> None:
+        self.path = path
+        self.load = load
+        self._read: tuple[int, T | None] | None = None  # (the file's mtime, what it held)
+
+    def get(self) -> T | None:
+        """What the file holds; None when there is none or it cannot be read (with a
+        warning, once per change of the file)."""
+        path = self.path()
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            self._read = None
+            return None
+        if self._read is None or self._read[0] != stamp:
+            try:
+                self._read = (stamp, self.load(path))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("ignoring what rag tune wrote in %s: %s", path, exc)
+                self._read = (stamp, None)
+        return self._read[1]
 
 
 def _worth_learning(word: str) -> bool:

@@ -41,6 +41,7 @@ from ..knowledge import intents
 from ..text import is_chinese, tokenize
 from ..types import Hit, Records, Written
 from . import rules, saved
+from .asked import AskedBefore, asked_path
 from .bridge import Dictionary, english_terms
 from .companions import group, originals_first, relation, with_related
 from .dense import DenseSearch
@@ -48,7 +49,7 @@ from .filters import matches
 from .fusion import LegWeights, fitted, fuse
 from .glossary import Glossary, glossary_path
 from .index import Index, allow, allow_chinese, build_index
-from .learned import LayTerms, lay_terms_path
+from .learned import LayTerms, Reread, lay_terms_path
 from .question import Question, read_question
 from .rerank import rerank_hits
 from .second import PassageVectors, second_model
@@ -99,7 +100,9 @@ class Retriever:
         self._dictionary: Dictionary | None = None
         # The legs and rules switched off (`RAG_RULES_OFF`; `rag eval --ablate` sets it per run)
         self.off = rules.switched_off(settings.rules_off)
-        self._lay: tuple[int, LayTerms] | None = None  # (file's mtime, table) from `rag tune`
+        # What `rag tune` learned for this data dir, reread when it changes
+        self._lay = Reread(lambda: lay_terms_path(self.settings), LayTerms.load)
+        self._asked = Reread(lambda: asked_path(self.settings), AskedBefore.load)
         # The second dense leg's embedder (`RAG_SECOND_DENSE`), loaded on first use unless given
         self.second_model = second_model(settings.second_dense)
         self._second = second
@@ -114,21 +117,16 @@ class Retriever:
         return self._second
 
     def lay_terms(self) -> LayTerms | None:
-        """The lay-to-legal table `rag tune` wrote for this data dir, reread when it changes;
-        None when there is none."""
-        path = lay_terms_path(self.settings)
-        try:
-            stamp = path.stat().st_mtime_ns
-        except OSError:
-            self._lay = None
+        """The lay-to-legal table `rag tune` wrote for this data dir; None when there is none."""
+        return self._lay.get()
+
+    def asked_before(self) -> AskedBefore | None:
+        """The questions `rag tune` kept for this data dir, when they were embedded by this
+        index's embedder; None otherwise."""
+        asked = self._asked.get()
+        if asked is not None and asked.model != self.settings.embedding_model:
             return None
-        if self._lay is None or self._lay[0] != stamp:
-            try:
-                self._lay = (stamp, LayTerms.load(path))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.warning("ignoring the learned terms in %s: %s", path, exc)
-                self._lay = (stamp, LayTerms())
-        return self._lay[1]
+        return asked
 
     def on(self, unit: str) -> bool:
         """Whether the leg or rule named `unit` (one of `rules.UNITS`) takes part."""
@@ -390,6 +388,10 @@ class Retriever:
                     index.bm25.search(" ".join(learned), pool, allow(index, filters)),
                 )
             )
+        asked = self.asked_before() if self.on("asked-before") else None
+        if asked is not None:
+            # The articles that answered the most similar questions asked before (`rag tune`).
+            legs.append(("asked-before", asked.search(index, q.vector, pool, filters)))
         if q.named and self.on("named-legs"):
             # Within the named law, what matters is the topic: the law's name would only
             # pull its most generic articles to the top.

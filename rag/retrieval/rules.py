@@ -62,6 +62,7 @@ UNITS = (
     ("neighbours", "leg: the corpus words nearest the question's words, searched by BM25"),
     ("named-legs", "leg: dense and BM25 within the laws the question names"),
     ("lay-terms", "leg: the law's words learned for the question's words (rag tune)"),
+    ("asked-before", "leg: the articles that answered the most alike questions asked (rag tune)"),
     ("penalty-citing", "rule: for a penalty question, the article that cites a duty's article"),
     ("one-article", "rule: a named law's commencement or definitions article joins"),
     ("dates-weight", f"rule: preambles and commencement articles ×{DATES_WEIGHT} off-topic"),

@@ -15,7 +15,7 @@ from rag.config import Settings
 from rag.engine import PolicyEngine
 from rag.ingest import ingest
 from rag.interfaces.slack import FeedbackStore
-from rag.retrieval import lay_terms_path
+from rag.retrieval import asked_path, lay_terms_path
 from rag.types import Answer, Citation
 
 pytestmark = pytest.mark.slow
@@ -51,14 +51,23 @@ def test_rag_tune_learns_from_pairs_and_the_leg_brings_the_article(tmp_path, sma
     done = _cli("tune", str(pairs), data_dir=settings.data_dir)
     assert done.returncode == 0, done.stderr
     assert "from 3 of 3 pairs" in done.stdout and lay_terms_path(settings).is_file()
+    assert "kept 3 questions" in done.stdout and asked_path(settings).is_file()
 
     engine = PolicyEngine(settings)
     after = engine.search(ASKED, k=10, explain=True)
     twelve = next(h for h in after if h.doc_id == LAW and h.article == 12)
-    assert "lay-terms" in twelve.explain["legs"]
+    # both learned legs bring it: the law's words for 聊天记录, and the questions asked before
+    assert {"lay-terms", "asked-before"} <= set(twelve.explain["legs"])
     assert _rank_of_article(before, 12) == 99 and _rank_of_article(after, 12) <= 10
-    engine.retriever.off = frozenset({"lay-terms"})  # RAG_RULES_OFF=lay-terms
+    for off in ({"lay-terms"}, {"asked-before"}):  # RAG_RULES_OFF: either alone still finds it
+        engine.retriever.off = frozenset(off)
+        assert _rank_of_article(engine.search(ASKED, k=10), 12) <= 10, off
+    engine.retriever.off = frozenset({"lay-terms", "asked-before"})
     assert _rank_of_article(engine.search(ASKED, k=10), 12) == _rank_of_article(before, 12)
+    # a question about something else is not near any question asked before
+    engine.retriever.off = frozenset()
+    other = engine.search("数据处理者是指什么？", k=10, explain=True)
+    assert all("asked-before" not in h.explain["legs"] for h in other)
 
 
 def test_rag_tune_says_when_the_pairs_point_outside_the_index(tmp_path, small_corpus):
@@ -69,7 +78,7 @@ def test_rag_tune_says_when_the_pairs_point_outside_the_index(tmp_path, small_co
     pairs.write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
     done = _cli("tune", str(pairs), data_dir=settings.data_dir)
     assert done.returncode != 0 and "--data-dir" in done.stderr
-    assert not lay_terms_path(settings).exists()
+    assert not lay_terms_path(settings).exists() and not asked_path(settings).exists()
 
 
 def test_confirmed_answers_export_as_pairs_rag_tune_reads(tmp_path):
