@@ -494,8 +494,12 @@ def _analyse_all(jobs: list[tuple[str, str, str]], dictionary: Dictionary | None
 
 
 def allow_chinese(index: Index, filters: dict[str, Any] | None) -> np.ndarray:
-    """The Chinese passages within `filters`, as a mask over `index.bm25.ids`."""
-    return _mask(index, {**(filters or {}), "language": "zh"})
+    """The Chinese passages within `filters`, as a mask over `index.bm25.ids` (none when the
+    filters ask for another language)."""
+    chinese = _mask(index, {**(filters or {}), "language": "zh"})
+    if filters and "language" in filters:
+        return chinese & _mask(index, filters)
+    return chinese
 
 
 def allow(

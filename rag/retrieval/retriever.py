@@ -267,9 +267,6 @@ class Retriever:
         )
         self._apply_rules(index, q, fused, trace)
         ordered = sorted(fused, key=lambda c: -fused[c])
-        if filters:
-            # a rule may bring a candidate the filters exclude: it neither ranks nor rides
-            ordered = [c for c in ordered if matches(index.records[c][1], filters)]
         riders: dict[str, list[str]] = {}
         if self.on("collapse"):
             kept, riders = group(index, ordered)

@@ -10,7 +10,7 @@ import sys
 
 from rag.index import BM25Index
 from rag.knowledge.intents import DEADLINE, PERIOD, TERM_QUESTION
-from rag.retrieval import Glossary, build_index, names_in, same_law_refs
+from rag.retrieval import Glossary, allow_chinese, build_index, names_in, same_law_refs
 from rag.text import tokenize
 from tests.support.paths import CORPUS
 
@@ -267,3 +267,16 @@ def test_documents_are_named_the_way_staff_name_them():
     ) == {"flows"}
     assert _named(index, "What do the 2024 provisions say about free trade zones?") == {"flows"}
     assert _named(index, "By 2024 the digital economy was larger.") == set()
+
+
+def test_the_chinese_passages_within_filters_are_none_when_the_filters_ask_for_english():
+    # The neighbours leg searches Chinese passages only: with an English-only filter it used to
+    # bring Chinese articles the filter excludes.
+    metas = [
+        {"doc_id": "zh", "language": "zh", "doc_type": "law"},
+        {"doc_id": "en", "language": "en", "doc_type": "law"},
+    ]
+    index = build_index(["z", "e"], ["个人信息", "personal information"], metas)
+    assert allow_chinese(index, {"language": ["en"]}).tolist() == [False, False]
+    assert allow_chinese(index, {"language": ["zh", "en"]}).tolist() == [True, False]
+    assert allow_chinese(index, {"doc_type": ["law"]}).tolist() == [True, False]
