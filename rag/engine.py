@@ -245,11 +245,8 @@ class PolicyEngine(Library):
             # Passages far below the relevance bar only add noise to the quoted answer.
             # (A passage without a similarity, when the vector store could not be read, stays.)
             # The answer reads each hit's translation and other versions beside it.
-            usable = [
-                h
-                for h in reading_order(hits)
-                if h.dense_score is None or h.dense_score >= PASSAGE_FLOOR
-            ]
+            read = reading_order(hits)
+            usable = [h for h in read if h.dense_score is None or h.dense_score >= PASSAGE_FLOOR]
 
             def offline() -> Answer:
                 result = extractive_answer(
@@ -267,7 +264,7 @@ class PolicyEngine(Library):
 
                 answer = llm_answer(
                     asked,
-                    reading_order(hits),
+                    read,
                     history,
                     self.settings,
                     stated=stated,

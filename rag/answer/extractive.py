@@ -391,7 +391,8 @@ def _support(
     of each passage first, then seconds (breadth before depth); a sentence said twice (two
     versions of a law) once."""
     chosen: list[int] = []
-    seen = {re.sub(r"\s+", "", texts[i]) for i in lead}
+    words = [re.sub(r"\s+", "", t) for t in texts]  # a sentence as two versions say it alike
+    seen = {words[i] for i in lead}
     for round_limit in (1, 2):
         per_passage: dict[int, int] = {}
         for i in lead + chosen:
@@ -400,13 +401,12 @@ def _support(
             p = candidates[i][0]
             if len(chosen) >= limit or scores[i] < best * SUPPORT_FLOOR:
                 break
-            key = re.sub(r"\s+", "", texts[i])
-            if not eligible[i] or i in lead or i in chosen or key in seen:
+            if not eligible[i] or i in lead or i in chosen or words[i] in seen:
                 continue
             if per_passage.get(p, 0) >= round_limit:
                 continue
             chosen.append(int(i))
-            seen.add(key)
+            seen.add(words[i])
             per_passage[p] = per_passage.get(p, 0) + 1
     # The lead's own passage says more of the same thing: one more of its sentences that holds
     # some of the question's words and the kind of answer asked may follow at a lower bar,
@@ -423,7 +423,7 @@ def _support(
             continue
         if sum(candidates[j][0] == p for j in lead + chosen) >= 2:
             continue
-        if re.sub(r"\s+", "", texts[i]) not in seen:
+        if words[i] not in seen:
             chosen.append(int(i))
     return chosen
 

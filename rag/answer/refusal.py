@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..text import is_chinese
-from ..types import Answer, Hit, doc_kind
+from ..types import LANGUAGES, Answer, Hit, doc_kind
 
 if TYPE_CHECKING:
     from ..retrieval import Uncovered
@@ -46,7 +46,6 @@ FILTER_NAMES = {
     "short_name": "document",
     "doc_id": "document",
 }
-LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
 
 
 def filter_value_words(key: str, value: str) -> str:
@@ -54,7 +53,7 @@ def filter_value_words(key: str, value: str) -> str:
     if key == "doc_type":
         return doc_kind(value)
     if key == "language":
-        return LANGUAGE_NAMES.get(value, value)
+        return LANGUAGES.get(value, value)
     if key == "status":
         return value.replace("_", " ")
     return value

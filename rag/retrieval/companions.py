@@ -42,6 +42,12 @@ def relation(holder: PassageMeta, other: PassageMeta) -> str:
     return "translation"
 
 
+def is_original(holder: PassageMeta, other: PassageMeta) -> bool:
+    """Whether `other` is the Chinese original of `holder`, its translation: the text that
+    controls, shown and read first."""
+    return other.language == "zh" != holder.language and relation(holder, other) == "translation"
+
+
 class Grouping:
     """Walks a ranking once and says, for each candidate, which earlier one it rides with."""
 
@@ -111,7 +117,8 @@ def originals_first(
             (
                 o
                 for o in others
-                if index.passages[o].language == "zh" and is_translation(index, cid, o)
+                if is_translation(index, cid, o)
+                and is_original(index.passages[cid], index.passages[o])
             ),
             None,
         )
@@ -128,12 +135,7 @@ def is_translation(index: Index, holder: str, other: str) -> bool:
     """Whether `other` is the same article of the same version and kind of text as `holder`,
     in another language: a translation that rides with it rather than a related text."""
     a, b = index.passages[holder], index.passages[other]
-    return (
-        a.doc_type == b.doc_type
-        and a.doc_type not in OWN_TEXTS
-        and a.promulgated == b.promulgated
-        and a.language != b.language
-    )
+    return a.doc_type == b.doc_type not in OWN_TEXTS and relation(a, b) == "translation"
 
 
 def reading_order(hits: Sequence[Hit], translations_of: int = READ_TRANSLATIONS_OF) -> list[Hit]:
@@ -150,8 +152,7 @@ def reading_order(hits: Sequence[Hit], translations_of: int = READ_TRANSLATIONS_
                 continue
             if other.relation == "version" and wording(other.text) == wording(hit.text):
                 continue
-            original = other.relation == "translation" and other.meta.language == "zh"
-            if original and hit.meta.language != "zh":
+            if is_original(hit.meta, other.meta):
                 group_.insert(group_.index(hit), other)
             else:
                 group_.append(other)
@@ -203,8 +204,7 @@ def with_related(
                     seen.add(other)
                     brought.add(other)
                 elif position < 3:
-                    original = twin_meta.get("language") == "zh" != meta.get("language")
-                    if original:
+                    if is_original(index.passages[cid], index.passages[other]):
                         result.insert(len(result) - 1, other)
                         seen.add(other)
                         brought.add(other)

@@ -12,7 +12,7 @@ a summary or commentary has none. Built with the index, for `rag.retrieval.compa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from ..types import PassageMeta
 
@@ -62,13 +62,16 @@ def link(
             parent[ra if newer == rb else rb] = newer
             parent.setdefault(newer, newer)
 
-    def text(a: Article) -> str:
-        return "".join(wording[c] for c in by_article[a])
-
     for docs in families.values():
         if len({dates[d] for d in docs}) < 2:
             continue
-        grams = {(d, n): pairs(text((d, n))) for d, numbers in docs.items() for n in numbers}
+        # each article's words (its chunks' wording), and their character pairs
+        text = {
+            (d, n): "".join(wording[c] for c in by_article[(d, n)])
+            for d, numbers in docs.items()
+            for n in numbers
+        }
+        grams = {a: pairs(words) for a, words in text.items()}
         ordered = sorted(docs, key=lambda d: dates[d])
         for i, older in enumerate(ordered):
             for newer in ordered[i + 1 :]:
@@ -84,12 +87,12 @@ def _matched(
     newer: str,
     docs: Mapping[str, list[int]],
     grams: Mapping[Article, frozenset[str]],
-    text: Callable[[Article], str],
+    text: Mapping[Article, str],
 ) -> list[tuple[Article, Article]]:
     """The articles of `older` and `newer` that are each other's best match, or the same
     words wherever they moved."""
     new_numbers = set(docs[newer])
-    same = {text((newer, n)): n for n in docs[newer]}
+    same = {text[(newer, n)]: n for n in docs[newer]}
 
     def best(doc: str, number: int, other: str, numbers: set[int]) -> tuple[int | None, float]:
         found, score = None, 0.0
@@ -103,7 +106,7 @@ def _matched(
     old_numbers = set(docs[older])
     linked = []
     for n in docs[older]:
-        moved = same.get(text((older, n)))
+        moved = same.get(text[(older, n)])
         if moved is not None:
             linked.append(((older, n), (newer, moved)))
             continue
