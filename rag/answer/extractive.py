@@ -338,7 +338,9 @@ def _lead(
     dated = [
         i
         for i in reach
-        if scores[i] >= best * floor and holds(kind, texts[i]) and any(y in texts[i] for y in years)
+        if scores[i] >= best * floor
+        and holds(kind, texts[i])
+        and years & _years_of(texts[i], metas[i])
     ]
     value = (
         []
@@ -373,6 +375,13 @@ def _lead(
         if group:
             return group[0]
     return able[0]
+
+
+def _years_of(sentence: str, meta: PassageMeta) -> set[str]:
+    """The years a sentence is about: those it names, else those its section's heading names
+    ("The scale of core AI industries is to exceed 150 billion yuan" under "Step one: 2020")."""
+    named = {m.group(0) for m in intents.YEAR.finditer(sentence)}
+    return named or {m.group(0) for m in intents.YEAR.finditer(meta.heading_path)}
 
 
 def _support(

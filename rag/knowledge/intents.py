@@ -18,7 +18,7 @@ DEFINITION = re.compile(
     r"\b(defin|meaning of|what (is|are|does) an? .* mean)|含义|是指|定义|什么是", re.I
 )
 DEADLINE = re.compile(
-    r"\bhow (long|soon|far in advance|many (working )?(days|hours|weeks|months|years)|much (notice|time))"
+    r"\bhow (long|soon|early|far (in advance|ahead)|many (working )?(days|hours|weeks|months|years)|much (notice|time))"
     r"|\b(deadline|time limit)|多久|多长时间|(?<!哪)几天|多少天|多少小时|几个月|几年|多少年|提前几|多少个工作日|期限",
     re.I,
 )

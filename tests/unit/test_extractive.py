@@ -190,6 +190,21 @@ def test_a_question_naming_a_year_leads_with_that_years_figure():
     assert "25%" in lead(answer.text)
 
 
+def test_a_year_named_only_in_the_heading_dates_the_sentences_under_it():
+    """A plan's goals for each year sit under a heading naming the year; the sentences say
+    "the scale is to exceed…" without it. By 2020 is answered from the 2020 section."""
+    first = _hit("ai_plan", "The scale of core AI industries is to exceed 400 billion yuan.", 1, 2)
+    first = replace(first, meta=replace(first.meta, heading_path="Step two: 2025"))
+    second = _hit("ai_plan", "The scale of core AI industries is to exceed 150 billion yuan.", 2)
+    second = replace(second, meta=replace(second.meta, heading_path="Step one: 2020"))
+    hits = [first, second]
+    question = asking("How big was the core AI industry to be by 2020?", hits)
+    assert "150 billion" in lead(extractive_answer(question, hits).text)
+    # a sentence naming its own year is dated by it, whatever its heading says
+    third = replace(second, text="By 2025 the scale is to exceed 400 billion yuan.")
+    assert "150 billion" not in lead(extractive_answer(question, [first, third]).text)
+
+
 def test_a_sentence_holding_a_lists_first_item_brings_the_other_items():
     text = (
         "A handler must meet one condition: (1) pass the security assessment; "

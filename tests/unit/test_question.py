@@ -29,6 +29,7 @@ from rag.retrieval import Index, read_question
         ("How many illegal acts did the CAC find?", "count"),
         ("How long must logs be kept?", "duration"),
         ("How much notice must a seller give before closing its shop?", "duration"),
+        ("How far ahead of expiry must we apply for an extension?", "duration"),
         ("Which body issued the platform guidelines?", "who"),
         ("《数字经济发展规划》是谁印发的？", "who"),
         ("Can a shop make facial recognition the only way in?", "yesno"),
