@@ -18,6 +18,7 @@ from .paraphrase import PARAPHRASES, primary_articles
 from .question import Question, read_question
 from .rerank import Reranker, get_reranker, rerank_hits
 from .retriever import Retriever
+from .routing import favour_laws, laws_asked_about
 from .rules import Trace
 from .scope import Uncovered, uncovered_subjects, unknown_laws
 from .second import PassageVectors, second_model
@@ -32,6 +33,8 @@ __all__ = [
     "PassageVectors",
     "fitted",
     "fuse",
+    "favour_laws",
+    "laws_asked_about",
     "second_model",
     "FILTER_KEYS",
     "PARAPHRASES",

@@ -52,6 +52,7 @@ from .index import Index, allow, allow_chinese, build_index
 from .learned import LayTerms, Reread, lay_terms_path
 from .question import Question, read_question
 from .rerank import rerank_hits
+from .routing import favour_laws, laws_asked_about
 from .second import PassageVectors, second_model
 
 log = logging.getLogger(__name__)
@@ -411,6 +412,7 @@ class Retriever:
             ("glossary-weight", self._glossary_weight),
             ("intent-boost", self._intent_boost),
             ("article-number", self._article_number),
+            ("law-routing", self._law_routing),
             ("coverage", self._coverage_boost),
         ]
         for name, step in steps:
@@ -501,6 +503,13 @@ class Retriever:
                 for cid in index.by_article.get((doc, number), [])[:1]:
                     if not q.filters or matches(index.records[cid][1], q.filters):
                         fused[cid] = fused.get(cid, 0.0) + (1.0 if q.named else 0.02)
+
+    def _law_routing(self, index: Index, q: _Query, fused: dict[str, float]) -> None:
+        """The candidates in the laws that answered the most alike questions asked before
+        raised (`rag.retrieval.routing`): a new subject is often in a law asked about."""
+        asked = self.asked_before()
+        if asked is not None:
+            favour_laws(index, fused, laws_asked_about(index, asked, q.vector))
 
     def _coverage_boost(self, index: Index, q: _Query, fused: dict[str, float]) -> None:
         """How much of the question each leading passage holds, in its own words or, for an

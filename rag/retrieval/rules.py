@@ -71,6 +71,10 @@ UNITS = (
     ("glossary-weight", f"rule: the glossary itself ×{GLOSSARY_WEIGHT} unless asked about"),
     ("intent-boost", "rule: the kind of article asked for (penalty, definition, …) boosted"),
     ("article-number", "rule: an article the question names by number goes first"),
+    (
+        "law-routing",
+        "rule: the laws that answered the most alike questions asked before raised (rag tune)",
+    ),
     ("coverage", f"rule: leading passages ×(1 + {COVERAGE_WEIGHT} × share of the question)"),
     ("collapse", "list: an article's translation and other versions ride with its hit"),
     ("related", "list: the hits' translations join them; the top 3's cross-references follow"),

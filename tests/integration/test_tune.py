@@ -1,5 +1,6 @@
 """`rag tune` on the real fixture index: labelled pairs in, a learned table beside the index,
-and the `lay-terms` leg finding the article for a lay question worded like the pairs
+and the `lay-terms` leg finding the article for a lay question worded like the pairs (the
+`asked-before` leg and the `law-routing` rule too)
 (issue 17: learning from use). Also `rag feedback --export`, the pairs a team's 👍 give."""
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def test_rag_tune_learns_from_pairs_and_the_leg_brings_the_article(tmp_path, sma
     # both learned legs bring it: the law's words for 聊天记录, and the questions asked before
     assert {"lay-terms", "asked-before"} <= set(twelve.explain["legs"])
     assert _rank_of_article(before, 12) == 99 and _rank_of_article(after, 12) <= 10
+    # and the law they were answered in is the law the question is about (`law-routing`)
+    assert "law-routing" in {move["rule"] for move in twelve.explain["rules"]}
+    engine.retriever.off = frozenset({"law-routing"})
+    unrouted = engine.search(ASKED, k=10, explain=True)
+    assert not any(m["rule"] == "law-routing" for h in unrouted for m in h.explain["rules"])
+    assert [(h.chunk_id, h.score) for h in unrouted] != [(h.chunk_id, h.score) for h in after]
     for off in ({"lay-terms"}, {"asked-before"}):  # RAG_RULES_OFF: either alone still finds it
         engine.retriever.off = frozenset(off)
         assert _rank_of_article(engine.search(ASKED, k=10), 12) <= 10, off
