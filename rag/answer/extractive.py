@@ -320,8 +320,8 @@ def _lead(
         # A text no longer in force (the 2016 Cybersecurity Law) leads only when no text in
         # force may, unless the question names a year.
         able = [i for i in able if metas[i].status == "in_force"] or able
-    if not able:
-        return int(order[0])
+    if not able:  # nothing may lead: the best sentence, but never a provenance line
+        return next((int(i) for i in order if not _SOURCE_LINE.match(texts[i])), int(order[0]))
     # A sentence of a passage past the first MAX_PASSAGES leads only by holding what is asked.
     reach, able = able, [i for i in able if not deep[i]] or able
     # The bar is set by the best sentence that may lead: a provenance line that scores high

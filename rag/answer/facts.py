@@ -29,6 +29,12 @@ _ISSUED = re.compile(
     r"\b(?:issu|publish|promulgat|adopt|enact|releas|made|draft)|印发|发布|公布|颁布|制定|通过|出台",
     re.I,
 )
+# The day a text was made public, which for a plan can be weeks after the date it bears (the
+# front matter's `promulgated`): the sentence that says so answers, not the metadata.
+_MADE_PUBLIC = re.compile(
+    r"\bmade public\b|\breleased to the public\b|\bpublicly released\b|对外公布|对外发布|向社会公布",
+    re.I,
+)
 # A question about whether a text still applies.
 _STATUS = re.compile(
     r"\bstill (?:in force|valid|appl)|\b(?:repealed|superseded|replaced|amended|in force)\b"
@@ -76,7 +82,7 @@ class Stated:
 
 def asked_field(question: Question) -> str | None:
     """The metadata field the question asks for, if it asks for one."""
-    if question.kind == "date":
+    if question.kind == "date" and not _MADE_PUBLIC.search(question.text):
         if "effective" in question.asks or _APPLIES.search(question.text):
             return "effective"
         if "adoption" in question.asks:
@@ -251,7 +257,7 @@ def _sentence(language: str, field: str, value: str, meta: PassageMeta, today: d
         if field == "effective":
             return f"{name}自{value}起施行。"
         if field == "promulgated":
-            return f"{name}于{value}公布。"
+            return f"{name}于{value}发布。"  # "issued": 公布 is a law's word, 印发 a plan's
         zh = ISSUERS_ZH.get(issuer)
         return f"{name}由{zh}（{issuer}）发布。" if zh else f"{name}由{issuer}发布。"
     name = f"The {english_name(meta)}"

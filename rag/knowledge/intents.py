@@ -29,7 +29,9 @@ TERM_QUESTION = re.compile(
     r"|中文|英文|术语|译|怎么说",
     re.I,
 )
-ABOUT_ADOPTION = re.compile(r"\b(?:adopt|promulgat|issued|enact)|通过|公布|发布|颁布", re.I)
+ABOUT_ADOPTION = re.compile(
+    r"\b(?:adopt|promulgat|issued|enact)|通过|公布|发布|颁布|印发|出台", re.I
+)
 # A year or the past: the commencement article's transitional rule answers it.
 ABOUT_TIME = re.compile(r"\bretroactiv|(?<!\d)(?:19|20)\d\d(?!\d)|溯及|施行前|施行以前", re.I)
 YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
@@ -87,7 +89,7 @@ ANSWER_KINDS = [
         "date",
         re.compile(
             r"\bwhen (?:did|was|were|will|does|do|is|are)\b.*\b(?:effect|force|adopt|pass|issu|promulgat|"
-            r"publish|enact|approv|releas|start|begin|launch|announc|fined|impos)"
+            r"publish|enact|approv|releas|start|begin|launch|announc|fined|impos|made public)"
             r"|\b(?:what|which) (?:date|day|year|month)\b|\beffective date\b"
             r"|什么时候|何时|哪天|哪几天|哪一天|哪一年|哪年|几月|日期",
             re.I,

@@ -205,6 +205,15 @@ def test_a_year_named_only_in_the_heading_dates_the_sentences_under_it():
     assert "150 billion" not in lead(extractive_answer(question, [first, third]).text)
 
 
+def test_a_provenance_line_never_leads_even_when_no_sentence_may():
+    text = "Official text: 国务院关于印发规划的通知, on gov.cn. The plan sets goals to 2025."
+    hits = [_hit("plan", text, 1)]
+    # the glossary's "issue" for 印发: no English sentence holds it, so none may lead
+    question = replace(asking("规划是哪天印发的？", hits), expansion="issue")
+    answer = extractive_answer(question, hits)
+    assert lead(answer.text) == "The plan sets goals to 2025."
+
+
 def test_a_sentence_holding_a_lists_first_item_brings_the_other_items():
     text = (
         "A handler must meet one condition: (1) pass the security assessment; "

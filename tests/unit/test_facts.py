@@ -80,6 +80,14 @@ def test_who_issued_it_and_when_it_was_adopted():
     assert adopted.quote == "It was adopted on 2021-06-10."
 
 
+def test_issued_asked_in_chinese_and_made_public_asked_in_either_language():
+    _, issued = _stated("数据安全法是哪天印发的？")  # 印发, a plan's word for issued
+    assert issued is not None and issued.text.startswith("《数据安全法》于2021-06-10发布")
+    # the day a text was made public can be weeks after the date it bears: not the metadata's
+    assert _stated("数据安全法是哪天对外公布的？")[1] is None
+    assert _stated("When was the Data Security Law made public?")[1] is None
+
+
 def test_a_date_no_sentence_states_is_said_to_come_from_the_metadata():
     hits = _hits("The law protects data and its security.")
     _, stated = _stated("When did the Data Security Law take effect?", hits)
