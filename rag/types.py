@@ -53,6 +53,9 @@ class DocMeta:
     language: str = ""  # "zh" or "en"
     source_url: str = ""
     as_of: str = ""  # date the summary's facts were checked
+    # Other names people call it, ";"-separated (a YAML list is accepted): 个保法, "the Didi
+    # case". A question naming one is about this document.
+    aliases: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -138,9 +138,18 @@ def _parse_yaml(path: Path, text: str) -> dict:
     return data
 
 
+def _field_text(value: Any) -> str:
+    """A front-matter value as stored: a list (of aliases) joined with "; "."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(v).strip() for v in value if v is not None and str(v).strip())
+    return str(value)
+
+
 def _build_meta(path: Path, raw: dict, text: str, warnings: list[str]) -> DocMeta:
     known = {f.name for f in fields(DocMeta)} - {"extra"}
-    values = {k: ("" if v is None else str(v)) for k, v in raw.items() if k in known}
+    values = {k: _field_text(v) for k, v in raw.items() if k in known}
     for key, value in values.items():
         if len(value) > MAX_FIELD_CHARS:
             raise DocumentError(

@@ -120,6 +120,7 @@ def chunk_metadata(doc: Document, chunk: Chunk, doc_chunks: int = 0) -> dict:
         "source_url": m.source_url,
         "supersedes": m.supersedes,
         "as_of": m.as_of,
+        "aliases": m.aliases,
         "heading_path": " › ".join(chunk.heading_path),
         "article": -1 if chunk.article is None else chunk.article,
         "article_end": -1 if chunk.article_end is None else chunk.article_end,

@@ -296,7 +296,8 @@ def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern | Literal, set[str]
     """short name, English short title or Chinese short title -> (pattern, doc ids).
 
     The known names of a law ("Generative AI", 生成式人工智能) apply to every document whose
-    short name or title is that law, whatever short name its front matter chose.
+    short name or title is that law, whatever short name its front matter chose; the names a
+    team gives a document in its front matter's `aliases` (个保法, "Didi case") name it too.
     """
     table: dict[str, tuple[re.Pattern | Literal, set[str]]] = {}
     for meta in metas:
@@ -307,6 +308,7 @@ def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern | Literal, set[str]
         titles = f"{meta.get('title', '')} {meta.get('title_zh', '')}"
         laws = {short} | {s for alias, s in KNOWN_SHORT_NAMES.items() if alias in titles}
         names |= {alias for alias, s in KNOWN_SHORT_NAMES.items() if s in laws}
+        names |= {a.strip() for a in re.split(r"[;；]", meta.get("aliases") or "") if a.strip()}
         for name in names:
             if len(name) < 2 or name == "Glossary":
                 continue

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.errors import DocumentError
-from rag.ingest import chunk_document, is_source_file, load_document
+from rag.ingest import chunk_document, chunk_metadata, is_source_file, load_document
+from rag.retrieval import build_index, names_in
 from tests.support.paths import POLICY_TEXTS
 
 FRONT = """---
@@ -61,6 +62,24 @@ def test_front_matter_is_metadata_and_not_text(tmp_path):
     assert not doc.warnings
     chunk = next(c for c in chunk_document(doc) if c.article == 66)
     assert "50 million" in chunk.text
+
+
+def test_aliases_a_team_uses_are_read_as_a_list_and_name_the_document(tmp_path):
+    path = tmp_path / "pipl.md"
+    path.write_text(
+        FRONT.replace("---\n#", 'aliases: ["个保法", "the privacy law"]\n---\n#', 1),
+        encoding="utf-8",
+    )
+    doc = load_document(path, doc_id="pipl")
+    assert doc.meta.aliases == "个保法; the privacy law"
+    chunks = chunk_document(doc)
+    index = build_index(
+        [c.chunk_id for c in chunks],
+        [c.text for c in chunks],
+        [chunk_metadata(doc, c) for c in chunks],
+    )
+    assert names_in(index, "个保法规定的罚款是多少？")[2] == [{"pipl"}]
+    assert names_in(index, "What fines does the Privacy Law set?")[2] == [{"pipl"}]
 
 
 @pytest.mark.usefixtures("policy_texts")
