@@ -35,6 +35,8 @@ _MADE_PUBLIC = re.compile(
     r"\bmade public\b|\breleased to the public\b|\bpublicly released\b|对外公布|对外发布|向社会公布",
     re.I,
 )
+# "Which meeting adopted…": a session or plenum, which the text names, not the issuing body.
+_MEETING = re.compile(r"\b(?:meeting|session|plenum|plenary)\b|会议|全会", re.I)
 # A question about whether a text still applies.
 _STATUS = re.compile(
     r"\bstill (?:in force|valid|appl)|\b(?:repealed|superseded|replaced|amended|in force)\b"
@@ -87,7 +89,11 @@ def asked_field(question: Question) -> str | None:
             return "effective"
         if "adoption" in question.asks:
             return "promulgated"
-    if question.kind == "who" and _ISSUED.search(question.text):
+    if (
+        question.kind == "who"
+        and _ISSUED.search(question.text)
+        and not _MEETING.search(question.text)
+    ):
         return "issuer"
     if question.kind == "yesno" and _STATUS.search(question.text):
         return "status"

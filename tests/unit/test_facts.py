@@ -75,6 +75,8 @@ def test_who_issued_it_and_when_it_was_adopted():
         "《数据安全法》由全国人民代表大会常务委员会"
         "（Standing Committee of the National People's Congress）发布（文件元数据）。"
     )
+    # a meeting that adopted it is named by the text, not by the metadata's issuer
+    assert _stated("Which session adopted the Data Security Law?")[1] is None
     _, adopted = _stated("When was the Data Security Law adopted?")
     assert adopted is not None and adopted.text.endswith("was issued on 2021-06-10.")
     assert adopted.quote == "It was adopted on 2021-06-10."
