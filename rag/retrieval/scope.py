@@ -78,8 +78,11 @@ def unknown_laws(index: Index, question: Question) -> list[str]:
         if m.group(2) and name.endswith(NOT_A_LAW):  # a title in 《》 is a title: 《…管理办法》
             continue
         tails = [name[i:] for i in range(max(1, len(name) - 3))]
-        if not any(tail in title for tail in tails for _, title in index.titles):
-            missing.append(name)
+        if any(tail in title for tail in tails for _, title in index.titles):
+            continue
+        if m.group(1) and name in index.all_text():
+            continue  # not indexed itself, but a document describes it by its full title
+        missing.append(name)
     return missing
 
 

@@ -28,6 +28,14 @@ CONSUMER = {
 }
 
 
+def test_a_rule_not_indexed_itself_but_described_by_its_full_title_is_not_unknown():
+    text = "The Provisions on Necessary Information (必要个人信息范围规定) apply from 2021-05-01."
+    index = build_index(["c1"], [text], [CONSUMER])
+    assert unknown_laws(index, "《必要个人信息范围规定》从哪天开始施行？") == []
+    # a bare name merely ending in 规定 or 法 is still checked against the titles
+    assert unknown_laws(index, "《反不正当竞争法》对虚假宣传怎么处罚？") == ["反不正当竞争法"]
+
+
 def test_unknown_laws_are_told_from_indexed_ones_by_their_titles():
     index = build_index(["c1"], ["Consumers have the right to know."], [CONSUMER])
     assert (
