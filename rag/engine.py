@@ -235,7 +235,10 @@ class PolicyEngine(Library):
         # of its evidence ("标准合同办法最初规定的适用条件有哪些？" shares few words with the
         # English summary), but "个人信息保护法规定的企业所得税税率是多少？" still falls below it.
         bar = self.settings.min_relevance * (NAMED_RELEVANCE if asked.named else 1.0)
-        if missing or subjects or self.retriever.evidence(asked, hits) < bar:
+        # A fact the named document's own metadata and text state ("how many articles does
+        # it have") is answered whatever the passages found score.
+        weak = stated is None and self.retriever.evidence(asked, hits) < bar
+        if missing or subjects or weak:
             searched = describe_search(
                 hits, index.documents, clean_filters(filters), missing, subjects, standalone
             )

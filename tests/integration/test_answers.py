@@ -108,6 +108,16 @@ def test_how_many_articles_a_law_has_is_said_from_its_own_sentence(engine):
     chinese = engine.answer("出口管制法共有多少条？")
     assert lead(chinese.text).startswith("It is China's first unified statute on export control")
     assert "49 articles" in lead(chinese.text)
+    # a fact the named law's own text states is answered however the passages found score
+    afsl = engine.answer("反外国制裁法一共有多少条？")
+    assert not afsl.refused and "16 articles" in lead(afsl.text)
+
+
+@pytest.mark.slow
+def test_a_rule_a_document_describes_by_its_full_title_is_answered_not_refused(engine):
+    answer = engine.answer("《常见类型移动互联网应用程序必要个人信息范围规定》从哪天开始施行？")
+    assert not answer.refused and "2021-05-01" in lead(answer.text)
+    assert answer.citations[0].doc_id == "app_rectification_campaigns"
 
 
 @pytest.mark.slow
