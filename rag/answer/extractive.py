@@ -137,6 +137,8 @@ def extractive_answer(
         lead = [] if first is None else [first]
         if first is not None and question.two_parts:
             _with_second_part(question, passages, candidates, texts, scores, eligible, first)
+        elif first is not None and question.kind == "conditions":
+            _whole_article(passages, candidates, texts, eligible, first)
     eligible = [e and not d for e, d in zip(eligible, deep, strict=True)]
     limit = max(0, max_sentences - len(lead))
     chosen = lead + _support(
@@ -490,6 +492,29 @@ def _with_second_part(
     _widen(
         passages, candidates, texts, first, min(start, candidates[j][1]), max(end, candidates[j][2])
     )
+
+
+def _whole_article(
+    passages: list[Hit],
+    candidates: list[tuple[int, int, int]],
+    texts: list[str],
+    eligible: list[bool],
+    first: int,
+) -> None:
+    """A condition is rarely the lead sentence alone: "must honour commitments… Where a
+    change is needed, it must follow statutory authority and procedures and compensate…".
+    A lead from a short article is quoted with the whole article."""
+    p = candidates[first][0]
+    if passages[p].meta.article is None:
+        return
+    own = [j for j, (q, _, _) in enumerate(candidates) if q == p]
+    start, end = candidates[own[0]][1], candidates[own[-1]][2]
+    if len(own) < 2 or end - start > MAX_ARTICLE_CHARS:
+        return
+    for j in own:
+        if j != first:
+            eligible[j] = False
+    _widen(passages, candidates, texts, first, start, end)
 
 
 def _with_antecedent(

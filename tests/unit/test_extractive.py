@@ -214,6 +214,18 @@ def test_a_provenance_line_never_leads_even_when_no_sentence_may():
     assert lead(answer.text) == "The plan sets goals to 2025."
 
 
+def test_a_conditions_question_is_answered_with_the_whole_short_article():
+    text = (
+        "Local governments must honour policy commitments made to foreign investors. "
+        "Where a commitment must change in the public interest, this follows statutory "
+        "authority and procedures, and the losses are compensated."
+    )
+    hits = [_hit("fil", text, 1, 25)]
+    question = asking("What conditions apply when a local government changes a commitment?", hits)
+    first = lead(extractive_answer(question, hits).text)
+    assert "honour policy commitments" in first and "compensated" in first
+
+
 def test_a_sentence_holding_a_lists_first_item_brings_the_other_items():
     text = (
         "A handler must meet one condition: (1) pass the security assessment; "
