@@ -18,7 +18,10 @@ _SHAPES = {
         re.I,
     ),
     "definition": re.compile(
-        r"是指|含义|指的是|\brefers? to\b|\bmeans?\b|\bis defined\b|^[^:：]{2,80}[:：]\s*\S", re.I
+        r"是指|含义|指的是|\brefers? to\b|\bmeans?\b|\bis defined\b|^[^:：]{2,80}[:：]\s*\S"
+        # "A platform (平台) is an organisational form that…": a term, then what it is
+        r"|^(?:An?|The)\s[^,.;:]{1,60}\sis\s(?:an?|the)\s",
+        re.I,
     ),
     "yesno": re.compile(
         r"\b(?:must|shall|may|can(?:not)?|not|no|only|need|prohibit\w*|void|exempt\w*|allow\w*)\b"

@@ -101,6 +101,11 @@ def test_a_question_asking_two_things_is_read_as_such(question, two):
         ("duration", "报告和处理情况记录应当至少保存三年。", "报告和处理情况记录应当妥善保存。"),
         ("who", "issued by the State Council", "issued in 2021"),
         ("definition", "Important data means data that…", "Important data must be protected."),
+        (
+            "definition",
+            "A platform (平台) is an organisational form that lets two sides interact.",
+            "The platform is liable for its merchants.",
+        ),
         ("yesno", "Providers must not refuse service.", "Providers offer services."),
     ],
 )
