@@ -7,9 +7,11 @@ messages link there).
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,8 +48,20 @@ def _request_base(request: gr.Request | None) -> str:
     return chat_format.plain_url(referer.split("?", 1)[0].split("#", 1)[0])
 
 
+_EXPORTS: list[Path] = []  # this process's folder of exports, removed when it exits
+
+
+def _export_folder() -> Path:
+    if not _EXPORTS:
+        _EXPORTS.append(Path(tempfile.mkdtemp(prefix="policy-desk-exports-")))
+        atexit.register(shutil.rmtree, _EXPORTS[0], ignore_errors=True)
+    return _EXPORTS[0]
+
+
 def _write_export(answers: list[Answer], base_url: str) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="policy-desk-export-"))
+    # a folder each, so that every download keeps the plain file name; all under one folder
+    # that goes when the server stops, where each used to stay in /tmp for good
+    folder = Path(tempfile.mkdtemp(prefix="export-", dir=_export_folder()))
     path = folder / "policy-desk-answers.md"
     path.write_text(chat_format.export_markdown(answers, base_url), encoding="utf-8")
     return str(path)
