@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..knowledge import ISSUERS_ZH, intents
-from ..text import sentence_spans
+from ..text import HAN_RUN, sentence_spans
 from ..types import Hit, PassageMeta
 from .citations import short_zh_title
 
@@ -45,7 +45,7 @@ _STATUS = re.compile(
 )
 # A question about how a text is laid out: "How many articles does PIPL have?", 共有几个部分、多少条.
 _STRUCTURE = re.compile(
-    r"\bhow many (?:articles|chapters|parts|sections)\b|多少条|几条|多少章|几章|几个部分|多少个部分",
+    r"\bhow many (?:articles|chapters|parts|sections)\b|多少条|几条|多少章|几章|几个部分|多少个部分|多少篇|几篇",
     re.I,
 )
 # Where a text says how it is laid out: "8 chapters and 74 articles", "19 parts (篇) and 65
@@ -204,10 +204,22 @@ def _structure(question: Question, hits: Sequence[Hit]) -> Stated | None:
         if found is None:
             continue
         if question.chinese:
-            return Stated(text="", hit=hit, quote=sentence, field="structure")
+            name = short_zh_title(hit.meta.title_zh) or hit.meta.short_name or hit.meta.title
+            text = f"《{name}》共{_layout_zh(found.group(0))}（{found.group(0)}）。"
+            return Stated(text=text, hit=hit, quote=sentence, field="structure")
         text = f"The {english_name(hit.meta)} has {found.group(0)}."
         return Stated(text=text, hit=hit, quote=sentence, field="structure")
     return None
+
+
+_ZH_UNITS = {"parts": "个部分", "chapters": "章", "articles": "条"}
+
+
+def _layout_zh(layout: str) -> str:
+    """ "8 chapters and 74 articles" as 8章74条; a unit the text gives in Chinese ("19 parts
+    (篇)") is said as given."""
+    counts = re.findall(r"(\d+) (parts|chapters|articles)(?: \(([^)]{1,6})\))?", layout)
+    return "".join(f"{n}{zh if HAN_RUN.search(zh) else _ZH_UNITS[unit]}" for n, unit, zh in counts)
 
 
 def _sentences(hits: Sequence[Hit]) -> Iterator[tuple[Hit, str]]:

@@ -119,7 +119,13 @@ ANSWER_KINDS = [
             re.I,
         ),
     ),
-    ("count", re.compile(r"\bhow many\b|多少个|几个|几项|多少项|多少家|多少条|多少部", re.I)),
+    (
+        "count",
+        re.compile(
+            r"\bhow many\b|多少个|几个|几项|多少项|多少家|多少条|多少部|多少篇|几篇|多少章|几章",
+            re.I,
+        ),
+    ),
     (
         "who",
         re.compile(

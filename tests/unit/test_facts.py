@@ -144,9 +144,19 @@ def test_how_many_articles_is_answered_from_the_sentence_that_gives_the_layout()
     assert stated.text == "The Data Security Law has 7 chapters and 55 articles."
     answer = extractive_answer(question, hits, stated=stated)
     assert answer.text.startswith("The Data Security Law has 7 chapters and 55 articles. [1] ")
-    # A Chinese question is answered by the document's own sentence, quoted first.
+    # A Chinese question hears it in Chinese, the layout as the text words it beside it, and
+    # then the document's own sentence.
     question, quoted = _stated("数据安全法共有多少条？", hits)
-    assert quoted is not None and quoted.text == ""
+    assert (
+        quoted is not None
+        and quoted.text == "《数据安全法》共7章55条（7 chapters and 55 articles）。"
+    )
     answer = extractive_answer(question, hits, stated=quoted)
-    assert answer.text.startswith("It has 7 chapters and 55 articles: general provisions. [1]")
+    assert answer.text.startswith(
+        "《数据安全法》共7章55条（7 chapters and 55 articles）。 "
+        "[1] It has 7 chapters and 55 articles: general provisions. [1]"
+    )
+    parts = _hits("The outline has 19 parts (篇) and 65 chapters (章).")
+    _, plan = _stated("数据安全法分为多少篇？", parts)
+    assert plan is not None and plan.text.startswith("《数据安全法》共19篇65章")
     assert _stated("How many articles does the Data Security Law have?", PASSAGES)[1] is None
