@@ -147,3 +147,16 @@ def test_the_leads_own_article_may_say_more_under_the_same_citation(engine):
     assert first.article == 60, answer.text
     assert "The Cyberspace Administration of China coordinates" in first.quote
     assert "The Cyberspace Administration of China coordinates" in answer.text.split("[2]")[0]
+
+
+@pytest.mark.slow
+def test_a_documents_aliases_name_it_and_a_law_they_only_resemble_is_not_it(engine):
+    # 个保法 and "Didi case" are the shipped documents' aliases (their front matter)
+    pipl = engine.answer("个保法规定的最高罚款是多少？")
+    assert pipl.citations[0].doc_id == "pipl_2021_summary" and "50 million" in lead(pipl.text)
+    didi = engine.answer("How much was the fine in the Didi case?")
+    assert didi.citations[0].doc_id == "enforcement_didi_2022"
+    assert "8.026 billion" in lead(didi.text)
+    # the Anti-Unfair Competition Law is not the Anti-Monopoly Law, whatever words they share
+    other = engine.answer("What does the Anti-Unfair Competition Law say about false advertising?")
+    assert other.refused and "Anti-Unfair Competition Law" in other.text
