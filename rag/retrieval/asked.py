@@ -16,7 +16,6 @@ it, each answered from the other's pairs: 10 neighbours at 0.5 against 5 or 20, 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +26,6 @@ import numpy as np
 from ..config import Settings
 from .filters import matches
 from .index import Index
-
-log = logging.getLogger(__name__)
 
 NEIGHBOURS = 10  # questions asked before that vote
 MIN_SIMILARITY = 0.5  # how alike (cosine, the index's embedder) a question must be to vote
@@ -65,22 +62,26 @@ class AskedBefore:
         )
         return cls(model, questions, [[(d, a) for d, a in g] for _, g in pairs], vectors)
 
+    def nearest(self, vector: np.ndarray, n: int, floor: float) -> list[tuple[int, float]]:
+        """(row, cosine) of the `n` questions most like `vector`, those at least `floor`
+        alike, most alike first."""
+        if not self.questions:
+            return []
+        similarity = self.vectors @ np.asarray(vector, dtype=np.float32)
+        rows = [(int(j), float(similarity[j])) for j in np.argsort(-similarity)[:n]]
+        return [(j, s) for j, s in rows if s >= floor]
+
     def search(
         self, index: Index, vector: np.ndarray, pool: int, filters: dict[str, Any] | None
     ) -> list[tuple[str, float]]:
         """The passages of the articles the most similar questions were answered by, best
         first: each article scores the summed similarity of the questions it answered."""
-        if not self.questions:
-            return []
-        similarity = self.vectors @ np.asarray(vector, dtype=np.float32)
         votes: dict[str, float] = {}
-        for j in np.argsort(-similarity)[:NEIGHBOURS]:
-            if similarity[j] < MIN_SIMILARITY:
-                break
+        for j, similarity in self.nearest(vector, NEIGHBOURS, MIN_SIMILARITY):
             for article in self.answers[j]:
                 for chunk in index.by_article.get(article, [])[:1]:
                     if not filters or matches(index.records[chunk][1], filters):
-                        votes[chunk] = votes.get(chunk, 0.0) + float(similarity[j])
+                        votes[chunk] = votes.get(chunk, 0.0) + similarity
         ranked = sorted(votes.items(), key=lambda pair: (-pair[1], pair[0]))
         return ranked[:pool]
 

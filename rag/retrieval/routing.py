@@ -43,15 +43,10 @@ def law_of(index: Index, doc_id: str) -> str:
 def laws_asked_about(index: Index, asked: AskedBefore, vector: np.ndarray) -> dict[str, float]:
     """Each law's share of the votes of the most alike questions asked before: a question
     votes its similarity once for every law its answers are in."""
-    if not asked.questions:
-        return {}
-    similarity = asked.vectors @ np.asarray(vector, dtype=np.float32)
     votes: dict[str, float] = defaultdict(float)
-    for j in np.argsort(-similarity)[:ROUTING_NEIGHBOURS]:
-        if similarity[j] < ROUTING_MIN_SIMILARITY:
-            break
+    for j, similarity in asked.nearest(vector, ROUTING_NEIGHBOURS, ROUTING_MIN_SIMILARITY):
         for law in {law_of(index, doc) for doc, _ in asked.answers[j]}:
-            votes[law] += float(similarity[j])
+            votes[law] += similarity
     total = sum(votes.values())
     return {law: v / total for law, v in votes.items()} if total > 0 else {}
 
@@ -60,7 +55,11 @@ def favour_laws(index: Index, fused: dict[str, float], shares: Mapping[str, floa
     """Each candidate × (1 + `ROUTING_WEIGHT` × the share of the votes its law holds)."""
     if not shares:
         return
+    laws: dict[str, str] = {}  # doc -> its law, worked out once a document
     for cid in fused:
-        share = shares.get(law_of(index, index.passages[cid].doc_id), 0.0)
+        doc = index.passages[cid].doc_id
+        if doc not in laws:
+            laws[doc] = law_of(index, doc)
+        share = shares.get(laws[doc], 0.0)
         if share:
             fused[cid] *= 1 + ROUTING_WEIGHT * share
