@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import functools
 import logging
 import os
 import shutil
@@ -48,14 +49,12 @@ def _request_base(request: gr.Request | None) -> str:
     return chat_format.plain_url(referer.split("?", 1)[0].split("#", 1)[0])
 
 
-_EXPORTS: list[Path] = []  # this process's folder of exports, removed when it exits
-
-
+@functools.cache
 def _export_folder() -> Path:
-    if not _EXPORTS:
-        _EXPORTS.append(Path(tempfile.mkdtemp(prefix="policy-desk-exports-")))
-        atexit.register(shutil.rmtree, _EXPORTS[0], ignore_errors=True)
-    return _EXPORTS[0]
+    """This process's folder of exports, made on the first export and removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="policy-desk-exports-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def _write_export(answers: list[Answer], base_url: str) -> str:
