@@ -79,8 +79,10 @@ def describe_search(
     query: str = "",
 ) -> str:
     """What was searched and why nothing answers, in words a reader can act on: no scores,
-    no field names."""
+    no field names; in Chinese when the question is Chinese."""
     chosen = describe_filters(filters)
+    if is_chinese(query):
+        return _described_in_chinese(hits, documents, chosen, missing, subjects, query.strip())
     where = f"the {documents} indexed documents" + (f" ({chosen})" if chosen else "")
     asked = f" for “{query.strip()}”" if query.strip() else ""
     if missing:
@@ -100,4 +102,30 @@ def describe_search(
     return (
         f"Searched {where}{asked}. The closest passage, {best.label or best.title}, "
         "does not answer it closely enough to quote."
+    )
+
+
+def _described_in_chinese(
+    hits: list[Hit],
+    documents: int,
+    chosen: str,
+    missing: Sequence[str],
+    subjects: Sequence[Uncovered],
+    query: str,
+) -> str:
+    """`describe_search` for a Chinese question."""
+    where = f"已收录的{documents}份文件" + (f"（筛选：{chosen}）" if chosen else "")
+    if missing:
+        return f"问题提到的{'、'.join(missing)}不在{where}之中。"
+    if subjects:
+        about = "、".join(f"{s.words}（{s.field}）" for s in subjects)
+        return f"问题涉及{about}，{where}都没有提到。"
+    if not hits and chosen:
+        return f"没有已收录的文件符合所选筛选条件（{chosen}）。去掉一个筛选条件即可检索全部{documents}份文件。"
+    if not hits:
+        return f"已在{where}中检索“{query}”，没有匹配的段落。"
+    best = hits[0]
+    return (
+        f"已在{where}中检索“{query}”。最接近的段落是{best.label or best.title}，"
+        "但它与问题不够贴近，不足以引用作答。"
     )

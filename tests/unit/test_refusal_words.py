@@ -36,3 +36,12 @@ def test_a_weak_match_names_what_was_searched_and_no_score():
     assert "“What is the tax rate under PIPL?”" in said
     assert "PIPL Art. 66" in said
     assert "0.09" not in said and "similarity" not in said
+
+
+def test_a_chinese_question_hears_what_was_searched_in_chinese():
+    said = describe_search([hit()], 36, None, query="个人信息保护法规定的企业所得税税率是多少？")
+    assert said.startswith("已在已收录的36份文件中检索“个人信息保护法规定的企业所得税税率是多少？”")
+    assert "PIPL Art. 66" in said and "Searched" not in said
+    assert describe_search([], 36, None, ["劳动合同法"], query="劳动合同法规定试用期多长？") == (
+        "问题提到的劳动合同法不在已收录的36份文件之中。"
+    )

@@ -98,3 +98,21 @@ def test_the_bot_loads_its_index_at_start_not_on_the_first_question(tmp_path, mo
     prepared.clear()
     engine_answer_fn(Settings(data_dir=tmp_path))
     assert not prepared.wait(0.5)  # tests and embedders of the bot build nothing up front
+
+
+def test_a_refusal_says_what_was_searched_once_in_the_askers_language():
+    import json
+
+    from rag.interfaces.slack.blocks import answer_blocks
+    from rag.types import Answer
+
+    searched = "已在已收录的36份文件中检索“公司法对注册资本有什么规定？”，没有匹配的段落。"
+    answer = Answer(
+        question="公司法对注册资本有什么规定？",
+        text=f"资料库中没有涉及这个问题的内容。 {searched}",
+        refused=True,
+        searched=searched,
+    )
+    posted = json.dumps(answer_blocks(answer), ensure_ascii=False)
+    assert posted.count("已在已收录的36份文件中检索") == 1
+    assert "资料库中没有涉及这个问题的内容。" in posted and "Searched" not in posted

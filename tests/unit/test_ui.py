@@ -152,6 +152,25 @@ def test_refusal_says_what_was_searched_the_nearest_documents_and_what_to_ask():
     assert "No citation" not in text  # a refusal is not an uncited answer
 
 
+def test_a_chinese_question_is_refused_in_chinese():
+    meta = PassageMeta(doc_id="pipl-en", title="Personal Information Protection Law", label="PIPL")
+    answer = make_answer(
+        question="公司法对注册资本有什么规定？",
+        refused=True,
+        text="资料库中没有涉及这个问题的内容。",
+        citations=[],
+        searched="已在已收录的6份文件中检索“公司法对注册资本有什么规定？”。",
+        suggestions=["PIPL规定了什么？"],
+        hits=[Hit(chunk_id="c", text="...", score=0.1, meta=meta)],
+    )
+    text = chat.answer_message(answer)
+    assert "已收录的文件中没有找到答案。" in text and "最接近的已收录文件" in text
+    assert "这些文件能回答的问题" in text
+    assert "No answer found" not in text and "Nearest documents" not in text
+    exported = chat.export_markdown([answer])
+    assert "已收录的文件中没有找到答案。 已在已收录的6份文件中检索" in exported
+
+
 def test_notice_follow_up_and_unsupported_sentences_are_shown():
     answer = make_answer(
         notice="The language model did not respond; showing an extractive answer.",

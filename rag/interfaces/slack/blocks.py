@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from ...text import sentence_spans
+from ...text import is_chinese, sentence_spans
 from ...types import Also, Answer, Citation, doc_kind
 
 SECTION_LIMIT = 2900  # Slack rejects section text over 3,000 characters; keep a margin
@@ -196,14 +196,16 @@ def answer_blocks(
     blocks: list[dict] = []
     if header:
         blocks.append(_context(header))
-    blocks += [_section(piece) for piece in split_text(to_mrkdwn(answer.text or "(no answer)"))]
+    text = answer.text or "(no answer)"
+    if answer.refused and answer.searched and text.endswith(answer.searched):
+        # A refusal's text ends with what was searched, which the context line below says.
+        text = text[: -len(answer.searched)].rstrip() or text
+    blocks += [_section(piece) for piece in split_text(to_mrkdwn(text))]
     if answer.refused and answer.searched:
-        # The engine's wording may already open with "Searched …": not said twice.
-        said = (
-            answer.searched
-            if answer.searched.startswith("Searched")
-            else (f"Searched: {answer.searched}")
-        )
+        # The engine's wording may already open with "Searched …" (已在…中检索): not said twice.
+        said = answer.searched
+        if not said.startswith("Searched") and not is_chinese(said):
+            said = f"Searched: {said}"
         blocks.append(_context(f":mag: {escape(said)}"))
     if needs_warning(answer):
         blocks.append(_context(NO_CITATION_WARNING))

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
+from ...text import is_chinese
 from ...types import Answer, Citation, doc_kind
 from .ui import NO_CITATION_WARNING, inert, url_label, viewer_link, year_of
 
@@ -122,15 +123,28 @@ def follow_up_line(answer: Answer, question: str) -> str:
     return ""
 
 
+# A refusal's headings, in the question's language: (English, Chinese).
+REFUSAL_HEADINGS = {
+    "none": ("No answer found in the indexed documents.", "已收录的文件中没有找到答案。"),
+    "nearest": ("Nearest documents covered:", "最接近的已收录文件："),
+    "asks": ("Questions these documents answer:", "这些文件能回答的问题："),
+}
+
+
+def refusal_heading(answer: Answer, key: str) -> str:
+    english, chinese = REFUSAL_HEADINGS[key]
+    return chinese if is_chinese(answer.question) else english
+
+
 def refusal_markdown(answer: Answer, base: str = "") -> list[str]:
-    parts = ["**No answer found in the indexed documents.**"]
+    parts = [f"**{refusal_heading(answer, 'none')}**"]
     if answer.searched:
         parts.append(inert(answer.searched))
     if nearest := nearest_documents(answer, base):
-        parts.append("**Nearest documents covered:** " + " · ".join(nearest))
+        parts.append(f"**{refusal_heading(answer, 'nearest')}** " + " · ".join(nearest))
     if answer.suggestions:
         asks = [f"- [{_md_text(q)}]({ask_link(q, base)})" for q in answer.suggestions]
-        parts.append("**Questions these documents answer:**\n\n" + "\n".join(asks))
+        parts.append(f"**{refusal_heading(answer, 'asks')}**\n\n" + "\n".join(asks))
     return parts
 
 
@@ -170,7 +184,7 @@ def export_markdown(answers: Sequence[Answer], base_url: str = "") -> str:
         if answer.standalone_question:
             out += [f"*Follow-up, read as:* {answer.standalone_question}", ""]
         if answer.refused:
-            out += ["No answer found in the indexed documents. " + answer.searched, ""]
+            out += [f"{refusal_heading(answer, 'none')} {answer.searched}", ""]
             continue
         out += [answer.text, "", "### Sources", ""]
         for c in answer.citations:
