@@ -249,7 +249,14 @@ class PolicyEngine(Library):
             # (A passage without a similarity, when the vector store could not be read, stays.)
             # The answer reads each hit's translation and other versions beside it.
             read = reading_order(hits)
-            usable = [h for h in read if h.dense_score is None or h.dense_score >= PASSAGE_FLOOR]
+            # A passage of a document the question names stays: the name is its relevance.
+            usable = [
+                h
+                for h in read
+                if h.dense_score is None
+                or h.dense_score >= PASSAGE_FLOOR
+                or h.doc_id in asked.named
+            ]
 
             def offline() -> Answer:
                 result = extractive_answer(

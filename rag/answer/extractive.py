@@ -135,7 +135,10 @@ def extractive_answer(
         metas = [passages[p].meta for p, _, _ in candidates]
         first = _lead(question, texts, scores, order, eligible, overlap, deep, metas)
         lead = [] if first is None else [first]
-        if first is not None and question.two_parts:
+        if first is not None and question.compared:
+            docs = [passages[p].doc_id for p, _, _ in candidates]
+            lead += _other_side(question, docs, texts, scores, order, eligible, overlap, first)
+        elif first is not None and question.two_parts:
             _with_second_part(question, passages, candidates, texts, scores, eligible, first)
         elif first is not None and question.kind == "conditions":
             _whole_article(passages, candidates, texts, eligible, first)
@@ -152,6 +155,8 @@ def extractive_answer(
     rank: dict[int, float] = {}
     if first is not None:
         rank[candidates[first][0]] = -np.inf
+    for i in lead[1:]:  # the other side of a comparison comes next
+        rank.setdefault(candidates[i][0], -np.finfo(float).max)
     for i in chosen:
         rank.setdefault(candidates[i][0], -scores[i])
     chosen.sort(key=lambda i: (rank[candidates[i][0]], i != first, candidates[i][1]))
@@ -329,7 +334,7 @@ def _lead(
     # The bar is set by the best sentence that may lead: a provenance line that scores high
     # ("Official text: 国务院关于印发…") must not push the answer below it.
     best = float(scores[able[0]])
-    kind, years = question.kind, question.years
+    kind, years = question.compared or question.kind, question.years
     floor = SHAPE_FLOOR if kind in _SHAPE_KINDS else LEAD_FLOOR
     close = [i for i in able if scores[i] >= best * floor]
     if kind in _SHAPE_KINDS and not question.named:
@@ -377,6 +382,44 @@ def _lead(
         if group:
             return group[0]
     return able[0]
+
+
+def _other_side(
+    question: Question,
+    docs: list[str],
+    texts: list[str],
+    scores: np.ndarray,
+    order: np.ndarray,
+    eligible: list[bool],
+    overlap: np.ndarray,
+    first: int,
+) -> list[int]:
+    """A comparison of values ("阿里巴巴和美团的罚款分别是多少", "…罚款倍数有什么不同", "the
+    maximum fines under PIPL and the DSL") is answered by two of them: after the lead, the
+    best sentence that holds the kind of value asked and says something else (two versions
+    of a law say one fine alike), at least `LEAD_FLOOR` of the lead's score; from another
+    document the question names when it names two, else from another passage of any.
+    `docs`: each candidate's doc id. [] when none does."""
+    kind = question.compared or question.kind
+    said = re.sub(r"\s+", "", texts[first])
+    others = [m for m in question.mentions if docs[first] not in m]
+    wanted = frozenset().union(*others) if len(question.mentions) > 1 else None
+    sides = [
+        int(i)
+        for i in order
+        if (docs[i] in wanted if wanted is not None else i != first)
+        and eligible[i]
+        and scores[i] >= scores[first] * LEAD_FLOOR
+        and holds(kind, texts[i])
+        and re.sub(r"\s+", "", texts[i]) != said
+        and not _LIST_ITEM.match(texts[i])
+        and not _LOWER_START.match(texts[i])
+    ]
+    if not sides:
+        return []
+    other = max(sides, key=lambda i: scores[i] + SUBJECT_WEIGHT * overlap[i])
+    eligible[other] = False
+    return [other]
 
 
 def _years_of(sentence: str, meta: PassageMeta) -> set[str]:

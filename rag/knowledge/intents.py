@@ -180,5 +180,15 @@ TWO_PARTS = re.compile(
 VALUE_KINDS = ("duration", "date", "percentage", "amount", "count")
 
 
+def compared_kind(question: str) -> str | None:
+    """For a comparison ("阿里巴巴和美团的罚款分别是多少，哪个更高？", "how do the fines differ"),
+    the kind of value asked of each side: the first value kind the question asks for, an
+    amount when it asks about fines, else None (a comparison of rules or aims)."""
+    for kind, pattern in ANSWER_KINDS:
+        if kind in VALUE_KINDS and pattern.search(question):
+            return kind
+    return "amount" if PENALTY.search(question) else None
+
+
 # What a passage's sentence must hold to answer each kind (with `figures` for numbers).
 MONEY = re.compile(r"yuan|元|RMB|CNY|US\$|USD|dollars?", re.I)

@@ -53,6 +53,15 @@ class Question:
         """Whether other documents than the named ones belong in the answer."""
         return self.kind == "comparison" or len(self.mentions) > 1
 
+    @property
+    def compared(self) -> str | None:
+        """For a comparison, the kind of value each side is asked for ("罚款有什么不同":
+        amount; "What are the maximum fines under PIPL and the DSL?": amount), which the lead
+        holds for both sides; None for other questions."""
+        if self.kind == "comparison":
+            return intents.compared_kind(self.text)
+        return self.kind if len(self.mentions) > 1 and self.kind in intents.VALUE_KINDS else None
+
     def to_json(self) -> dict[str, object]:
         """What the CLI's --explain and an LLM prompt show of the reading."""
         return {

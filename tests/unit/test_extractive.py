@@ -405,3 +405,37 @@ def test_a_question_asking_a_share_leads_with_a_percentage():
     hits = [_hit("carbon", slogan, 1), _hit("carbon", share, 2, 2)]
     answer = extractive_answer(asking("2030年非化石能源占能源消费的比重是多少？", hits), hits)
     assert "25%" in lead(answer.text)
+
+
+def test_a_comparison_of_two_values_leads_with_both_sides():
+    # "…罚款倍数有什么不同": the lead used to quote one side's multiple only.
+    listed = (
+        "Exporters that trade with importers on the control list face a fine of ten to twenty "
+        "times the illegal turnover where it is 500,000 yuan or more."
+    )
+    unlicensed = (
+        "Exporting without a licence leads to a fine of five to ten times the illegal turnover "
+        "where it is 500,000 yuan or more."
+    )
+    aside = "Exporting without a licence and trading with listed importers differ in fines."
+    hits = [_hit("ecl", listed, 1, 35), _hit("ecl", aside, 2, 18), _hit("ecl", unlicensed, 3, 34)]
+    question = (
+        "How do the fines for exporting without a licence and for trading with listed importers "
+        "differ?"
+    )
+    answer = extractive_answer(asking(question, hits), hits)
+    first, second = answer.text.split("\n\n")[:2]
+    assert "ten to twenty times" in first and "five to ten times" in second
+
+
+def test_a_value_asked_of_two_named_documents_is_quoted_from_each():
+    pipl = _hit("pipl", "PIPL fines reach 50 million yuan or 5% of turnover.", 1, 66)
+    also = _hit("pipl", "PIPL fines for refusing to rectify reach 1 million yuan.", 2, 67)
+    dsl = _hit("dsl", "DSL fines for core data breaches reach 10 million yuan.", 3, 45)
+    hits = [pipl, also, dsl]
+    question = replace(
+        asking("What are the maximum fines under the two laws?", hits),
+        mentions=(frozenset({"pipl"}), frozenset({"dsl"})),
+    )
+    answer = extractive_answer(question, hits)
+    assert [c.doc_id for c in answer.citations[:2]] == ["pipl", "dsl"]
