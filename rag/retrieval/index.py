@@ -417,13 +417,72 @@ def title_words(text: str) -> set[str]:
     }
 
 
+# A five-year plan's number as names write it: 十四五, "十五五", 第十五个五年, "14th Five-Year", 14th FYP.
+_PERIOD = re.compile(
+    r"第十([一二三四五六七八九]?)个五年|十([一二三四五六七八九]?)五"
+    r"|(?<!\d)(\d{1,2})(?:st|nd|rd|th)\s+(?:Five-Year|FYP)",
+    re.I,
+)
+# What may stand between a period and the name it qualifies: quotes, then a few characters or
+# words of a longer name ("“十三五”国家信息化规划", in which 信息化规划 is a name; "the 13th
+# Five-Year informatization plan").
+# ("十三五期间数字经济规划…", "十三五以来" speak of a time, not of a plan's name.)
+_PERIOD_GAP = re.compile(
+    rf"[\s\"“”‘’'「」]{{0,3}}(?:(?![{HAN}]*(?:期|以来|末))[{HAN}]{{0,4}}|(?:[A-Za-z]+\s+){{0,2}})"
+)
+
+
+def _periods(text: str) -> set[int]:
+    """The numbers of the five-year plans `text` names: 十三五 → 13, "14th Five-Year" → 14."""
+    found = set()
+    for m in _PERIOD.finditer(text):
+        if m.group(3):
+            found.add(int(m.group(3)))
+        else:
+            digit = m.group(1) if m.group(1) is not None else m.group(2)
+            found.add(11 + "一二三四五六七八九".index(digit) if digit else 10)
+    return found
+
+
+def _other_period(
+    index: Index, text: str, name: str, pattern: re.Pattern | Literal, docs: set[str]
+) -> str:
+    """`text`'s period and name ("“十三五”国家信息化规划") when it names the plan `name` names
+    with another plan's period than the documents' (their names say it): such a name names no
+    indexed document. It used to be answered with the 14th plan's issuer."""
+    found = pattern.search(text)
+    if not found:
+        return ""
+    start = found.start() if isinstance(found, re.Match) else text.find(name)
+    end = found.end() if isinstance(found, re.Match) else start + len(name)
+    qualifier = None
+    # The nearest period before the name, or one the name starts inside (a title's tail,
+    # 五”国家信息化规划, is a name too).
+    for m in _PERIOD.finditer(text, max(0, start - 24), end):
+        if m.start() < start and (m.end() >= start or _PERIOD_GAP.fullmatch(text, m.end(), start)):
+            qualifier = m
+    if qualifier is None:
+        return ""
+    own = _periods(name).union(
+        *(_periods(other) for other, (_, d) in index.aliases.items() if d & docs)
+    )
+    if not own or _periods(qualifier.group(0)) & own:
+        return ""
+    begin = qualifier.start()
+    if begin > 0 and text[begin - 1] in "“\"‘'「":  # the quote the period opens with
+        begin -= 1
+    return text[begin:end]
+
+
 def names_in(index: Index, query: str) -> tuple[str, str, list[set[str]]]:
     """The laws a question names: (question without the names, question with each name
-    spelled out for the embedder — "PIPL" means nothing to it —, doc ids of each name)."""
+    spelled out for the embedder — "PIPL" means nothing to it —, doc ids of each name). A
+    name qualified by another plan's period ("“十三五”国家信息化规划") is not a name of the
+    indexed plan."""
     topic = spelled = query
     matched: list[set[str]] = []
-    for pattern, docs in index.aliases.values():
-        if pattern.search(topic):
+    for name, (pattern, docs) in index.aliases.items():
+        if pattern.search(topic) and not _other_period(index, topic, name, pattern, docs):
             matched.append(docs)
             topic = pattern.sub(" ", topic)
             full = next((index.spelled[d] for d in sorted(docs) if d in index.spelled), None)

@@ -280,3 +280,25 @@ def test_the_chinese_passages_within_filters_are_none_when_the_filters_ask_for_e
     assert allow_chinese(index, {"language": ["en"]}).tolist() == [False, False]
     assert allow_chinese(index, {"language": ["zh", "en"]}).tolist() == [True, False]
     assert allow_chinese(index, {"doc_type": ["law"]}).tolist() == [True, False]
+
+
+def test_a_plan_named_with_another_period_is_not_the_indexed_plan():
+    # "“十三五”国家信息化规划" was read as the indexed 14th Five-Year plan, and its issuer given.
+    meta = {
+        "doc_id": "info14",
+        "title": "14th Five-Year National Informatization Plan",
+        "title_zh": "“十四五”国家信息化规划",
+        "short_name": "Informatization Plan",
+        "language": "en",
+        "aliases": "国家信息化规划; informatization plan",
+    }
+    index = build_index(["c1"], ["The plan sets digital goals."], [meta])
+    assert names_in(index, "“十四五”国家信息化规划是谁印发的？")[2] == [{"info14"}]
+    assert names_in(index, "国家信息化规划是谁印发的？")[2] == [{"info14"}]
+    assert names_in(index, "上一期，也就是“十三五”国家信息化规划，是谁印发的？")[2] == []
+    assert names_in(index, "Who issued the 13th Five-Year informatization plan?")[2] == []
+    # a time, not the plan's name
+    assert names_in(index, "十三五期间国家信息化规划记录了哪些成就？")[2] == [{"info14"}]
+    assert names_in(index, "What does the 14th Five-Year informatization plan aim for?")[2] == [
+        {"info14"}
+    ]
