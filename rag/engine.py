@@ -233,11 +233,16 @@ class PolicyEngine(Library):
         )
         # A question that names an indexed document is held to a lower bar: the name is most
         # of its evidence ("标准合同办法最初规定的适用条件有哪些？" shares few words with the
-        # English summary), but "个人信息保护法规定的企业所得税税率是多少？" still falls below it.
+        # English summary); below it, only a subject no passage mentions refuses it.
         bar = self.settings.min_relevance * (NAMED_RELEVANCE if asked.named else 1.0)
         # A fact the named document's own metadata and text state ("how many articles does
         # it have") is answered whatever the passages found score.
         weak = stated is None and self.retriever.evidence(asked, hits) < bar
+        if weak and asked.named and not missing:
+            # The name is the evidence: weak passages of a named document still answer,
+            # unless the question's subject is one no passage mentions (its tax rate).
+            subjects = uncovered_subjects(index, asked, named_too=True)
+            weak = bool(subjects)
         if missing or subjects or weak:
             searched = describe_search(
                 hits, index.documents, clean_filters(filters), missing, subjects, standalone

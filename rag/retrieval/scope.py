@@ -93,14 +93,17 @@ def _indexed_code(index: Index, number: str) -> bool:
     return bool(code.search(index.all_text()))
 
 
-def uncovered_subjects(index: Index, question: Question) -> list[Uncovered]:
+def uncovered_subjects(
+    index: Index, question: Question, *, named_too: bool = False
+) -> list[Uncovered]:
     """Subjects of `SUBJECTS` the question is about that no indexed passage mentions under
     any of their names: "the standard corporate income tax rate", 经济补偿金怎么计算.
 
     Empty when the question names an indexed law ("Does PIPL apply to payroll and social
-    insurance data?" asks about PIPL).
+    insurance data?" asks about PIPL), unless `named_too`: the engine asks that of a
+    question naming a law that its passages answer weakly (个人信息保护法规定的企业所得税税率).
     """
-    if question.mentions:
+    if question.mentions and not named_too:
         return []
     topic = question.topic
     found = []

@@ -98,6 +98,9 @@ def test_a_subject_no_passage_mentions_is_found_in_either_language():
     assert uncovered_subjects(index, "Is the output of a vatted process taxed?") == []
     # a question naming an indexed law asks about that law, whatever else it mentions
     assert uncovered_subjects(index, "Does the Consumer Law protect buyers who pay VAT?") == []
+    # unless the engine asks of a named law's weak answer what its subject is
+    named = read_question(index, "Does the Consumer Law protect buyers who pay VAT?")
+    assert _uncovered_subjects(index, named, named_too=True) == [Uncovered("VAT", "tax law")]
 
 
 def test_a_subject_counts_as_covered_once_any_passage_names_it_in_any_language():
