@@ -321,6 +321,9 @@ def aliases(metas: list[dict]) -> dict[str, tuple[re.Pattern | Literal, set[str]
         table.setdefault(name, (name_matcher(name), docs))
     for name, (pattern, docs) in _year_names(metas).items():
         table.setdefault(name, (pattern, docs))
+    for name, (_, docs) in list(table.items()):  # 十五五规划 names what “十五五”规划 names
+        if (plain := unquoted(name)) != name and len(plain) >= 2:
+            table.setdefault(plain, (name_matcher(plain), docs))
     # Longest first: a question naming 人脸识别技术应用安全管理办法 is about that document, not
     # every text whose alias is 人脸识别. (The names came from sets, so the order used to change
     # with Python's string hashing from one process to the next, and with it the answers.)
@@ -474,12 +477,22 @@ def _other_period(
     return text[begin:end]
 
 
+# Quotation marks at Chinese characters, which names take or leave out at will: “十四五”规划,
+# "十四五"规划 and 十四五规划 are one name.
+_QUOTES_AT_HAN = re.compile(rf"[\"“”「」『』](?=[{HAN}])|(?<=[{HAN}])[\"“”「」『』]")
+
+
+def unquoted(text: str) -> str:
+    """`text` without the quotation marks next to its Chinese characters."""
+    return _QUOTES_AT_HAN.sub("", text)
+
+
 def names_in(index: Index, query: str) -> tuple[str, str, list[set[str]]]:
     """The laws a question names: (question without the names, question with each name
     spelled out for the embedder — "PIPL" means nothing to it —, doc ids of each name). A
-    name qualified by another plan's period ("“十三五”国家信息化规划") is not a name of the
-    indexed plan."""
-    topic = spelled = query
+    name is found with or without quotation marks (“十四五”规划 is 十四五规划); one qualified
+    by another plan's period ("“十三五”国家信息化规划") is not a name of the indexed plan."""
+    topic = spelled = unquoted(query)
     matched: list[set[str]] = []
     for name, (pattern, docs) in index.aliases.items():
         if pattern.search(topic) and not _other_period(index, topic, name, pattern, docs):

@@ -302,3 +302,17 @@ def test_a_plan_named_with_another_period_is_not_the_indexed_plan():
     assert names_in(index, "What does the 14th Five-Year informatization plan aim for?")[2] == [
         {"info14"}
     ]
+
+
+def test_a_chinese_name_is_found_with_or_without_its_quotation_marks():
+    plan = {
+        "doc_id": "fyp15",
+        "language": "en",
+        "title": "15th Five-Year Plan period",
+        "aliases": "“十五五”规划",
+    }
+    outline = {"doc_id": "fyp14", "language": "en", "title": "Outline", "aliases": "十四五规划"}
+    index = build_index(["a", "b"], ["Goals.", "Targets."], [plan, outline])
+    assert names_in(index, "十五五规划的主要目标是什么？")[2] == [{"fyp15"}]
+    assert names_in(index, "“十四五”规划把哪些列为数字经济重点产业？")[2] == [{"fyp14"}]
+    assert names_in(index, '"十四五"规划的目标')[2] == [{"fyp14"}]
