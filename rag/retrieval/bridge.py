@@ -43,6 +43,9 @@ _NOT_A_SENSE = (
     "also pr.",
     "erhua",
 )
+# Senses the law's English needs that CC-CEDICT lacks: 罚 is "to punish, to penalize" there,
+# and "滴滴案罚了多少钱？" met none of "The CAC fined Didi Global 8.026 billion yuan".
+_LEGAL_SENSES = {"罚": ["to fine"]}
 # The dictionary's own shorthand in senses ("to do sth", "lit. …").
 _STOP = EN_STOP | frozenset("sth sb one someone something etc oneself lit fig esp".split())
 
@@ -96,6 +99,8 @@ class Dictionary:
             m = _LINE.match(line)
             if m:
                 senses.setdefault(m.group(2), []).extend(m.group(3).split("/"))
+        for word, extra in _LEGAL_SENSES.items():
+            senses[word] = [*senses.get(word, []), *extra]
         return cls(senses, terms)
 
     def english(self, word: str) -> tuple[str, ...]:

@@ -72,6 +72,15 @@ def test_a_chinese_question_about_a_case_summarised_in_english_is_not_refused(en
 
 
 @pytest.mark.slow
+def test_a_lay_chinese_how_much_question_is_led_by_the_fine(engine):
+    # 罚 met no English sentence ("fined" is not among its dictionary senses): the question was
+    # refused, then led by the list of Didi's illegal acts.
+    answer = engine.answer("滴滴案罚了多少钱？")
+    assert not answer.refused
+    assert "8.026 billion yuan" in lead(answer.text), answer.text
+
+
+@pytest.mark.slow
 def test_a_question_naming_a_law_about_something_the_corpus_lacks_is_still_refused(engine):
     # Naming an indexed law lowers the refusal bar (the name is evidence), not removes it.
     answer = engine.answer("个人信息保护法规定的企业所得税税率是多少？")

@@ -28,6 +28,13 @@ def test_senses_are_stemmed_and_pointers_skipped():
     assert words.english("未知") == ()
 
 
+def test_the_law_s_sense_of_a_word_the_dictionary_lacks_is_added():
+    # CC-CEDICT has 罚 as "to punish, to penalize" only: "滴滴案罚了多少钱？" met no sentence
+    # saying "fined".
+    words = Dictionary.parse("罰 罚 [fa2] /to punish/to penalize/\n")
+    assert words.english("罚") == ("punish", "penal", "fine")
+
+
 def test_a_gloss_carries_every_word_and_the_official_terms():
     words = Dictionary.parse(SAMPLE, [("account cancellation", "注销账户")])
     gloss = words.gloss("用户注销账户的，应当及时删除").split()
