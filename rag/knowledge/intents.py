@@ -112,7 +112,7 @@ ANSWER_KINDS = [
         "amount",
         re.compile(
             r"\bhow (?:much|large|big|high)\b|\b(?:maximum|minimum|largest|highest) (?:fine|penalty|amount)"
-            r"|\bwhat (?:fine|penalty|penalties|scale)\b|\bbe fined\b|被罚|罚多少|规模"
+            r"|\bwhat (?:fines?|penalty|penalties|scale)\b|\bbe fined\b|被罚|罚多少|规模"
             r"|\bwhat (?:is|are|was|were) the (?:\w+ )?(?:fines?|penalt(?:y|ies))\b"
             r"|罚款?(?:是|为|有)?多少|罚了多少|多少钱|多少元|金额|最高罚款|罚款上限|罚款幅度"
             r"|赔偿(?:额|金)?(?:是|为|有)?多少|赔多少",
