@@ -124,3 +124,10 @@ def test_a_refitted_map_is_read_again(tmp_path):
 def test_a_vector_of_another_size_passes_unchanged():
     vector = unit(np.ones(DIM + 1))
     assert np.array_equal(fitted().apply(vector), vector)
+
+
+def test_explain_says_which_leg_searched_with_the_mapped_vector():
+    from rag.interfaces.cli import explain_line
+
+    explain = {"legs": {"dense": 2, "bm25": 5}, "rules": [], "added_by": [], "adapted": ["dense"]}
+    assert explain_line(explain) == "found by dense (adapter) #2, bm25 #5"
