@@ -24,6 +24,7 @@ from ..retrieval import (
     article_vectors,
     asked_path,
     fit_adapter,
+    sample_negatives,
     fit_lay_terms,
     lay_terms_path,
     question_part,
@@ -81,11 +82,12 @@ def main(args: argparse.Namespace) -> int:
     vectors = article_vectors(
         index, (a for _, gold in known for a in gold), retriever.store.vectors
     )
-    adapter = fit_adapter(settings.embedding_model, known, embed, vectors)
+    negatives = sample_negatives(list(index.records), retriever.store.vectors)
+    adapter = fit_adapter(settings.embedding_model, known, embed, vectors, negatives)
     out = adapter_path(settings)
     adapter.save(out)
     print(
-        f"fitted the dense leg's question map (ridge {adapter.ridge:g}) on {adapter.pairs} "
+        f"fitted the dense leg's question map ({adapter.method}) on {adapter.pairs} "
         f"pairs; wrote {out}"
     )
     return 0

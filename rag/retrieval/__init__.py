@@ -3,6 +3,7 @@ laws are written, and the scope checks that refuse what the index does not cover
 
 from .adapter import QueryAdapter, adapter_path, article_vectors
 from .adapter import fit as fit_adapter
+from .adapter import sample_negatives
 from .asked import AskedBefore, asked_path
 from .bridge import Dictionary, english_terms
 from .companions import reading_order
@@ -31,6 +32,7 @@ __all__ = [
     "adapter_path",
     "article_vectors",
     "fit_adapter",
+    "sample_negatives",
     "asked_path",
     "reading_order",
     "BESIDE_FROM",
