@@ -24,10 +24,10 @@ from ..retrieval import (
     article_vectors,
     asked_path,
     fit_adapter,
-    sample_negatives,
     fit_lay_terms,
     lay_terms_path,
     question_part,
+    sample_negatives,
 )
 from .gold import load_gold
 

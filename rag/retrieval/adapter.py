@@ -159,11 +159,7 @@ def contrastive_map(
         grad = x.T @ dz + 2 * PULL * (w - eye)
         moment = beta1 * moment + (1 - beta1) * grad
         square = beta2 * square + (1 - beta2) * grad**2
-        w -= (
-            LEARNING_RATE
-            * (moment / (1 - beta1**t))
-            / (np.sqrt(square / (1 - beta2**t)) + eps)
-        )
+        w -= LEARNING_RATE * (moment / (1 - beta1**t)) / (np.sqrt(square / (1 - beta2**t)) + eps)
     return w.astype(np.float32)
 
 
@@ -200,7 +196,9 @@ def fit(
         raise ValueError("no labelled pair has a gold article with a passage vector")
     questions = unit_rows(np.stack([embed(pairs[i][0]) for i in rows]))
     if ridge is not None:
-        return QueryAdapter(model, ridge_map(questions, targets, ridge), f"ridge {ridge:g}", len(rows))
+        return QueryAdapter(
+            model, ridge_map(questions, targets, ridge), f"ridge {ridge:g}", len(rows)
+        )
     if negatives is None or not len(negatives):
         negatives = np.zeros((0, questions.shape[1]), dtype=np.float32)
     answers = [tuple(sorted(pairs[i][1])) for i in rows]

@@ -53,6 +53,7 @@ def test_a_fitted_map_moves_a_new_question_toward_its_article(ridge):
     before = np.sum(questions * articles, axis=1)
     after = np.sum(adapter.apply(questions) * articles, axis=1)
     assert after.mean() > before.mean() + 0.1 and before.mean() < 0.3
+
     # and its article is then the nearest of all fifty far more often (never before)
     def found(vectors: np.ndarray) -> float:
         return float((np.argmax(vectors @ articles.T, axis=1) == np.arange(50)).mean())
