@@ -3,9 +3,10 @@
 A labelled pair is a question and the articles that answer it, in the gold-set format
 (`rag.evaluation.gold`): STARD's dev questions, a team's own gold set, or the answers its
 analysts confirmed with 👍 (`rag feedback --export FILE`). The learned parts are the
-lay-to-legal word table (`rag.retrieval.learned`) and the questions with the articles that
-answered them (`rag.retrieval.asked`), written beside the index of the data dir they were
-fitted on; the `lay-terms` and `asked-before` legs read them from the next question on.
+lay-to-legal word table (`rag.retrieval.learned`), the questions with the articles that
+answered them (`rag.retrieval.asked`) and the map on the dense leg's question vector
+(`rag.retrieval.adapter`), written beside the index of the data dir they were fitted on; the
+`lay-terms`, `asked-before` and `adapter` units read them from the next question on.
 """
 
 from __future__ import annotations
@@ -13,14 +14,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import RagError
 from ..retrieval import (
     AskedBefore,
     LayTerms,
+    adapter_path,
+    article_vectors,
     asked_path,
+    fit_adapter,
     fit_lay_terms,
     lay_terms_path,
     question_part,
+    sample_negatives,
 )
 from .gold import load_gold
 
@@ -61,12 +68,26 @@ def main(args: argparse.Namespace) -> int:
     )
     # The questions whose articles the index holds, embedded as a question is when asked.
     known = [(q, gold) for q, gold in pairs if any(a in index.by_article for a in gold)]
-    asked = AskedBefore.fit(
-        settings.embedding_model,
-        known,
-        lambda question: retriever.embed_query(retriever.read(question).spelled),
-    )
+    embedded: dict[str, np.ndarray] = {}
+
+    def embed(question: str) -> np.ndarray:
+        if question not in embedded:
+            embedded[question] = retriever.embed_query(retriever.read(question).spelled)
+        return embedded[question]
+
+    asked = AskedBefore.fit(settings.embedding_model, known, embed)
     out = asked_path(settings)
     asked.save(out)
     print(f"kept {len(known)} questions with the articles that answered them; wrote {out}")
+    vectors = article_vectors(
+        index, (a for _, gold in known for a in gold), retriever.store.vectors
+    )
+    negatives = sample_negatives(list(index.records), retriever.store.vectors)
+    adapter = fit_adapter(settings.embedding_model, known, embed, vectors, negatives)
+    out = adapter_path(settings)
+    adapter.save(out)
+    print(
+        f"fitted the dense leg's question map ({adapter.method}) on {adapter.pairs} "
+        f"pairs; wrote {out}"
+    )
     return 0

@@ -181,7 +181,11 @@ def _riding(hit: Hit) -> list[str]:
 
 def explain_line(explain: dict[str, Any]) -> str:
     """`found by dense #3, bm25 #1 · coverage ×1.32, status-weight ×0.85`."""
-    legs = ", ".join(f"{leg} #{rank}" for leg, rank in explain["legs"].items())
+    adapted = set(explain.get("adapted", ()))
+    legs = ", ".join(
+        f"{leg}{' (adapter)' if leg in adapted else ''} #{rank}"
+        for leg, rank in explain["legs"].items()
+    )
     moves = []
     for move in explain["rules"]:
         before, after = move["before"], move["after"]

@@ -1,6 +1,8 @@
 """Question → ranked `Hit`s: dense and lexical legs fused by reciprocal rank, the rules of how
 laws are written, and the scope checks that refuse what the index does not cover."""
 
+from .adapter import QueryAdapter, adapter_path, article_vectors, sample_negatives
+from .adapter import fit as fit_adapter
 from .asked import AskedBefore, asked_path
 from .bridge import Dictionary, english_terms
 from .companions import reading_order
@@ -25,6 +27,11 @@ from .second import PassageVectors, second_model
 
 __all__ = [
     "AskedBefore",
+    "QueryAdapter",
+    "adapter_path",
+    "article_vectors",
+    "fit_adapter",
+    "sample_negatives",
     "asked_path",
     "reading_order",
     "BESIDE_FROM",

@@ -41,6 +41,7 @@ from ..knowledge import intents
 from ..text import is_chinese, tokenize
 from ..types import Hit, Records, Written
 from . import rules, saved
+from .adapter import QueryAdapter, adapter_path
 from .asked import AskedBefore, asked_path
 from .bridge import Dictionary, english_terms
 from .companions import group, originals_first, relation, with_related
@@ -71,6 +72,7 @@ class _Query:
     bridged_english: bool  # searched in the Chinese passages' English glosses
     english: str  # its English words as the bridge spells them ("" unless bridged)
     vector: np.ndarray  # the question embedded, names spelled out
+    dense_vector: np.ndarray  # what the dense leg searches with: `vector`, or it adapted
     filters: dict[str, Any] | None
     named_filters: dict[str, Any]  # the filters restricted to the named laws
     pool: int  # candidates each leg returns
@@ -104,6 +106,7 @@ class Retriever:
         # What `rag tune` learned for this data dir, reread when it changes
         self._lay = Reread(lambda: lay_terms_path(self.settings), LayTerms.load)
         self._asked = Reread(lambda: asked_path(self.settings), AskedBefore.load)
+        self._adapter = Reread(lambda: adapter_path(self.settings), QueryAdapter.load)
         # The second dense leg's embedder (`RAG_SECOND_DENSE`), loaded on first use unless given
         self.second_model = second_model(settings.second_dense)
         self._second = second
@@ -128,6 +131,14 @@ class Retriever:
         if asked is not None and asked.model != self.settings.embedding_model:
             return None
         return asked
+
+    def query_adapter(self) -> QueryAdapter | None:
+        """The map `rag tune` fitted on this data dir's dense leg, when it was fitted for this
+        index's embedder and is switched on; None otherwise."""
+        adapter = self._adapter.get() if self.on("adapter") else None
+        if adapter is not None and adapter.model != self.settings.embedding_model:
+            return None
+        return adapter
 
     def on(self, unit: str) -> bool:
         """Whether the leg or rule named `unit` (one of `rules.UNITS`) takes part."""
@@ -257,8 +268,10 @@ class Retriever:
         """The `k` best passages; `trace`, when given, records what moved each candidate."""
         index = self.refresh()
         q = self._read(index, question, k, filters)
+        adapted = q.dense_vector is not q.vector
         if trace is not None:
             trace.expansion = q.expansion
+            trace.adapted = ["dense"] if adapted else []
         rankings = self._legs(index, q)
         if trace is not None:
             for name, ranking in rankings:
@@ -285,7 +298,10 @@ class Retriever:
         ordered = ordered[:depth]
         riding = [r for cid in ordered for r in riders.get(cid, [])]
         legs = dict(rankings)
-        dense, lexical = dict(legs.get("dense", [])), dict(legs.get("bm25", []))
+        # A hit's similarity is to the question's own vector, as refusal was calibrated on:
+        # the adapted leg's scores are not.
+        dense = {} if adapted else dict(legs.get("dense", []))
+        lexical = dict(legs.get("bm25", []))
         self.dense.similarities(index, ordered + riding, dense, q.vector, q.vectors)
 
         def hit(cid: str, rank: int, holder: str | None = None) -> Hit:
@@ -320,6 +336,8 @@ class Retriever:
         """What every leg and rule needs besides the question's reading, worked out once."""
         topic, named, expansion = question.topic, question.named, question.expansion
         bridged_english = index.bridge is not None and len(_ENGLISH_WORD.findall(topic)) >= 2
+        vector = self.embed_query(question.spelled)
+        adapter = self.query_adapter() if self.on("dense") else None
         return _Query(
             question=question,
             text=question.text,
@@ -328,7 +346,8 @@ class Retriever:
             expansion=expansion,
             bridged_english=bridged_english,
             english=english_terms(topic) if bridged_english else "",
-            vector=self.embed_query(question.spelled),
+            vector=vector,
+            dense_vector=adapter.apply(vector) if adapter is not None else vector,
             filters=filters,
             named_filters={**(filters or {}), "doc_id": sorted(named)},
             pool=max(k * 5, 40),
@@ -346,7 +365,7 @@ class Retriever:
             dense[name] = (vector, within)  # checked against the other legs at the end
 
         if self.on("dense"):
-            nearest("dense", q.vector, filters)
+            nearest("dense", q.dense_vector, filters)
         if self.on("bm25"):
             legs.append(("bm25", index.bm25.search(lexical_query, pool, allow(index, filters))))
         if index.second is not None and self.on("e5"):

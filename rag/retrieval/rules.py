@@ -50,6 +50,7 @@ INTENTS = [
 # move fused scores; the last three shape the list after the fusion.
 UNITS = (
     ("dense", "leg: the question's vector, nearest passages in the vector store"),
+    ("adapter", "question: its vector mapped for the dense leg, learned from pairs (rag tune)"),
     ("bm25", "leg: BM25 over the passages, with the question's glossary terms"),
     ("glossary", "question: its glossary terms in the other language join the lexical query"),
     ("synonyms", "question: other Chinese terms the glossary gives for its Chinese terms"),
@@ -102,6 +103,7 @@ class Trace:
         self.moves: dict[str, list[tuple[str, float, float]]] = {}
         self.lists: dict[str, list[str]] = {}  # cid -> the list units that added or dropped it
         self.expansion = ""  # what the glossary and synonyms added to the question
+        self.adapted: list[str] = []  # the legs that searched with the adapted vector
 
     def leg(self, name: str, ranking: list[tuple[str, float]]) -> None:
         for rank, (cid, _) in enumerate(ranking, 1):
@@ -128,4 +130,5 @@ class Trace:
             ],
             "added_by": self.lists.get(cid, []),
             "expansion": self.expansion,
+            "adapted": self.adapted,
         }

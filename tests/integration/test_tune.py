@@ -16,7 +16,7 @@ from rag.config import Settings
 from rag.engine import PolicyEngine
 from rag.ingest import ingest
 from rag.interfaces.slack import FeedbackStore
-from rag.retrieval import asked_path, lay_terms_path
+from rag.retrieval import adapter_path, article_vectors, asked_path, lay_terms_path
 from rag.types import Answer, Citation
 
 pytestmark = pytest.mark.slow
@@ -69,12 +69,55 @@ def test_rag_tune_learns_from_pairs_and_the_leg_brings_the_article(tmp_path, sma
     for off in ({"lay-terms"}, {"asked-before"}):  # RAG_RULES_OFF: either alone still finds it
         engine.retriever.off = frozenset(off)
         assert _rank_of_article(engine.search(ASKED, k=10), 12) <= 10, off
-    engine.retriever.off = frozenset({"lay-terms", "asked-before"})
+    # the dense leg's map, fitted on the same three pairs, brings it too: all three off, not
+    engine.retriever.off = frozenset({"lay-terms", "asked-before", "adapter"})
     assert _rank_of_article(engine.search(ASKED, k=10), 12) == _rank_of_article(before, 12)
     # a question about something else is not near any question asked before
     engine.retriever.off = frozenset()
     other = engine.search("数据处理者是指什么？", k=10, explain=True)
     assert all("asked-before" not in h.explain["legs"] for h in other)
+
+
+def test_rag_tune_fits_the_dense_leg_s_map_toward_the_articles_with_the_real_embedder(
+    tmp_path, small_corpus
+):
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest(settings, [small_corpus], progress=False)
+    pairs = tmp_path / "pairs.jsonl"
+    rows = [
+        {"id": f"p{n}", "question": q, "lang": "zh", "gold": [{"doc_id": LAW, "article": 12}]}
+        for n, q in enumerate(PAIRS)
+    ]
+    pairs.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    done = _cli("tune", str(pairs), data_dir=settings.data_dir)
+    assert done.returncode == 0, done.stderr
+    assert "question map" in done.stdout and "on 3 pairs" in done.stdout
+    assert adapter_path(settings).is_file()
+
+    engine = PolicyEngine(settings)
+    retriever = engine.retriever
+    adapter = retriever.query_adapter()
+    assert adapter is not None and adapter.pairs == 3
+    # a question worded like the pairs, not one of them, is moved toward their article
+    article = article_vectors(retriever.refresh(), [(LAW, 12)], retriever.store.vectors)
+    asked = retriever.embed_query(retriever.read(ASKED).spelled)
+    assert float(adapter.apply(asked) @ article[(LAW, 12)]) > float(asked @ article[(LAW, 12)])
+    adapted = engine.search(ASKED, k=10, explain=True)
+    assert all(h.explain["adapted"] == ["dense"] for h in adapted)
+    # a hit's similarity is still the question's own, as refusal was calibrated on
+    for hit in adapted:
+        if hit.dense_score is not None:
+            stored = retriever.store.vectors([hit.chunk_id])[hit.chunk_id]
+            assert abs(hit.dense_score - float(stored @ asked)) < 1e-4
+
+    retriever.off = frozenset({"adapter"})  # RAG_RULES_OFF=adapter
+    off = engine.search(ASKED, k=10, explain=True)
+    assert all(h.explain["adapted"] == [] for h in off)
+    retriever.off = frozenset()
+    adapter_path(settings).unlink()  # without the file: the same search as switched off
+    assert [(h.chunk_id, h.score) for h in engine.search(ASKED, k=10)] == [
+        (h.chunk_id, h.score) for h in off
+    ]
 
 
 def test_rag_tune_says_when_the_pairs_point_outside_the_index(tmp_path, small_corpus):
@@ -86,6 +129,7 @@ def test_rag_tune_says_when_the_pairs_point_outside_the_index(tmp_path, small_co
     done = _cli("tune", str(pairs), data_dir=settings.data_dir)
     assert done.returncode != 0 and "--data-dir" in done.stderr
     assert not lay_terms_path(settings).exists() and not asked_path(settings).exists()
+    assert not adapter_path(settings).exists()
 
 
 def test_confirmed_answers_export_as_pairs_rag_tune_reads(tmp_path):
