@@ -3,18 +3,18 @@
 
 The embedder is frozen, and it reads a lay question ("老公欠钱我要还吗") and the article that
 answers it (夫妻共同债务…以家庭财产清偿) as far apart. From labelled pairs (a question and its
-gold articles, as `rag tune` reads them) `fit` learns W, closest to the identity, that moves each
+gold articles, as `rag tune` reads them) `fit` learns W, held near the identity, that moves each
 question's vector, as embedded when it is asked, toward its gold articles' stored passage
-vectors: W = argmin Σ‖qW − g‖² + λ‖W − I‖², in closed form (g: the mean of the question's gold
-articles' vectors, normalised). The dense leg then searches the vector store with qW,
-normalised. Only that search moves: a hit's similarity (which refusal reads), the questions
-asked before and the laws they vote for still read the question's own vector.
+vectors (their mean, normalised) and away from other answers' and sampled passages'. The dense
+leg then searches the vector store with qW, normalised. Only that search moves: a hit's
+similarity (which refusal reads), the questions asked before and the laws they vote for still
+read the question's own vector.
 
 `rag tune` fits it and writes it to `data_dir/learned/adapter.json` (the map beside it, in
-`adapter.npy`); without those files the map is the identity. It is fitted contrastively (each
-question's gold against the other questions' and sampled passages, held to the identity): on
-the dense leg alone, inside STARD's fit half, it beat the closed form (Recall@10 0.474 against
-0.432 at its best λ, 0.359 without), and on the whole search too. Fitted on the fit half, on
+`adapter.npy`); without those files the map is the identity. Inside STARD's fit half the
+contrastive fit beat the closed form W = argmin Σ‖qW − g‖² + λ‖W − I‖² (`ridge_map`, kept to
+compare) on the dense leg alone (Recall@10 0.474 against 0.432 at its best λ, 0.359 without)
+and on the whole search. Fitted on the fit half, on
 the held half (541): Recall@10 0.578 → 0.594, MRR@10 0.437 → 0.456, wrongly refused 1.7% →
 1.8% (docs/experiments.md).
 """
