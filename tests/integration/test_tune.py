@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,17 @@ def _cli(*args: str, data_dir) -> subprocess.CompletedProcess:
     )
 
 
+def _pairs_file(tmp_path) -> Path:
+    """`PAIRS`, each answered by Article 12, as a gold-set file `rag tune` reads."""
+    pairs = tmp_path / "pairs.jsonl"
+    rows = [
+        {"id": f"p{n}", "question": q, "lang": "zh", "gold": [{"doc_id": LAW, "article": 12}]}
+        for n, q in enumerate(PAIRS)
+    ]
+    pairs.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    return pairs
+
+
 def _rank_of_article(hits, article: int) -> int:
     return next((h.rank for h in hits if h.doc_id == LAW and h.article == article), 99)
 
@@ -42,12 +54,7 @@ def test_rag_tune_learns_from_pairs_and_the_leg_brings_the_article(tmp_path, sma
     settings = Settings(data_dir=tmp_path / "data")
     ingest(settings, [small_corpus], progress=False)
     before = PolicyEngine(settings).search(ASKED, k=10)
-    pairs = tmp_path / "pairs.jsonl"
-    rows = [
-        {"id": f"p{n}", "question": q, "lang": "zh", "gold": [{"doc_id": LAW, "article": 12}]}
-        for n, q in enumerate(PAIRS)
-    ]
-    pairs.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    pairs = _pairs_file(tmp_path)
 
     done = _cli("tune", str(pairs), data_dir=settings.data_dir)
     assert done.returncode == 0, done.stderr
@@ -83,12 +90,7 @@ def test_rag_tune_fits_the_dense_leg_s_map_toward_the_articles_with_the_real_emb
 ):
     settings = Settings(data_dir=tmp_path / "data")
     ingest(settings, [small_corpus], progress=False)
-    pairs = tmp_path / "pairs.jsonl"
-    rows = [
-        {"id": f"p{n}", "question": q, "lang": "zh", "gold": [{"doc_id": LAW, "article": 12}]}
-        for n, q in enumerate(PAIRS)
-    ]
-    pairs.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    pairs = _pairs_file(tmp_path)
     done = _cli("tune", str(pairs), data_dir=settings.data_dir)
     assert done.returncode == 0, done.stderr
     assert "question map" in done.stdout and "on 3 pairs" in done.stdout

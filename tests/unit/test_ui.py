@@ -51,6 +51,21 @@ def make_answer(**overrides) -> Answer:
     return Answer(**values)
 
 
+def refused_answer(
+    question: str, text: str, searched: str, suggestion: str, meta: PassageMeta
+) -> Answer:
+    """A refusal as the engine makes it: what was searched, one nearest passage, one question."""
+    return make_answer(
+        question=question,
+        refused=True,
+        text=text,
+        citations=[],
+        searched=searched,
+        suggestions=[suggestion],
+        hits=[Hit(chunk_id="c", text="...", score=0.1, meta=meta)],
+    )
+
+
 def make_document(text: str) -> Document:
     meta = DocMeta(
         title="Personal Information Protection Law",
@@ -137,13 +152,12 @@ def test_refusal_says_what_was_searched_the_nearest_documents_and_what_to_ask():
         promulgated="2021-08-20",
         label="PIPL Art. 66",
     )
-    answer = make_answer(
-        refused=True,
-        text="The corpus does not cover this. Searched the 6 indexed documents.",
-        citations=[],
-        searched="Searched the 6 indexed documents for “tariff rates”.",
-        suggestions=["What does PIPL Art. 66 say?"],
-        hits=[Hit(chunk_id="c", text="...", score=0.1, meta=meta)],
+    answer = refused_answer(
+        "What tariff rates apply?",
+        "The corpus does not cover this. Searched the 6 indexed documents.",
+        "Searched the 6 indexed documents for “tariff rates”.",
+        "What does PIPL Art. 66 say?",
+        meta,
     )
     text = chat.answer_message(answer)
     assert "No answer found" in text and "“tariff rates”" in text
@@ -154,14 +168,12 @@ def test_refusal_says_what_was_searched_the_nearest_documents_and_what_to_ask():
 
 def test_a_chinese_question_is_refused_in_chinese():
     meta = PassageMeta(doc_id="pipl-en", title="Personal Information Protection Law", label="PIPL")
-    answer = make_answer(
-        question="公司法对注册资本有什么规定？",
-        refused=True,
-        text="资料库中没有涉及这个问题的内容。",
-        citations=[],
-        searched="已在已收录的6份文件中检索“公司法对注册资本有什么规定？”。",
-        suggestions=["PIPL规定了什么？"],
-        hits=[Hit(chunk_id="c", text="...", score=0.1, meta=meta)],
+    answer = refused_answer(
+        "公司法对注册资本有什么规定？",
+        "资料库中没有涉及这个问题的内容。",
+        "已在已收录的6份文件中检索“公司法对注册资本有什么规定？”。",
+        "PIPL规定了什么？",
+        meta,
     )
     text = chat.answer_message(answer)
     assert "已收录的文件中没有找到答案。" in text and "最接近的已收录文件" in text
