@@ -238,7 +238,7 @@ class PolicyEngine(Library):
         # A fact the named document's own metadata and text state ("how many articles does
         # it have") is answered whatever the passages found score.
         weak = stated is None and self.retriever.evidence(asked, hits) < bar
-        if weak and asked.named and not missing:
+        if weak and not missing and any(h.doc_id in asked.named for h in hits):
             # The name is the evidence: weak passages of a named document still answer,
             # unless the question's subject is one no passage mentions (its tax rate).
             subjects = uncovered_subjects(index, asked, named_too=True)
