@@ -32,9 +32,10 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row (or a single vector) scaled to length 1; a zero row stays zero."""
     vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
 
 
@@ -61,7 +62,7 @@ class USEEmbedder:
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
         with self._lock:
-            return _normalise(self._model.encode(list(texts)))
+            return unit_rows(self._model.encode(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
@@ -86,11 +87,11 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         with self._lock:
-            return _normalise(self._model.passage(list(texts)))
+            return unit_rows(self._model.passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
-            return _normalise(self._model.query(text)[None, :])[0]
+            return unit_rows(self._model.query(text)[None, :])[0]
 
 
 class SentenceTransformerEmbedder:
@@ -119,7 +120,7 @@ class SentenceTransformerEmbedder:
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             vectors = self._model.encode(list(texts), batch_size=32, show_progress_bar=False)
-        return _normalise(vectors)
+        return unit_rows(vectors)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]

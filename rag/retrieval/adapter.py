@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Settings
+from ..index import unit_rows
 from .index import Index
 
 # The contrastive fit (chosen inside STARD's fit half, docs/experiments.md): each question's
@@ -48,13 +49,6 @@ Article = tuple[str, int]
 def adapter_path(settings: Settings) -> Path:
     """Where `rag tune` writes the map for the index under `settings.data_dir`."""
     return settings.data_dir / "learned" / FILENAME
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Each row scaled to length 1 (a zero row stays zero)."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 @dataclass
