@@ -6,6 +6,7 @@ from .adapter import fit as fit_adapter
 from .asked import AskedBefore, asked_path
 from .bridge import Dictionary, english_terms
 from .companions import reading_order
+from .feedback import FEEDBACK_DEPTH, FEEDBACK_WEIGHT, feedback_vector, leading
 from .filters import FILTER_KEYS, clean_filters
 from .followup import is_follow_up, join_follow_up
 from .forking import safe as forking_is_safe
@@ -41,6 +42,10 @@ __all__ = [
     "fitted",
     "fuse",
     "favour_laws",
+    "FEEDBACK_DEPTH",
+    "FEEDBACK_WEIGHT",
+    "feedback_vector",
+    "leading",
     "laws_asked_about",
     "second_model",
     "FILTER_KEYS",

@@ -46,6 +46,7 @@ from .asked import AskedBefore, asked_path
 from .bridge import Dictionary, english_terms
 from .companions import group, originals_first, relation, with_related
 from .dense import DenseSearch
+from .feedback import feedback_vector, leading
 from .filters import matches
 from .fusion import LegWeights, fitted, fuse
 from .glossary import Glossary, glossary_path
@@ -276,10 +277,20 @@ class Retriever:
         if trace is not None:
             for name, ranking in rankings:
                 trace.leg(name, ranking)
-        fused = fuse(
-            rankings, question.language, lambda cid: index.passages[cid].language, self.weights
-        )
-        self._apply_rules(index, q, fused, trace)
+        fused = self._fused(index, q, rankings, trace)
+        if self.on("feedback") and self.on("dense") and self.asked_before() is not None:
+            # The leading candidates' vectors as a second dense question
+            # (rag.retrieval.feedback); only where `rag tune` has fitted this data dir.
+            top = leading(fused)
+            self.dense.vectors(index, top, q.vectors)
+            moved = feedback_vector(q.dense_vector, [q.vectors[c] for c in top if c in q.vectors])
+            if moved is not None:
+                ranking = self.dense.nearest(index, moved, q.pool, q.filters)
+                rankings.append(("feedback", ranking))
+                if trace is not None:
+                    trace.leg("feedback", ranking)
+                    trace.restart()
+                fused = self._fused(index, q, rankings, trace)
         ordered = sorted(fused, key=lambda c: -fused[c])
         riders: dict[str, list[str]] = {}
         if self.on("collapse"):
@@ -417,6 +428,20 @@ class Retriever:
             nearest("named-dense", topic_vector, q.named_filters)
             legs.append(("named-bm25", index.bm25.search(f"{q.topic} {q.expansion}", pool, within)))
         return self.dense.checked(index, legs, dense, pool, q.vectors)
+
+    def _fused(
+        self,
+        index: Index,
+        q: _Query,
+        rankings: list[tuple[str, list[tuple[str, float]]]],
+        trace: rules.Trace | None,
+    ) -> dict[str, float]:
+        """The legs' rankings fused by reciprocal rank, then the rules applied."""
+        fused = fuse(
+            rankings, q.question.language, lambda cid: index.passages[cid].language, self.weights
+        )
+        self._apply_rules(index, q, fused, trace)
+        return fused
 
     def _apply_rules(
         self, index: Index, q: _Query, fused: dict[str, float], trace: rules.Trace | None

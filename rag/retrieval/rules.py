@@ -64,6 +64,10 @@ UNITS = (
     ("named-legs", "leg: dense and BM25 within the laws the question names"),
     ("lay-terms", "leg: the law's words learned for the question's words (rag tune)"),
     ("asked-before", "leg: the articles that answered the most alike questions asked (rag tune)"),
+    (
+        "feedback",
+        "leg: the question's vector moved towards the leading candidates', searched (rag tune)",
+    ),
     ("penalty-citing", "rule: for a penalty question, the article that cites a duty's article"),
     ("one-article", "rule: a named law's commencement or definitions article joins"),
     ("dates-weight", f"rule: preambles and commencement articles ×{DATES_WEIGHT} off-topic"),
@@ -114,6 +118,11 @@ class Trace:
             was = before.get(cid, 0.0)
             if abs(score - was) > 1e-12:
                 self.moves.setdefault(cid, []).append((name, was, score))
+
+    def restart(self) -> None:
+        """The rules are about to run again over more legs (the `feedback` leg): their moves
+        so far are forgotten, so each candidate shows the pass that ranked it."""
+        self.moves.clear()
 
     def listed(self, unit: str, cids: set[str]) -> None:
         """`unit` (collapse, related) dropped or added these candidates."""

@@ -1,6 +1,6 @@
 """`rag tune` on the real fixture index: labelled pairs in, a learned table beside the index,
 and the `lay-terms` leg finding the article for a lay question worded like the pairs (the
-`asked-before` leg and the `law-routing` rule too)
+`asked-before` leg, the `law-routing` rule and the `feedback` leg too)
 (issue 17: learning from use). Also `rag feedback --export`, the pairs a team's 👍 give."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _rank_of_article(hits, article: int) -> int:
 def test_rag_tune_learns_from_pairs_and_the_leg_brings_the_article(tmp_path, small_corpus):
     settings = Settings(data_dir=tmp_path / "data")
     ingest(settings, [small_corpus], progress=False)
-    before = PolicyEngine(settings).search(ASKED, k=10)
+    before = PolicyEngine(settings).search(ASKED, k=10, explain=True)
     pairs = _pairs_file(tmp_path)
 
     done = _cli("tune", str(pairs), data_dir=settings.data_dir)
@@ -79,6 +79,14 @@ def test_rag_tune_learns_from_pairs_and_the_leg_brings_the_article(tmp_path, sma
     # the dense leg's map, fitted on the same three pairs, brings it too: all three off, not
     engine.retriever.off = frozenset({"lay-terms", "asked-before", "adapter"})
     assert _rank_of_article(engine.search(ASKED, k=10), 12) == _rank_of_article(before, 12)
+    # the leading candidates' vectors search again (`feedback`), only once pairs are fitted
+    engine.retriever.off = frozenset()
+    assert any("feedback" in h.explain["legs"] for h in after)
+    assert not any("feedback" in h.explain["legs"] for h in before)
+    engine.retriever.off = frozenset({"feedback"})
+    unfed = engine.search(ASKED, k=10, explain=True)
+    assert not any("feedback" in h.explain["legs"] for h in unfed)
+    assert [(h.chunk_id, h.score) for h in unfed] != [(h.chunk_id, h.score) for h in after]
     # a question about something else is not near any question asked before
     engine.retriever.off = frozenset()
     other = engine.search("数据处理者是指什么？", k=10, explain=True)
