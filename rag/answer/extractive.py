@@ -77,6 +77,17 @@ _ANAPHOR = re.compile(
 )
 # A line of a Markdown table kept as written, as the glossary keeps its two-language term list
 # ("Fine | 罚款 |"): a term and its rendering, which names a subject but states nothing of it.
+# A sentence that says what a term is (no figure in it): "Sensitive personal information (敏感个人信息) is data
+# whose …", "Biometric information is sensitive personal information (敏感个人信息), …",
+# "本法所称个人信息，是指…". The term is the Chinese one in the parentheses, or before 是指.
+_DEFINES = re.compile(
+    r"^(?!(?:This|That|These|Those|It|They|There|Such)\b)(?:"
+    r"(?P<e>[A-Z][A-Za-z ,'-]{0,80}?) \((?P<a>[\u4e00-\u9fff]{2,})\) (?:is|are|means|refers to) "
+    r"|(?P<f>[A-Z][A-Za-z ,'-]{0,80}?) (?:is|are|means|refers to) (?!to |not |\w+ed )"
+    r"[A-Za-z ,'-]{0,80}?"
+    r"\((?P<b>[\u4e00-\u9fff]{2,})\))"
+    r"|^(?:[本前]\w{0,3}所称)?(?P<c>[\u4e00-\u9fff]{2,12})[，,]?是指"
+)
 _TABLE_LINE = re.compile(r"^\s*\|?[^|\n]+(?:\|[^|\n]*)+\|?\s*$")
 # A summary's provenance line: where the official text is, not what it says.
 _SOURCE_LINE = re.compile(
@@ -143,6 +154,10 @@ def extractive_answer(
         elif first is not None and question.kind == "conditions":
             _whole_article(passages, candidates, texts, eligible, first)
     eligible = [e and not d for e, d in zip(eligible, deep, strict=True)]
+    if question.kind != "definition":
+        # What another term means is no support for a question that did not use it.
+        asked = f"{question.text} {question.expansion} {question.gloss}"
+        eligible = [e and not _defines_another(texts[i], asked) for i, e in enumerate(eligible)]
     limit = max(0, max_sentences - len(lead))
     chosen = lead + _support(
         candidates, texts, scores, order, eligible, lead, limit, best, overlap, question.kind
@@ -273,6 +288,18 @@ def _add_quote(passages: list[Hit], candidates: list[tuple[int, int, int]], stat
     candidates[:] = [c for c in candidates if c[0] != p or c[2] <= start or c[1] >= end]
     candidates.append((p, start, end))
     return len(candidates) - 1
+
+
+def _defines_another(sentence: str, asked: str) -> bool:
+    """Whether `sentence` says what a term is and the question (with its renderings in the
+    other language) does not use that term, in Chinese or in all its English words."""
+    match = _DEFINES.match(sentence)
+    if match is None:
+        return False
+    if (match.group("a") or match.group("b") or match.group("c")) in asked:
+        return False
+    english = set(tokenize(match.group("e") or match.group("f") or ""))
+    return not english or not english <= set(tokenize(asked))
 
 
 def _on_topic(question: Question, sentence: str) -> bool:

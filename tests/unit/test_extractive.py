@@ -439,3 +439,22 @@ def test_a_value_asked_of_two_named_documents_is_quoted_from_each():
     )
     answer = extractive_answer(question, hits)
     assert [c.doc_id for c in answer.citations[:2]] == ["pipl", "dsl"]
+
+
+def test_what_another_term_means_is_no_support_unless_the_question_asks_for_it():
+    routes = (
+        "Processors may provide personal information abroad (个人信息出境) if they pass a "
+        "security assessment, obtain certification or sign the standard contract."
+    )
+    sensitive = (
+        "Sensitive personal information (敏感个人信息) is personal information whose leak can "
+        "easily harm a person's dignity or safety."
+    )
+    also = "Personal information provided abroad (个人信息出境) must be recorded in the export log."
+    hits = [_hit("ndr", routes, 1, 35), _hit("pipl", sensitive, 2, 28), _hit("ndr", also, 3, 36)]
+    answer = extractive_answer(asking("个人信息出境需要满足什么条件？", hits), hits)
+    assert answer.text.startswith(routes) and "export log" in answer.text
+    assert "敏感个人信息" not in answer.text  # it shares 个人信息, but says what another term is
+    # a question using the term, or asking what it means, still hears it
+    for question in ("敏感个人信息可以出境吗？", "什么是敏感个人信息？"):
+        assert "敏感个人信息" in extractive_answer(asking(question, hits), hits).text, question
