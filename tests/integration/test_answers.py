@@ -183,3 +183,17 @@ def test_a_documents_aliases_name_it_and_a_law_they_only_resemble_is_not_it(engi
     # the Anti-Unfair Competition Law is not the Anti-Monopoly Law, whatever words they share
     other = engine.answer("What does the Anti-Unfair Competition Law say about false advertising?")
     assert other.refused and "Anti-Unfair Competition Law" in other.text
+
+
+@pytest.mark.slow
+def test_the_landing_example_on_export_is_answered_by_the_routes_not_by_definitions(engine):
+    # It shares 个人信息 with the definitions of sensitive personal information, which used to
+    # follow the routes as support; what another term means is no evidence for it.
+    answer = engine.answer("个人信息出境需要满足什么条件？")
+    assert not answer.refused
+    assert "security assessment" in lead(answer.text)
+    assert "敏感个人信息" not in answer.text
+    assert "standard contract" in answer.text
+    # asked what that term means, the definition is the answer
+    defined = engine.answer("什么是敏感个人信息？")
+    assert "敏感个人信息" in lead(defined.text)
