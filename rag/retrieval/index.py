@@ -366,12 +366,21 @@ _PARTY = re.compile(
 )
 
 
+# The same in an English title: the first word of the party a penalty or decision is on
+# ("CAC penalty on Didi Global (July 2022)" → Didi): "How much was Didi fined?"
+_PARTY_EN = re.compile(
+    r"\b(?:[Pp]enalty|[Ff]ine|[Dd]ecision|[Rr]uling) (?:on|against) (?:the )?([A-Z][A-Za-z]{2,})"
+)
+
+
 def _parties(metas: list[dict]) -> dict[str, set[str]]:
-    """Parties named in Chinese titles, each naming the documents whose titles name it."""
+    """Parties named in titles, each naming the documents whose titles name it."""
     found: dict[str, set[str]] = defaultdict(set)
     for meta in metas:
         for match in _PARTY.finditer(meta.get("title_zh", "")):
             found[match.group(1) or match.group(2)].add(meta["doc_id"])
+        for match in _PARTY_EN.finditer(meta.get("title", "")):
+            found[match.group(1)].add(meta["doc_id"])
     return dict(found)
 
 

@@ -19,6 +19,8 @@
 - Second dense leg: multilingual-e5-small over every passage (`rag.retrieval.second`,
   `RAG_SECOND_DENSE`), weighted by the question's and the passage's language
   (`rag.retrieval.fusion`).
+- A second look: in a data dir `rag tune` fitted, the dense question moved toward its leading
+  candidates searches again and everything is fused anew (`rag.retrieval.feedback`).
 """
 
 from __future__ import annotations

@@ -197,3 +197,12 @@ def test_the_landing_example_on_export_is_answered_by_the_routes_not_by_definiti
     # asked what that term means, the definition is the answer
     defined = engine.answer("什么是敏感个人信息？")
     assert "敏感个人信息" in lead(defined.text)
+
+
+@pytest.mark.slow
+def test_a_company_named_in_an_english_title_names_the_decision_on_it(engine):
+    # "CAC penalty on Didi Global": asked by the company's name alone, the answer comes from
+    # the decision, not followed by the Advertising Law's fines for false advertising
+    answer = engine.answer("How much was Didi fined?")
+    assert "8.026 billion yuan" in lead(answer.text)
+    assert {c.doc_id for c in answer.citations} == {"enforcement_didi_2022"}

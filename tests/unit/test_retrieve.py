@@ -113,6 +113,9 @@ def test_a_chinese_question_naming_a_party_names_the_decision_against_it():
     assert names_in(index, '美团因"二选一"被罚款多少？')[2] == [{"platforms"}]
     assert names_in(index, "阿里巴巴和美团的罚款分别是多少？")[2] == [{"platforms"}, {"platforms"}]
     assert names_in(index, "经营者集中的申报标准是什么？")[2] == []
+    # and in English, the party an English title says the penalty is on
+    assert names_in(index, "How much was Didi fined?")[2] == [{"didi"}]
+    assert names_in(index, "What fines did the platform enforcement bring?")[2] == []
 
 
 def test_coverage_weighs_the_question_terms_a_passage_holds_by_rarity():
