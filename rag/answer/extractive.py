@@ -75,11 +75,10 @@ _ANAPHOR = re.compile(
     r"(?:It|They|These|This|Such|Together,? these)\b(?!\s+(?:Law|Measures|Provisions|"
     r"Regulations|Plan|summary|fact sheet|document)\b)|(?:该|其(?!他)|上述|这些)"
 )
-# A line of a Markdown table kept as written, as the glossary keeps its two-language term list
-# ("Fine | 罚款 |"): a term and its rendering, which names a subject but states nothing of it.
-# A sentence that says what a term is (no figure in it): "Sensitive personal information (敏感个人信息) is data
-# whose …", "Biometric information is sensitive personal information (敏感个人信息), …",
-# "本法所称个人信息，是指…". The term is the Chinese one in the parentheses, or before 是指.
+# A sentence that says what a term is (no figure in it): "Sensitive personal information
+# (敏感个人信息) is data whose …", "Biometric information is sensitive personal information
+# (敏感个人信息), …", "本法所称个人信息，是指…". The term is the Chinese one in the parentheses,
+# or the one before 是指.
 _DEFINES = re.compile(
     r"^(?!(?:This|That|These|Those|It|They|There|Such)\b)(?:"
     r"(?P<e>[A-Z][A-Za-z ,'-]{0,80}?) \((?P<a>[\u4e00-\u9fff]{2,})\) (?:is|are|means|refers to) "
@@ -88,6 +87,8 @@ _DEFINES = re.compile(
     r"\((?P<b>[\u4e00-\u9fff]{2,})\))"
     r"|^(?:[本前]\w{0,3}所称)?(?P<c>[\u4e00-\u9fff]{2,12})[，,]?是指"
 )
+# A line of a Markdown table kept as written, as the glossary keeps its two-language term list
+# ("Fine | 罚款 |"): a term and its rendering, which names a subject but states nothing of it.
 _TABLE_LINE = re.compile(r"^\s*\|?[^|\n]+(?:\|[^|\n]*)+\|?\s*$")
 # A summary's provenance line: where the official text is, not what it says.
 _SOURCE_LINE = re.compile(
