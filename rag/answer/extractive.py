@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..knowledge import intents
-from ..text import is_chinese, sentence_spans, tokenize
+from ..text import HAN, is_chinese, sentence_spans, tokenize
 from ..types import Answer, Citation, Hit, PassageMeta
 from .citations import make_citation
 from .facts import Stated
@@ -81,11 +81,11 @@ _ANAPHOR = re.compile(
 # or the one before 是指.
 _DEFINES = re.compile(
     r"^(?!(?:This|That|These|Those|It|They|There|Such)\b)(?:"
-    r"(?P<e>[A-Z][A-Za-z ,'-]{0,80}?) \((?P<a>[\u4e00-\u9fff]{2,})\) (?:is|are|means|refers to) "
+    rf"(?P<e>[A-Z][A-Za-z ,'-]{{0,80}}?) \((?P<a>[{HAN}]{{2,}})\) (?:is|are|means|refers to) "
     r"|(?P<f>[A-Z][A-Za-z ,'-]{0,80}?) (?:is|are|means|refers to) (?!to |not |\w+ed )"
     r"[A-Za-z ,'-]{0,80}?"
-    r"\((?P<b>[\u4e00-\u9fff]{2,})\))"
-    r"|^(?:[本前]\w{0,3}所称)?(?P<c>[\u4e00-\u9fff]{2,12})[，,]?是指"
+    rf"\((?P<b>[{HAN}]{{2,}})\))"
+    rf"|^(?:[本前]\w{{0,3}}所称)?(?P<c>[{HAN}]{{2,12}})[，,]?是指"
 )
 # A line of a Markdown table kept as written, as the glossary keeps its two-language term list
 # ("Fine | 罚款 |"): a term and its rendering, which names a subject but states nothing of it.
