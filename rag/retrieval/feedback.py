@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ..index import unit_rows
+
 FEEDBACK_DEPTH = 3  # leading candidates whose vectors join the question's
 FEEDBACK_WEIGHT = 0.5  # the question's vector + weight × their mean
 
@@ -35,6 +37,5 @@ def feedback_vector(
     is nothing to move towards."""
     if not len(vectors):
         return None
-    moved = np.asarray(question, dtype=np.float32) + weight * np.mean(vectors, axis=0)
-    norm = float(np.linalg.norm(moved))
-    return moved / norm if norm > 0 else None
+    moved = unit_rows(np.asarray(question, dtype=np.float32) + weight * np.mean(vectors, axis=0))
+    return moved if moved.any() else None

@@ -474,7 +474,7 @@ class Retriever:
         """The fine for breaking a duty is in the article that cites the duty's article."""
         if "penalty" not in q.question.asks:
             return
-        for cid in sorted(fused, key=lambda c: -fused[c])[:5]:
+        for cid in leading(fused, 5):
             meta = index.records[cid][1]
             for citing in index.cited_by.get((meta["doc_id"], meta.get("article", -1)), [])[:2]:
                 if not q.filters or matches(index.records[citing][1], q.filters):
@@ -562,7 +562,7 @@ class Retriever:
         English question, through the English side of the bridge: RRF only sees ranks."""
         terms = set(tokenize(f"{q.topic} {q.expansion}"))
         english_tokens = set(tokenize(q.english))
-        for cid in sorted(fused, key=lambda c: -fused[c])[: rules.COVERAGE_DEPTH]:
+        for cid in leading(fused, rules.COVERAGE_DEPTH):
             fused[cid] *= 1 + rules.COVERAGE_WEIGHT * self._coverage(
                 index, cid, terms, english_tokens
             )
