@@ -3,10 +3,10 @@
 A labelled pair is a question and the articles that answer it, in the gold-set format
 (`rag.evaluation.gold`): STARD's dev questions, a team's own gold set, or the answers its
 analysts confirmed with 👍 (`rag feedback --export FILE`). The learned parts are the
-lay-to-legal word table (`rag.retrieval.learned`), the questions with the articles that
-answered them (`rag.retrieval.asked`) and the map on the dense leg's question vector
-(`rag.retrieval.adapter`), written beside the index of the data dir they were fitted on; the
-`lay-terms`, `asked-before` and `adapter` units read them from the next question on.
+questions with the articles that answered them (`rag.retrieval.asked`) and the map on the
+dense leg's question vector (`rag.retrieval.adapter`), written beside the index of the data
+dir they were fitted on; the `asked-before`, `law-routing`, `adapter` and `feedback` units read
+them from the next question on.
 """
 
 from __future__ import annotations
@@ -19,13 +19,10 @@ import numpy as np
 from ..errors import RagError
 from ..retrieval import (
     AskedBefore,
-    LayTerms,
     adapter_path,
     article_vectors,
     asked_path,
     fit_adapter,
-    fit_lay_terms,
-    lay_terms_path,
     question_part,
     sample_negatives,
 )
@@ -53,21 +50,13 @@ def main(args: argparse.Namespace) -> int:
         raise RagError("no labelled pair with an article to learn from")
     retriever = PolicyEngine(settings).retriever
     index = retriever.refresh()
-    table: LayTerms = fit_lay_terms(index, pairs)
-    if not table.pairs:
+    # The questions whose articles the index holds, embedded as a question is when asked.
+    known = [(q, gold) for q, gold in pairs if any(a in index.by_article for a in gold)]
+    if not known:
         raise RagError(
             f"none of the {len(pairs)} pairs' articles is in the index under "
             f"{settings.data_dir}: pass --data-dir with the index they were written for"
         )
-    out = lay_terms_path(settings)
-    table.save(out)
-    print(
-        f"learned {sum(len(v) for v in table.table.values())} law words for "
-        f"{len(table.table)} question words from {table.pairs} of {len(pairs)} pairs "
-        f"({args.part}); wrote {out}"
-    )
-    # The questions whose articles the index holds, embedded as a question is when asked.
-    known = [(q, gold) for q, gold in pairs if any(a in index.by_article for a in gold)]
     embedded: dict[str, np.ndarray] = {}
 
     def embed(question: str) -> np.ndarray:
@@ -78,7 +67,10 @@ def main(args: argparse.Namespace) -> int:
     asked = AskedBefore.fit(settings.embedding_model, known, embed)
     out = asked_path(settings)
     asked.save(out)
-    print(f"kept {len(known)} questions with the articles that answered them; wrote {out}")
+    print(
+        f"kept {len(known)} of {len(pairs)} questions ({args.part}) with the articles that "
+        f"answered them; wrote {out}"
+    )
     vectors = article_vectors(
         index, (a for _, gold in known for a in gold), retriever.store.vectors
     )

@@ -13,8 +13,6 @@ from .forking import safe as forking_is_safe
 from .fusion import FITTED, LegWeights, fitted, fuse
 from .glossary import Glossary
 from .index import Index, allow_chinese, build_index, names_in, same_law_refs
-from .learned import LayTerms, lay_terms_path
-from .learned import fit as fit_lay_terms
 from .learned import part as question_part
 from .neighbours import BESIDE_FROM, TermNeighbours, question_units
 from .paraphrase import PARAPHRASES, primary_articles
@@ -53,7 +51,6 @@ __all__ = [
     "Dictionary",
     "Glossary",
     "Index",
-    "LayTerms",
     "Question",
     "Reranker",
     "Retriever",
@@ -64,12 +61,10 @@ __all__ = [
     "build_index",
     "clean_filters",
     "english_terms",
-    "fit_lay_terms",
     "forking_is_safe",
     "get_reranker",
     "is_follow_up",
     "join_follow_up",
-    "lay_terms_path",
     "names_in",
     "primary_articles",
     "question_part",

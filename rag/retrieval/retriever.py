@@ -53,7 +53,7 @@ from .filters import matches
 from .fusion import LegWeights, fitted, fuse
 from .glossary import Glossary, glossary_path
 from .index import Index, allow, allow_chinese, build_index
-from .learned import LayTerms, Reread, lay_terms_path
+from .learned import Reread
 from .question import Question, read_question
 from .rerank import rerank_hits
 from .routing import favour_laws, laws_asked_about
@@ -107,7 +107,6 @@ class Retriever:
         # The legs and rules switched off (`RAG_RULES_OFF`; `rag eval --ablate` sets it per run)
         self.off = rules.switched_off(settings.rules_off)
         # What `rag tune` learned for this data dir, reread when it changes
-        self._lay = Reread(lambda: lay_terms_path(self.settings), LayTerms.load)
         self._asked = Reread(lambda: asked_path(self.settings), AskedBefore.load)
         self._adapter = Reread(lambda: adapter_path(self.settings), QueryAdapter.load)
         # The second dense leg's embedder (`RAG_SECOND_DENSE`), loaded on first use unless given
@@ -122,10 +121,6 @@ class Retriever:
         if self._second is None:
             self._second = get_embedder(self.second_model)
         return self._second
-
-    def lay_terms(self) -> LayTerms | None:
-        """The lay-to-legal table `rag tune` wrote for this data dir; None when there is none."""
-        return self._lay.get()
 
     def asked_before(self) -> AskedBefore | None:
         """The questions `rag tune` kept for this data dir, when they were embedded by this
@@ -409,15 +404,6 @@ class Retriever:
             if near:
                 chinese = allow_chinese(index, filters)
                 legs.append(("neighbours", index.bm25.search(near, pool, chinese)))
-        lay = self.lay_terms() if self.on("lay-terms") else None
-        if lay is not None and (learned := lay.expand(q.question.text)):
-            # The law's words that answered questions worded like this one (`rag tune`).
-            legs.append(
-                (
-                    "lay-terms",
-                    index.bm25.search(" ".join(learned), pool, allow(index, filters)),
-                )
-            )
         asked = self.asked_before() if self.on("asked-before") else None
         if asked is not None:
             # The articles that answered the most similar questions asked before (`rag tune`).

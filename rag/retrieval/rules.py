@@ -62,7 +62,6 @@ UNITS = (
     ("bridge", "leg: English questions in the Chinese passages' English glosses, and back"),
     ("neighbours", "leg: the corpus words nearest the question's words, searched by BM25"),
     ("named-legs", "leg: dense and BM25 within the laws the question names"),
-    ("lay-terms", "leg: the law's words learned for the question's words (rag tune)"),
     ("asked-before", "leg: the articles that answered the most alike questions asked (rag tune)"),
     (
         "feedback",

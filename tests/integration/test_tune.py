@@ -1,7 +1,7 @@
-"""`rag tune` on the real fixture index: labelled pairs in, a learned table beside the index,
-and the `lay-terms` leg finding the article for a lay question worded like the pairs (the
-`asked-before` leg, the `law-routing` rule and the `feedback` leg too)
-(issue 17: learning from use). Also `rag feedback --export`, the pairs a team's 👍 give."""
+"""`rag tune` on the real fixture index: labelled pairs in, what it learned beside the index,
+and the `asked-before` leg finding the article for a lay question worded like the pairs (the
+`law-routing` rule, the `adapter` map and the `feedback` leg too) (issue 17: learning from
+use). Also `rag feedback --export`, the pairs a team's 👍 give."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rag.config import Settings
 from rag.engine import PolicyEngine
 from rag.ingest import ingest
 from rag.interfaces.slack import FeedbackStore
-from rag.retrieval import adapter_path, article_vectors, asked_path, lay_terms_path
+from rag.retrieval import adapter_path, article_vectors, asked_path
 from rag.types import Answer, Citation
 
 pytestmark = pytest.mark.slow
@@ -58,14 +58,13 @@ def test_rag_tune_learns_from_pairs_and_the_leg_brings_the_article(tmp_path, sma
 
     done = _cli("tune", str(pairs), data_dir=settings.data_dir)
     assert done.returncode == 0, done.stderr
-    assert "from 3 of 3 pairs" in done.stdout and lay_terms_path(settings).is_file()
-    assert "kept 3 questions" in done.stdout and asked_path(settings).is_file()
+    assert "kept 3 of 3 questions" in done.stdout and asked_path(settings).is_file()
 
     engine = PolicyEngine(settings)
     after = engine.search(ASKED, k=10, explain=True)
     twelve = next(h for h in after if h.doc_id == LAW and h.article == 12)
-    # both learned legs bring it: the law's words for 聊天记录, and the questions asked before
-    assert {"lay-terms", "asked-before"} <= set(twelve.explain["legs"])
+    # the questions asked before bring it
+    assert "asked-before" in twelve.explain["legs"]
     assert _rank_of_article(before, 12) == 99 and _rank_of_article(after, 12) <= 10
     # and the law they were answered in is the law the question is about (`law-routing`)
     assert "law-routing" in {move["rule"] for move in twelve.explain["rules"]}
@@ -73,11 +72,11 @@ def test_rag_tune_learns_from_pairs_and_the_leg_brings_the_article(tmp_path, sma
     unrouted = engine.search(ASKED, k=10, explain=True)
     assert not any(m["rule"] == "law-routing" for h in unrouted for m in h.explain["rules"])
     assert [(h.chunk_id, h.score) for h in unrouted] != [(h.chunk_id, h.score) for h in after]
-    for off in ({"lay-terms"}, {"asked-before"}):  # RAG_RULES_OFF: either alone still finds it
-        engine.retriever.off = frozenset(off)
-        assert _rank_of_article(engine.search(ASKED, k=10), 12) <= 10, off
-    # the dense leg's map, fitted on the same three pairs, brings it too: all three off, not
-    engine.retriever.off = frozenset({"lay-terms", "asked-before", "adapter"})
+    # RAG_RULES_OFF: the dense leg's map, fitted on the same pairs, still finds it alone
+    engine.retriever.off = frozenset({"asked-before"})
+    assert _rank_of_article(engine.search(ASKED, k=10), 12) <= 10
+    # both off, not
+    engine.retriever.off = frozenset({"asked-before", "adapter"})
     assert _rank_of_article(engine.search(ASKED, k=10), 12) == _rank_of_article(before, 12)
     # the leading candidates' vectors search again (`feedback`), only once pairs are fitted
     engine.retriever.off = frozenset()
@@ -138,8 +137,7 @@ def test_rag_tune_says_when_the_pairs_point_outside_the_index(tmp_path, small_co
     pairs.write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
     done = _cli("tune", str(pairs), data_dir=settings.data_dir)
     assert done.returncode != 0 and "--data-dir" in done.stderr
-    assert not lay_terms_path(settings).exists() and not asked_path(settings).exists()
-    assert not adapter_path(settings).exists()
+    assert not asked_path(settings).exists() and not adapter_path(settings).exists()
 
 
 def test_confirmed_answers_export_as_pairs_rag_tune_reads(tmp_path):
