@@ -458,3 +458,31 @@ def test_what_another_term_means_is_no_support_unless_the_question_asks_for_it()
     # a question using the term, or asking what it means, still hears it
     for question in ("敏感个人信息可以出境吗？", "什么是敏感个人信息？"):
         assert "敏感个人信息" in extractive_answer(asking(question, hits), hits).text, question
+
+
+def test_a_question_naming_no_law_is_answered_from_the_text_in_force():
+    old = _hit("csl_2016", "Network logs must be kept for at least six months.", 1, 21)
+    old = replace(old, meta=replace(old.meta, status="amended"))
+    new = _hit("csl_2025", "Network logs must be kept for at least six months (Art. 23).", 2, 23)
+    question = asking("How long must network logs be kept?", [old, new])
+    assert not question.named
+    assert extractive_answer(question, [old, new]).citations[0].doc_id == "csl_2025"
+
+
+def test_a_can_we_question_quotes_the_law_before_a_commentary_that_paraphrases_it():
+    note = _hit("guide", "Platforms may not force merchants to choose one of two platforms.", 1)
+    note = replace(note, meta=replace(note.meta, doc_type="commentary"))
+    law = _hit("aml", "A platform may not force merchants to choose one of two platforms.", 2, 22)
+    question = asking("May a platform force merchants to choose one of two platforms?", [note, law])
+    assert question.kind == "yesno" and not question.named
+    assert extractive_answer(question, [note, law]).citations[0].doc_id == "aml"
+
+
+def test_a_sentence_leads_over_a_glossary_row_that_shares_more_of_the_question():
+    glossary = _hit(
+        "glossary", "| English | Chinese |\n| --- | --- |\n| Market dominance | 市场支配地位 |", 1
+    )
+    prose = _hit("aml", "Dominance is presumed for a market share of 1/2 or more.", 2, 24)
+    question = asking("What is market dominance (市场支配地位)?", [glossary, prose])
+    answer = extractive_answer(question, [glossary, prose])
+    assert lead(answer.text).startswith("Dominance is presumed")
