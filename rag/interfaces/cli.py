@@ -78,7 +78,10 @@ def _parser() -> argparse.ArgumentParser:
         help="write the confirmed answers (more 👍 than 👎) as labelled pairs for rag tune",
     )
 
-    p = sub.add_parser("tune", help="refit the learned retrieval words from labelled pairs")
+    p = sub.add_parser(
+        "tune",
+        help="refit what retrieval learns (questions asked before, the map) from labelled pairs",
+    )
     p.add_argument("file", type=Path, nargs="+", help="labelled pairs: gold-set JSON lines")
     p.add_argument(
         "--part",
