@@ -400,7 +400,17 @@ def _lead(
         if kind == "conditions"
         else []
     )
-    groups = [dated, listing, holding, value, close]
+    # "美团因“二选一”被罚款多少": Meituan's fine, not Tencent's from the same fact sheet, however
+    # low USE scores the English sentence with it (below the value's floor).
+    about = [
+        i
+        for i in reach
+        if question.parties
+        and kind in intents.VALUE_KINDS
+        and holds(kind, texts[i])
+        and _names(question.parties, texts[i])
+    ]
+    groups = [dated, about, listing, holding, value, close]
     if kind == "percentage" and asks_share(question.text):
         # "2030年…比重要达到多少": "about 25%" before "the '30·60' goals… before 2030".
         groups = [
@@ -410,6 +420,12 @@ def _lead(
         if group:
             return group[0]
     return able[0]
+
+
+def _names(parties: tuple[str, ...], sentence: str) -> bool:
+    """Whether `sentence` names one of `parties` (in either language)."""
+    lowered = sentence.lower()
+    return any(p.lower() in lowered for p in parties)
 
 
 def _other_side(

@@ -87,6 +87,7 @@ class Index:
     )  # chunk -> its metadata, typed
     bm25: BM25Index = field(default_factory=lambda: BM25Index([], []))
     aliases: dict[str, tuple[re.Pattern | Literal, set[str]]] = field(default_factory=dict)
+    parties: frozenset[str] = frozenset()  # the aliases that are a party a title names (美团)
     spelled: dict[str, str] = field(default_factory=dict)  # doc -> name the embedder understands
     by_article: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     partners: dict[str, list[str]] = field(default_factory=dict)  # doc -> other-language twins
@@ -223,6 +224,7 @@ def build_index(
     if terms is not None:
         index.neighbours = terms()
     index.aliases = aliases(metas)
+    index.parties = frozenset(_parties(metas))
     for meta in metas:
         if meta.get("title_zh"):
             index.spelled.setdefault(meta["doc_id"], short_zh_title(meta["title_zh"]))
@@ -500,13 +502,17 @@ def names_in(index: Index, query: str) -> tuple[str, str, list[set[str]]]:
     """The laws a question names: (question without the names, question with each name
     spelled out for the embedder — "PIPL" means nothing to it —, doc ids of each name). A
     name is found with or without quotation marks (“十四五”规划 is 十四五规划); one qualified
-    by another plan's period ("“十三五”国家信息化规划") is not a name of the indexed plan."""
+    by another plan's period ("“十三五”国家信息化规划") is not a name of the indexed plan. A
+    party's name stays in the question: it names a decision, and it is also what the question
+    is about in a document on several parties (美团因“二选一”被罚款多少 asks of Meituan's fine,
+    not Alibaba's)."""
     topic = spelled = unquoted(query)
     matched: list[set[str]] = []
     for name, (pattern, docs) in index.aliases.items():
         if pattern.search(topic) and not _other_period(index, topic, name, pattern, docs):
             matched.append(docs)
-            topic = pattern.sub(" ", topic)
+            if name not in index.parties:
+                topic = pattern.sub(" ", topic)
             full = next((index.spelled[d] for d in sorted(docs) if d in index.spelled), None)
             if full and full not in spelled:
                 spelled = pattern.sub(full, spelled)

@@ -28,6 +28,9 @@ class Question:
     # question the dictionary's English for its words (filled by `Retriever.read`).
     expansion: str = ""
     gloss: str = ""
+    # The parties it names (美团, "Didi") with their renderings in the other language: an
+    # answer about a decision on several parties is about these.
+    parties: tuple[str, ...] = ()
 
     @cached_property  # read for every candidate sentence of an answer: tokenised once
     def terms(self) -> frozenset[str]:

@@ -254,7 +254,9 @@ class Retriever:
         gloss = ""
         if index.bridge is not None and question.chinese:
             gloss = index.bridge.dictionary.gloss(topic)
-        return dataclasses.replace(question, expansion=expansion, gloss=gloss)
+        named = [p for p in index.parties if p in topic]
+        parties = tuple(dict.fromkeys(named + self.glossary.expand(" ".join(named)).split()))
+        return dataclasses.replace(question, expansion=expansion, gloss=gloss, parties=parties)
 
     def search(
         self,

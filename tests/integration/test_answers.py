@@ -206,3 +206,14 @@ def test_a_company_named_in_an_english_title_names_the_decision_on_it(engine):
     answer = engine.answer("How much was Didi fined?")
     assert "8.026 billion yuan" in lead(answer.text)
     assert {c.doc_id for c in answer.citations} == {"enforcement_didi_2022"}
+
+
+@pytest.mark.slow
+def test_a_party_asked_about_in_chinese_is_answered_with_its_own_fine(engine):
+    # The platform fact sheet records Alibaba's, Meituan's and Tencent's fines; USE scores
+    # the English sentence with Meituan's far below the others for a Chinese question, and
+    # Tencent's 500,000 yuan used to lead. 美团 is a party the title names, Meituan its
+    # rendering in the glossary.
+    answer = engine.answer("美团因“二选一”被罚款多少？")
+    assert "3.442 billion yuan" in lead(answer.text)
+    assert "Tencent" not in lead(answer.text)

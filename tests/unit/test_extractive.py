@@ -486,3 +486,12 @@ def test_a_sentence_leads_over_a_glossary_row_that_shares_more_of_the_question()
     question = asking("What is market dominance (市场支配地位)?", [glossary, prose])
     answer = extractive_answer(question, [glossary, prose])
     assert lead(answer.text).startswith("Dominance is presumed")
+
+
+def test_of_amounts_in_one_fact_sheet_the_party_asked_about_leads():
+    other = _hit("cases", "Tencent was fined 500,000 yuan for an unnotified deal.", 1, 1)
+    asked = _hit("cases", "SAMR fined Meituan 3.442 billion yuan in 2021.", 2, 2)
+    question = asking("美团被罚款多少？", [other, asked])
+    assert lead(extractive_answer(question, [other, asked]).text).startswith("Tencent")
+    named = replace(question, parties=("美团", "Meituan"))
+    assert lead(extractive_answer(named, [other, asked]).text).startswith("SAMR fined Meituan")
