@@ -459,6 +459,19 @@ def _other_side(
         and not _LIST_ITEM.match(texts[i])
         and not _LOWER_START.match(texts[i])
     ]
+    # "阿里巴巴和美团的罚款分别是多少": after Alibaba's fine, Meituan's, however low it scores.
+    unnamed = [p for p in question.parties if not _names((p,), texts[first])]
+    parties = [
+        int(i)
+        for i in order
+        if unnamed
+        and eligible[i]
+        and holds(kind, texts[i])
+        and _names(tuple(unnamed), texts[i])
+        and not _names(tuple(p for p in question.parties if p not in unnamed), texts[i])
+    ]
+    if parties:
+        sides = parties
     if not sides:
         return []
     other = max(sides, key=lambda i: scores[i] + SUBJECT_WEIGHT * overlap[i])

@@ -495,3 +495,18 @@ def test_of_amounts_in_one_fact_sheet_the_party_asked_about_leads():
     assert lead(extractive_answer(question, [other, asked]).text).startswith("Tencent")
     named = replace(question, parties=("美团", "Meituan"))
     assert lead(extractive_answer(named, [other, asked]).text).startswith("SAMR fined Meituan")
+
+
+def test_a_comparison_of_two_parties_gives_the_other_party_s_value_next():
+    alibaba = _hit("cases", "SAMR fined Alibaba 18.228 billion yuan in April 2021.", 1, 1)
+    tencent = _hit("cases", "Tencent and Alibaba were each fined 500,000 yuan for deals.", 2, 2)
+    meituan = _hit("cases", "Meituan's fine was 3.442 billion yuan.", 3, 3)
+    hits = [alibaba, tencent, meituan]
+    question = replace(
+        asking("阿里巴巴和美团的罚款分别是多少，哪个更高？", hits),
+        parties=("阿里巴巴", "美团", "Alibaba", "Meituan"),
+    )
+    assert question.kind == "comparison"
+    text = extractive_answer(question, hits).text
+    assert text.index("18.228 billion") < text.index("3.442 billion")
+    assert "500,000" not in text.split("3.442 billion")[0]
