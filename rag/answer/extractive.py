@@ -402,14 +402,11 @@ def _lead(
     )
     # "美团因“二选一”被罚款多少": Meituan's fine, not Tencent's from the same fact sheet, however
     # low USE scores the English sentence with it (below the value's floor).
-    about = [
-        i
-        for i in reach
-        if question.parties
-        and kind in intents.VALUE_KINDS
-        and holds(kind, texts[i])
-        and _names(question.parties, texts[i])
-    ]
+    about = (
+        [i for i in reach if holds(kind, texts[i]) and _names(question.parties, texts[i])]
+        if question.parties and kind in intents.VALUE_KINDS
+        else []
+    )
     groups = [dated, about, listing, holding, value, close]
     if kind == "percentage" and asks_share(question.text):
         # "2030年…比重要达到多少": "about 25%" before "the '30·60' goals… before 2030".
@@ -460,15 +457,16 @@ def _other_side(
         and not _LOWER_START.match(texts[i])
     ]
     # "阿里巴巴和美团的罚款分别是多少": after Alibaba's fine, Meituan's, however low it scores.
-    unnamed = [p for p in question.parties if not _names((p,), texts[first])]
+    named = tuple(p for p in question.parties if _names((p,), texts[first]))
+    unnamed = tuple(p for p in question.parties if p not in named)
     parties = [
         int(i)
         for i in order
         if unnamed
         and eligible[i]
         and holds(kind, texts[i])
-        and _names(tuple(unnamed), texts[i])
-        and not _names(tuple(p for p in question.parties if p not in unnamed), texts[i])
+        and _names(unnamed, texts[i])
+        and not _names(named, texts[i])
     ]
     if parties:
         sides = parties

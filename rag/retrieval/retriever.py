@@ -254,7 +254,8 @@ class Retriever:
         gloss = ""
         if index.bridge is not None and question.chinese:
             gloss = index.bridge.dictionary.gloss(topic)
-        named = [p for p in index.parties if p in topic]
+        # found as `names_in` found them: by the alias's own pattern (an English name whole)
+        named = [p for p in index.parties if index.aliases[p][0].search(topic)]
         parties = tuple(dict.fromkeys(named + self.glossary.expand(" ".join(named)).split()))
         return dataclasses.replace(question, expansion=expansion, gloss=gloss, parties=parties)
 
