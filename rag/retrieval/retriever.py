@@ -222,9 +222,13 @@ class Retriever:
             previous=previous,
         )
         if self.second_model:
-            reuse = previous.second if previous is not None else None
-            if reuse is None:
-                reuse = saved.latest_vectors(root, self.second_model)
+            # What the index in memory or any saved folder holds, and what a build cut short
+            # had kept: only the passages none of them has are embedded.
+            reuse = PassageVectors.union(
+                self.second_model,
+                previous.second if previous is not None else None,
+                saved.latest_vectors(root, self.second_model),
+            )
             ids = list(built.bm25.ids)
             built.second = PassageVectors.build(
                 self.second_model,
@@ -232,6 +236,7 @@ class Retriever:
                 [built.records[cid][0] for cid in ids],
                 self.second.embed_documents,
                 reuse,
+                checkpoint=lambda so_far: saved.save_progress(so_far, root),
             )
         log.info(
             "built the index of %d passages in %.1f s", len(built.bm25), time.monotonic() - started

