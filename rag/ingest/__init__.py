@@ -4,6 +4,7 @@ that hashes, embeds and writes only what changed."""
 from .chunking import CHUNKER_VERSION, chunk_document, estimate_tokens
 from .documents import SUFFIXES, content_hash, is_source_file, load_document
 from .pipeline import IngestReport, chunk_metadata, discover, ingest
+from .progress import time_left
 
 __all__ = [
     "CHUNKER_VERSION",
@@ -17,4 +18,5 @@ __all__ = [
     "ingest",
     "is_source_file",
     "load_document",
+    "time_left",
 ]

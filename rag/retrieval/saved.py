@@ -64,6 +64,7 @@ BUILT_BY = (
     "types.py",
     "errors.py",
     "index/bm25.py",
+    "ingest/progress.py",
     "answer/citations.py",
     "retrieval/index.py",
     "retrieval/bridge.py",

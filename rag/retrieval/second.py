@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
-from ..ingest.progress import time_left
+from ..ingest import time_left
 
 log = logging.getLogger(__name__)
 
