@@ -222,12 +222,10 @@ class Retriever:
             previous=previous,
         )
         if self.second_model:
-            # What the index in memory or any saved folder holds, and what a build cut short
-            # had kept: only the passages none of them has are embedded.
-            reuse = PassageVectors.union(
-                self.second_model,
-                previous.second if previous is not None else None,
-                saved.latest_vectors(root, self.second_model),
+            # What the index in memory (else the latest saved folder) holds, and what a build
+            # cut short had kept: only the passages none of them has are embedded.
+            reuse = saved.latest_vectors(
+                root, self.second_model, previous.second if previous is not None else None
             )
             ids = list(built.bm25.ids)
             built.second = PassageVectors.build(

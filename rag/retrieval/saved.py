@@ -37,7 +37,7 @@ from .bridge import Dictionary
 from .index import Bridge, Index
 from .neighbours import TermNeighbours
 from .records import SavedPassages, SavedRecords, save_records
-from .second import IDS, PROGRESS, PassageVectors
+from .second import PROGRESS, PassageVectors
 
 log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -153,7 +153,7 @@ def save(index: Index, root: Path, generation: str, made_with: str) -> Path | No
             if other.name != PROGRESS:
                 _keep_vectors(other, root, index)
                 shutil.rmtree(other, ignore_errors=True)
-    kept = _vectors_in(root / PROGRESS) if (root / PROGRESS / IDS).is_file() else None
+    kept = _vectors_in(root / PROGRESS)
     if kept is not None and index.second is not None and kept.model == index.second.model:
         shutil.rmtree(root / PROGRESS, ignore_errors=True)  # all in the saved index now
     return target
@@ -163,7 +163,7 @@ def _keep_vectors(folder: Path, root: Path, index: Index) -> None:
     """Move the second leg's vectors of a folder about to be removed to `root/second-progress`
     when the index replacing it has none by their model: an hour of embedding the body of law
     must not be lost to one run with `RAG_SECOND_DENSE` empty or another model."""
-    old = _vectors_in(folder) if (folder / IDS).is_file() else None
+    old = _vectors_in(folder)
     if old is None or (index.second is not None and index.second.model == old.model):
         return
     kept = PassageVectors.union(old.model, _vectors_in(root / PROGRESS), old)
@@ -270,13 +270,16 @@ def _read(
     return index
 
 
-def latest_vectors(root: Path, model: str) -> PassageVectors | None:
-    """The second leg's vectors by `model` in the most recent saved folder holding any,
-    whatever recipe it was built with (a passage's vector depends on its text and the model
-    only, so a change of code or settings that rebuilds the index does not embed again),
-    joined with those a build cut short had saved (`save_progress`)."""
-    complete = None
-    for folder in _newest_first(root):
+def latest_vectors(
+    root: Path, model: str, held: PassageVectors | None = None
+) -> PassageVectors | None:
+    """The second leg's vectors by `model`: `held` (the index in memory's), else those of the
+    most recent saved folder holding any, whatever recipe it was built with (a passage's
+    vector depends on its text and the model only, so a change of code or settings that
+    rebuilds the index does not embed again); joined with those a build cut short had saved
+    (`save_progress`)."""
+    complete = held if held is not None and held.model == model else None
+    for folder in [] if complete is not None else _newest_first(root):
         found = _vectors_in(folder)
         if found is not None and found.model == model:
             complete = found
